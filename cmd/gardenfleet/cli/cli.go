@@ -1,0 +1,91 @@
+// Package cli implements the gardenfleet command line. Each subcommand maps its
+// flags onto library calls; no logic of its own lives here.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by all subcommands.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // invalid fleet, refused or failed apply, changes found with --exit-code
+	ExitUsage   = 2 // bad flags, unreadable files, other I/O errors
+)
+
+// Streams are the standard streams a command reads and writes.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// ExitError carries an exit code through cobra; Main prints its error once.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// failure marks err as a failure of the input (exit 1) rather than of usage or I/O.
+func failure(err error) error { return &ExitError{Code: ExitFailure, Err: err} }
+
+// Main runs the command line with the process's arguments and streams and
+// returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+}
+
+// Run executes one command line and returns its exit code. It is the
+// testable entry point: errors are printed once, to streams.Err.
+func Run(ctx context.Context, args []string, streams Streams) int {
+	root := newRootCmd(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var exitErr *ExitError
+	if errors.As(err, &exitErr) {
+		if exitErr.Err != nil && exitErr.Err.Error() != "" {
+			fmt.Fprintln(streams.Err, exitErr.Err.Error())
+		}
+		return exitErr.Code
+	}
+	fmt.Fprintf(streams.Err, "error: %v\n", err)
+	return ExitUsage
+}
+
+func newRootCmd(streams Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gardenfleet",
+		Short:         "GitOps reconciler for Gardener and metal-stack fleets",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	for _, add := range subcommands {
+		root.AddCommand(add(streams))
+	}
+	return root
+}
+
+// subcommands is filled by each subcommand file's init, so that files can be
+// added without touching this one.
+var subcommands []func(Streams) *cobra.Command
+
+func register(newCmd func(Streams) *cobra.Command) { subcommands = append(subcommands, newCmd) }
