@@ -1,0 +1,17 @@
+// Package source fetches the fleet repository from Git with go-git and hands
+// the reconciler a checked-out worktree at a resolved revision.
+//
+// It owns: cloning into and fetching from a local cache directory, resolving
+// a branch, tag, semver tag range or pinned commit to a commit, transport
+// authentication (https basic or bearer token, ssh key with known_hosts,
+// git://, file://), and OpenPGP verification of the commit before anything
+// is checked out.
+//
+// A failed fetch is always an error, never an empty artifact: the caller keeps
+// the last revision it applied. Fetching again when nothing changed costs one
+// ref advertisement (ls-remote) and returns the same Artifact, so the caller
+// re-renders only when Artifact.Revision changes.
+//
+// It must not import clusters, render or fleet: it knows nothing of what the
+// files mean.
+package source

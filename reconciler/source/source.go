@@ -1,0 +1,420 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/memory"
+)
+
+// Artifact is one checked-out revision of the repository.
+type Artifact struct {
+	// Revision names the ref and commit: "main@sha1:<hex>" for a branch,
+	// "v1.2.0@sha1:<hex>" for a tag or semver range, "sha1:<hex>" for a
+	// pinned commit. It changes exactly when the checked-out commit does.
+	Revision string
+	// Dir is the worktree of that commit. It is not written to again; it is
+	// removed once KeepRevisions newer revisions have been checked out.
+	Dir string
+}
+
+// Error is returned by Fetch for every failure. Err wraps one of the Err
+// sentinels where one applies (ErrRefNotFound, ErrUnsigned, ErrSignature) or
+// the transport's error (remote down, authentication failed).
+type Error struct {
+	// Op is the step that failed: "list refs", "fetch", "resolve", "verify" or "checkout".
+	Op string
+	// URL is the repository, without password.
+	URL string
+	// Ref is what was followed, e.g. "branch main" or "semver >=1.0.0".
+	Ref string
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s at %s: %v", e.Op, e.URL, e.Ref, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Source follows one ref of one repository. It is not safe for concurrent
+// use; the reconciler calls Fetch from one goroutine per Fleet.
+type Source struct {
+	opts    Options
+	repoDir string
+	revDir  string
+	auth    transport.AuthMethod
+
+	// last is the artifact Fetch returned last, lastHash its commit.
+	last     Artifact
+	lastHash plumbing.Hash
+	// recent lists checked-out commits, newest first, for KeepRevisions.
+	recent []string
+}
+
+// target is a ref resolved to a commit.
+type target struct {
+	// name is the branch or tag name shown in the revision; empty for a pinned commit.
+	name string
+	// ref is the remote ref to fetch; empty for a pinned commit.
+	ref plumbing.ReferenceName
+	// hash is the commit (tags peeled).
+	hash plumbing.Hash
+}
+
+// New validates opts and returns a Source caching under opts.CacheDir.
+// Nothing touches the network until Fetch.
+func New(opts Options) (*Source, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("validate source options: %w", err)
+	}
+	s := &Source{
+		opts:    opts,
+		repoDir: filepath.Join(opts.CacheDir, "git"),
+		revDir:  filepath.Join(opts.CacheDir, "rev"),
+	}
+	auth, err := newAuth(opts)
+	if err != nil {
+		return nil, fmt.Errorf("set up auth for %s: %w", redactedURL(opts.URL), err)
+	}
+	s.auth = auth
+	return s, nil
+}
+
+// Fetch brings the followed ref up to date and returns its checked-out
+// revision. When the remote still points at the commit of the previous call
+// it costs one ref listing and returns the same Artifact. On failure it
+// returns a zero Artifact and an *Error: the caller keeps the revision it has.
+func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+
+	t, err := s.resolveRemote(ctx)
+	if err != nil {
+		return Artifact{}, err
+	}
+	if !t.hash.IsZero() && t.hash == s.lastHash && dirExists(s.last.Dir) {
+		return s.last, nil
+	}
+
+	repo, hash, err := s.fetch(ctx, t)
+	if err != nil {
+		return Artifact{}, err
+	}
+	t.hash = hash
+
+	commit, err := repo.CommitObject(hash)
+	if err != nil {
+		return Artifact{}, s.err("resolve", fmt.Errorf("read commit %s: %w", hash, err))
+	}
+	if err := s.verify(commit); err != nil {
+		return Artifact{}, err
+	}
+	dir, err := s.checkout(commit)
+	if err != nil {
+		return Artifact{}, s.err("checkout", err)
+	}
+
+	s.last = Artifact{Revision: revision(t), Dir: dir}
+	s.lastHash = hash
+	s.rememberRevision(hash.String())
+	return s.last, nil
+}
+
+// revision formats the artifact revision of a resolved target.
+func revision(t target) string {
+	if t.name == "" {
+		return "sha1:" + t.hash.String()
+	}
+	return t.name + "@sha1:" + t.hash.String()
+}
+
+func (s *Source) err(op string, err error) *Error {
+	return &Error{Op: op, URL: redactedURL(s.opts.URL), Ref: s.opts.refString(), Err: err}
+}
+
+// resolveRemote lists the remote's refs (one round trip) and picks the
+// followed one. A pinned commit needs no listing.
+func (s *Source) resolveRemote(ctx context.Context) (target, error) {
+	if s.opts.Commit != "" {
+		return target{hash: plumbing.NewHash(s.opts.Commit)}, nil
+	}
+	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{
+		Name: git.DefaultRemoteName,
+		URLs: []string{s.opts.URL},
+	})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{
+		Auth:          s.auth,
+		CABundle:      s.opts.CABundle,
+		PeelingOption: git.AppendPeeled,
+	})
+	if err != nil {
+		if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+			err = fmt.Errorf("%w: empty repository", ErrRefNotFound)
+		}
+		return target{}, s.err("list refs", err)
+	}
+	byName := make(map[plumbing.ReferenceName]plumbing.Hash, len(refs))
+	for _, r := range refs {
+		byName[r.Name()] = r.Hash()
+	}
+
+	var name string
+	switch {
+	case s.opts.Branch != "":
+		name = s.opts.Branch
+		ref := plumbing.NewBranchReferenceName(name)
+		h, ok := byName[ref]
+		if !ok {
+			return target{}, s.err("resolve", fmt.Errorf("%w: no branch %q", ErrRefNotFound, name))
+		}
+		return target{name: name, ref: ref, hash: h}, nil
+	case s.opts.Tag != "":
+		name = s.opts.Tag
+	default:
+		name, err = newestMatchingTag(byName, s.opts.constraint)
+		if err != nil {
+			return target{}, s.err("resolve", err)
+		}
+	}
+	ref := plumbing.NewTagReferenceName(name)
+	h, ok := byName[ref]
+	if !ok {
+		return target{}, s.err("resolve", fmt.Errorf("%w: no tag %q", ErrRefNotFound, name))
+	}
+	// An annotated tag lists the tag object; the peeled entry is its commit.
+	if peeled, ok := byName[ref+"^{}"]; ok {
+		h = peeled
+	}
+	return target{name: name, ref: ref, hash: h}, nil
+}
+
+// newestMatchingTag returns the highest version tag matching c. Tags that do
+// not parse as versions are ignored.
+func newestMatchingTag(refs map[plumbing.ReferenceName]plumbing.Hash, c *semver.Constraints) (string, error) {
+	var (
+		best    *semver.Version
+		bestTag string
+	)
+	for ref := range refs {
+		if !ref.IsTag() || strings.HasSuffix(ref.String(), "^{}") {
+			continue
+		}
+		tag := ref.Short()
+		v, err := semver.NewVersion(tag)
+		if err != nil || !c.Check(v) {
+			continue
+		}
+		// Ties ("v1.0.0" and "1.0.0") go to the lexically smaller tag, so the
+		// choice does not depend on map order.
+		if best == nil || v.GreaterThan(best) || (v.Equal(best) && tag < bestTag) {
+			best, bestTag = v, tag
+		}
+	}
+	if best == nil {
+		return "", fmt.Errorf("%w: no tag matches %q", ErrRefNotFound, c.String())
+	}
+	return bestTag, nil
+}
+
+// fetch brings the target's commit into the cache and returns its hash. A
+// shallow cache that go-git cannot fetch into (or that lacks the commit
+// after fetching) is thrown away and cloned again once.
+func (s *Source) fetch(ctx context.Context, t target) (*git.Repository, plumbing.Hash, error) {
+	repo, hash, err := s.fetchInto(ctx, t)
+	if err == nil {
+		return repo, hash, nil
+	}
+	var fe *Error
+	if errors.As(err, &fe) && fe.Op == "fetch" && isTransportError(fe.Err) {
+		// The remote went away between listing and fetching: the cache is fine.
+		return nil, plumbing.ZeroHash, err
+	}
+	if rmErr := os.RemoveAll(s.repoDir); rmErr != nil {
+		return nil, plumbing.ZeroHash, s.err("fetch", errors.Join(err, rmErr))
+	}
+	return s.fetchInto(ctx, t)
+}
+
+func isTransportError(err error) bool {
+	for _, e := range []error{
+		transport.ErrRepositoryNotFound, transport.ErrAuthenticationRequired,
+		transport.ErrAuthorizationFailed, transport.ErrInvalidAuthMethod,
+		context.DeadlineExceeded, context.Canceled,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
+}
+
+func (s *Source) fetchInto(ctx context.Context, t target) (*git.Repository, plumbing.Hash, error) {
+	repo, err := s.openRepo()
+	if err != nil {
+		return nil, plumbing.ZeroHash, s.err("fetch", err)
+	}
+
+	if t.ref == "" {
+		// A pinned commit already in the cache needs no network at all.
+		if _, err := repo.CommitObject(t.hash); err == nil {
+			return repo, t.hash, nil
+		}
+	}
+
+	opts := &git.FetchOptions{
+		RemoteName: git.DefaultRemoteName,
+		Auth:       s.auth,
+		CABundle:   s.opts.CABundle,
+		Tags:       git.NoTags,
+		Force:      true,
+	}
+	var local plumbing.ReferenceName
+	switch {
+	case t.ref.IsBranch():
+		local = plumbing.NewRemoteReferenceName(git.DefaultRemoteName, t.ref.Short())
+		opts.RefSpecs = []config.RefSpec{config.RefSpec("+" + t.ref.String() + ":" + local.String())}
+		opts.Depth = 1
+	case t.ref.IsTag():
+		local = t.ref
+		opts.RefSpecs = []config.RefSpec{config.RefSpec("+" + t.ref.String() + ":" + local.String())}
+		opts.Depth = 1
+	default:
+		// Servers need not serve an arbitrary commit by id, so fetch every
+		// branch and tag in full and look the commit up.
+		opts.RefSpecs = []config.RefSpec{
+			"+refs/heads/*:refs/remotes/origin/*",
+			"+refs/tags/*:refs/tags/*",
+		}
+	}
+	if err := repo.FetchContext(ctx, opts); err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		if errors.Is(err, transport.ErrEmptyRemoteRepository) {
+			err = fmt.Errorf("%w: empty repository", ErrRefNotFound)
+		}
+		return nil, plumbing.ZeroHash, s.err("fetch", err)
+	}
+
+	if local == "" {
+		if _, err := repo.CommitObject(t.hash); err != nil {
+			return nil, plumbing.ZeroHash, s.err("resolve", fmt.Errorf("%w: no commit %s", ErrRefNotFound, t.hash))
+		}
+		return repo, t.hash, nil
+	}
+	// The ref may have moved since it was listed; what was fetched wins.
+	ref, err := repo.Reference(local, true)
+	if err != nil {
+		return nil, plumbing.ZeroHash, s.err("resolve", fmt.Errorf("%w: %s not fetched: %w", ErrRefNotFound, t.ref, err))
+	}
+	hash, err := peel(repo, ref.Hash())
+	if err != nil {
+		return nil, plumbing.ZeroHash, s.err("resolve", err)
+	}
+	return repo, hash, nil
+}
+
+// peel follows annotated tags down to the commit.
+func peel(repo *git.Repository, h plumbing.Hash) (plumbing.Hash, error) {
+	for range 10 {
+		tag, err := repo.TagObject(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return h, nil
+		}
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("read tag %s: %w", h, err)
+		}
+		if tag.TargetType != plumbing.CommitObject && tag.TargetType != plumbing.TagObject {
+			return plumbing.ZeroHash, fmt.Errorf("tag %s points to a %s, not a commit", tag.Name, tag.TargetType)
+		}
+		h = tag.Target
+	}
+	return plumbing.ZeroHash, fmt.Errorf("tag chain from %s too long", h)
+}
+
+// openRepo opens the cache's bare repository, creating it and the origin
+// remote on first use and repointing origin when the URL changed.
+func (s *Source) openRepo() (*git.Repository, error) {
+	repo, err := git.PlainOpen(s.repoDir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainInit(s.repoDir, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open cache %s: %w", s.repoDir, err)
+	}
+	cfg, err := repo.Config()
+	if err != nil {
+		return nil, fmt.Errorf("read cache config: %w", err)
+	}
+	if rc, ok := cfg.Remotes[git.DefaultRemoteName]; ok && slices.Equal(rc.URLs, []string{s.opts.URL}) {
+		return repo, nil
+	}
+	cfg.Remotes[git.DefaultRemoteName] = &config.RemoteConfig{
+		Name: git.DefaultRemoteName,
+		URLs: []string{s.opts.URL},
+	}
+	if err := repo.SetConfig(cfg); err != nil {
+		return nil, fmt.Errorf("write cache config: %w", err)
+	}
+	return repo, nil
+}
+
+// verify checks the commit's OpenPGP signature when keys are configured.
+func (s *Source) verify(c *object.Commit) error {
+	if len(s.opts.VerifyKeys) == 0 {
+		return nil
+	}
+	if c.PGPSignature == "" {
+		return s.err("verify", fmt.Errorf("%w: %s", ErrUnsigned, c.Hash))
+	}
+	var errs []error
+	for _, key := range s.opts.VerifyKeys {
+		_, err := c.Verify(key)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return s.err("verify", fmt.Errorf("%w: %s: %w", ErrSignature, c.Hash, errors.Join(errs...)))
+}
+
+// rememberRevision records a checked-out commit and removes revision
+// directories beyond KeepRevisions, including leftovers of earlier processes.
+func (s *Source) rememberRevision(hex string) {
+	s.recent = slices.DeleteFunc(s.recent, func(h string) bool { return h == hex })
+	s.recent = slices.Insert(s.recent, 0, hex)
+	if len(s.recent) > s.opts.KeepRevisions {
+		s.recent = s.recent[:s.opts.KeepRevisions]
+	}
+	entries, err := os.ReadDir(s.revDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !slices.Contains(s.recent, e.Name()) {
+			// NOTE: best effort; a leftover directory costs disk, not correctness.
+			_ = os.RemoveAll(filepath.Join(s.revDir, e.Name()))
+		}
+	}
+}
+
+func dirExists(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
