@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/render"
+)
+
+const renderDoc = `Render a fleet repo to Kubernetes objects.
+
+Prints every object as multi-document YAML (or, with -o json, a List) in
+apply order; the same fleet always renders to the same bytes. With --out DIR
+it writes one file per object plus each lab's <lab>.clab.yaml instead.
+--dry-run writes nothing to disk and contacts no cluster.
+
+Examples:
+  gardenfleet render --dry-run examples/fleet
+  gardenfleet render -o json .
+  gardenfleet render --out rendered/ examples/fleet`
+
+// outMarker marks a directory written by render --out, so that a later
+// render may remove the files it no longer produces.
+const outMarker = ".gardenfleet-render"
+
+type renderOptions struct {
+	path   string
+	output string
+	outDir string
+	dryRun string
+}
+
+func init() { register(newRenderCmd) }
+
+func newRenderCmd(streams Streams) *cobra.Command {
+	opts := &renderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render [PATH]",
+		Short: "Render a fleet repo to Kubernetes objects",
+		Long:  renderDoc,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = pathArg(args)
+			return runRender(cmd.Context(), streams, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "yaml", "output format: yaml or json")
+	cmd.Flags().StringVar(&opts.outDir, "out", "", "write one file per object into this directory")
+	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster`)
+	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	return cmd
+}
+
+func pathArg(args []string) string {
+	if len(args) == 0 {
+		return "."
+	}
+	return args[0]
+}
+
+func runRender(_ context.Context, streams Streams, opts *renderOptions) error {
+	if opts.output != "yaml" && opts.output != "json" {
+		return fmt.Errorf("unknown output format %q: use yaml or json", opts.output)
+	}
+	switch opts.dryRun {
+	case "none", "client":
+	default:
+		return fmt.Errorf("unknown --dry-run value %q: use client", opts.dryRun)
+	}
+	if opts.dryRun == "client" && opts.outDir != "" {
+		return errors.New("--out writes files; it cannot be combined with --dry-run")
+	}
+	_, res, err := loadAndRender(opts.path)
+	if err != nil {
+		return err
+	}
+	if opts.outDir != "" {
+		return writeOut(opts.outDir, res)
+	}
+	if opts.output == "json" {
+		return render.EncodeJSON(streams.Out, res.Objects)
+	}
+	return render.EncodeYAML(streams.Out, res.Objects)
+}
+
+// writeOut writes one file per object and lab file into dir, and removes
+// files an earlier render wrote there that this one no longer produces.
+func writeOut(dir string, res *render.Result) error {
+	files := map[string][]byte{}
+	for _, o := range res.Objects {
+		var b bytes.Buffer
+		if err := render.EncodeYAML(&b, []*unstructured.Unstructured{o}); err != nil {
+			return err
+		}
+		files[render.FileName(o)] = b.Bytes()
+	}
+	for name, content := range res.Files {
+		files[name] = content
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, outMarker)); err != nil {
+			return fmt.Errorf("writing %s: directory is not empty and was not written by gardenfleet render", dir)
+		}
+		for _, e := range entries {
+			if _, keep := files[e.Name()]; !keep && e.Name() != outMarker && strings.HasSuffix(e.Name(), ".yaml") {
+				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+					return fmt.Errorf("removing stale %s: %w", e.Name(), err)
+				}
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	return os.WriteFile(filepath.Join(dir, outMarker), []byte("files in this directory are written by gardenfleet render --out\n"), 0o644)
+}

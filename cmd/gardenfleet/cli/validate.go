@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+const validateDoc = `Check a fleet repo against the schema and every rule.
+
+Prints every problem at once, each as file:line:col: path: message, and exits
+1 when there is any; exits 0 with a summary when the fleet is valid.
+
+Examples:
+  gardenfleet validate examples/fleet`
+
+type validateOptions struct{ path string }
+
+func init() { register(newValidateCmd) }
+
+func newValidateCmd(streams Streams) *cobra.Command {
+	opts := &validateOptions{}
+	return &cobra.Command{
+		Use:   "validate [PATH]",
+		Short: "Check a fleet repo without rendering it anywhere",
+		Long:  validateDoc,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = pathArg(args)
+			return runValidate(cmd.Context(), streams, opts)
+		},
+	}
+}
+
+func runValidate(_ context.Context, streams Streams, opts *validateOptions) error {
+	f, res, err := loadAndRender(opts.path)
+	if err != nil {
+		return err
+	}
+	workerless := 0
+	for i := range f.Shoots {
+		if f.Shoots[i].Workerless() {
+			workerless++
+		}
+	}
+	fmt.Fprintf(streams.Out, "fleet is valid: %d projects, %d shoots (%d workerless), %d labs, %d objects\n",
+		len(f.Projects), len(f.Shoots), workerless, len(f.Labs), len(res.Objects))
+	return nil
+}

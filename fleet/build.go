@@ -1,0 +1,250 @@
+package fleet
+
+import (
+	"encoding/json"
+	"slices"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+)
+
+// settings is one layer of inheritable settings as written in CUE. Decoding
+// several layers' JSON into the same value merges them: objects and maps
+// field by field, lists and scalars replaced by the later layer.
+type settings struct {
+	Project            string           `json:"project"`
+	Environment        string           `json:"environment"`
+	Description        string           `json:"description"`
+	CloudProfile       *CloudProfileRef `json:"cloudProfile"`
+	Region             string           `json:"region"`
+	Purpose            string           `json:"purpose"`
+	CredentialsBinding string           `json:"credentialsBinding"`
+	Kubernetes         Kubernetes       `json:"kubernetes"`
+	Provider           Provider         `json:"provider"`
+	Networking         Networking       `json:"networking"`
+	Maintenance        Maintenance      `json:"maintenance"`
+	Hibernation        hibernation      `json:"hibernation"`
+	Extensions         []Extension      `json:"extensions"`
+	DNS                struct {
+		Domain string `json:"domain"`
+	} `json:"dns"`
+	Labels      map[string]string          `json:"labels"`
+	Annotations map[string]string          `json:"annotations"`
+	Pool        json.RawMessage            `json:"-"`
+	Pools       map[string]json.RawMessage `json:"pools"`
+	Rollout     Rollout                    `json:"rollout"`
+}
+
+// hibernation is the hibernation block as written, before windows become cron.
+type hibernation struct {
+	Enabled   *bool      `json:"enabled"`
+	Location  string     `json:"location"`
+	Windows   []window   `json:"windows"`
+	Schedules []Schedule `json:"schedules"`
+}
+
+// window is a hibernation window as written in CUE.
+type window struct {
+	Days     json.RawMessage `json:"days"`
+	Start    string          `json:"start"`
+	End      string          `json:"end"`
+	Location string          `json:"location"`
+}
+
+// layer is one source of settings with its CUE path, most general first.
+type layer struct {
+	path cue.Path
+	raw  json.RawMessage
+}
+
+type builder struct {
+	root cue.Value
+	doc  document
+	errs cueerrors.Error
+}
+
+func (b *builder) fail(path cue.Path, format string, args ...any) {
+	b.errs = cueerrors.Append(b.errs, newRuleError(b.pos(path), pathStrings(path), format, args...))
+}
+
+// pos returns the position of the value at path, or of its closest parent.
+func (b *builder) pos(path cue.Path) token.Pos {
+	sels := path.Selectors()
+	for n := len(sels); n >= 0; n-- {
+		if v := b.root.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
+			if p := v.Pos(); p.IsValid() {
+				return p
+			}
+		}
+	}
+	return token.NoPos
+}
+
+// has reports whether the fleet sets the value at path.
+func (b *builder) has(path cue.Path) bool { return b.root.LookupPath(path).Exists() }
+
+// source returns the path of the most specific layer that sets sub.
+func (b *builder) source(layers []layer, sub ...cue.Selector) cue.Path {
+	if i := b.sourceIndex(layers, sub...); i >= 0 {
+		return join(layers[i].path, sub...)
+	}
+	return join(layers[len(layers)-1].path, sub...)
+}
+
+// sourceIndex returns the index of the most specific layer that sets sub, or -1.
+func (b *builder) sourceIndex(layers []layer, sub ...cue.Selector) int {
+	for i := len(layers) - 1; i >= 0; i-- {
+		if b.has(join(layers[i].path, sub...)) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (b *builder) build() *Fleet {
+	f := &Fleet{}
+	for _, name := range sortedKeys(b.doc.Projects) {
+		var s settings
+		b.decode(path("projects", name), b.doc.Projects[name], &s)
+		f.Projects = append(f.Projects, Project{Name: name, Namespace: "garden-" + name, Description: s.Description})
+	}
+	for _, name := range sortedKeys(b.doc.Shoots) {
+		if shoot, ok := b.shoot(name); ok {
+			f.Shoots = append(f.Shoots, shoot)
+		}
+	}
+	for _, name := range sortedKeys(b.doc.Labs) {
+		if lab, ok := b.lab(name); ok {
+			f.Labs = append(f.Labs, lab)
+		}
+	}
+	b.checkRollout(f)
+	return f
+}
+
+func (b *builder) decode(p cue.Path, raw json.RawMessage, into any) bool {
+	if len(raw) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		b.fail(p, "cannot decode: %v", err)
+		return false
+	}
+	return true
+}
+
+// layers returns the settings layers of a shoot, most general first.
+func (b *builder) layers(name string, own settings) []layer {
+	ls := []layer{{path("defaults"), b.doc.Defaults}}
+	if own.Environment != "" {
+		ls = append(ls, layer{path("environments", own.Environment), b.doc.Environments[own.Environment]})
+	}
+	if own.Project != "" {
+		ls = append(ls, layer{path("projects", own.Project), b.doc.Projects[own.Project]})
+	}
+	return append(ls, layer{path("shoots", name), b.doc.Shoots[name]})
+}
+
+func (b *builder) shoot(name string) (Shoot, bool) {
+	self := path("shoots", name)
+	var own settings
+	if !b.decode(self, b.doc.Shoots[name], &own) {
+		return Shoot{}, false
+	}
+	if _, ok := b.doc.Projects[own.Project]; !ok {
+		b.fail(join(self, cue.Str("project")), "project %q is not declared in projects", own.Project)
+	}
+	if own.Environment != "" {
+		if _, ok := b.doc.Environments[own.Environment]; !ok {
+			b.fail(join(self, cue.Str("environment")), "environment %q is not declared in environments", own.Environment)
+		}
+	}
+	layers := b.layers(name, own)
+	var s settings
+	var poolDefaults []json.RawMessage
+	for _, l := range layers {
+		if !b.decode(l.path, l.raw, &s) {
+			return Shoot{}, false
+		}
+		var pd struct {
+			Pool json.RawMessage `json:"pool"`
+		}
+		_ = json.Unmarshal(l.raw, &pd)
+		if len(pd.Pool) > 0 {
+			poolDefaults = append(poolDefaults, pd.Pool)
+		}
+	}
+	shoot := Shoot{
+		Name:               name,
+		Project:            own.Project,
+		Namespace:          "garden-" + own.Project,
+		Environment:        own.Environment,
+		Region:             s.Region,
+		Purpose:            s.Purpose,
+		CredentialsBinding: s.CredentialsBinding,
+		Kubernetes:         s.Kubernetes,
+		Provider:           s.Provider,
+		Networking:         s.Networking,
+		Maintenance:        s.Maintenance,
+		Extensions:         s.Extensions,
+		DNSDomain:          s.DNS.Domain,
+		Labels:             s.Labels,
+		Annotations:        s.Annotations,
+		Rollout:            s.Rollout,
+	}
+	if s.CloudProfile != nil {
+		shoot.CloudProfile = *s.CloudProfile
+	}
+	if shoot.Provider.Type == "" && shoot.Provider.Metal != nil {
+		shoot.Provider.Type = ProviderMetal
+	}
+	// A metal block inherited from a layer more general than the one that
+	// picks another provider type is a default that does not apply.
+	if shoot.Provider.Type != ProviderMetal && shoot.Provider.Metal != nil &&
+		b.sourceIndex(layers, sub("provider", "metal")...) < b.sourceIndex(layers, sub("provider", "type")...) {
+		shoot.Provider.Metal = nil
+	}
+	// Pools come from the shoot alone; pool defaults are decoded under each.
+	for _, pool := range sortedKeys(own.Pools) {
+		p := Pool{Name: pool}
+		for _, raw := range poolDefaults {
+			b.decode(b.source(layers, cue.Str("pool")), raw, &p.PoolSettings)
+		}
+		b.decode(join(self, cue.Str("pools"), cue.Str(pool)), own.Pools[pool], &p.PoolSettings)
+		shoot.Pools = append(shoot.Pools, p)
+	}
+	shoot.Hibernation = b.hibernation(layers, s.Hibernation)
+	b.checkShoot(&shoot, layers)
+	return shoot, true
+}
+
+func path(sels ...string) cue.Path {
+	ss := make([]cue.Selector, len(sels))
+	for i, s := range sels {
+		ss[i] = cue.Str(s)
+	}
+	return cue.MakePath(ss...)
+}
+
+func join(p cue.Path, sels ...cue.Selector) cue.Path {
+	return cue.MakePath(append(slices.Clone(p.Selectors()), sels...)...)
+}
+
+func pathStrings(p cue.Path) []string {
+	sels := p.Selectors()
+	out := make([]string, len(sels))
+	for i, s := range sels {
+		out[i] = s.Unquoted()
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,255 @@
+package fleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones must resolve on minimal images too
+
+	"cuelang.org/go/cue"
+	"github.com/robfig/cron/v3"
+)
+
+const (
+	minutesPerDay  = 24 * 60
+	minutesPerWeek = 7 * minutesPerDay
+)
+
+// dayNames in the order of the week used here: Monday first.
+var dayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// hibernation resolves windows into cron schedules and checks all schedules
+// the way Gardener does.
+func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
+	at := func(fields ...string) cue.Path {
+		return b.source(layers, sub(append([]string{"hibernation"}, fields...)...)...)
+	}
+	out := Hibernation{Enabled: h.Enabled}
+	if h.Enabled != nil && (len(h.Windows) > 0 || len(h.Schedules) > 0) {
+		b.fail(at("enabled"), "hibernation.enabled cannot be set together with windows or schedules: Gardener's hibernation controller owns it then")
+		out.Enabled = nil
+	}
+	windowSchedules, err := windowsToSchedules(h.Windows, h.Location)
+	if err != nil {
+		b.fail(at("windows"), "%v", err)
+	}
+	out.Schedules = append(out.Schedules, windowSchedules...)
+	for _, s := range h.Schedules {
+		if s.Location == "" {
+			s.Location = h.Location
+		}
+		out.Schedules = append(out.Schedules, s)
+	}
+	for _, msg := range CheckSchedules(out.Schedules) {
+		b.fail(at("schedules"), "%s", msg)
+	}
+	return out
+}
+
+// CheckSchedules returns what Gardener would reject in a shoot's hibernation
+// schedules: cron strings its parser refuses, unknown time zones, and the
+// same cron string used twice.
+func CheckSchedules(schedules []Schedule) []string {
+	var msgs []string
+	seen := map[string]bool{}
+	for i, s := range schedules {
+		if s.Start == "" && s.End == "" {
+			msgs = append(msgs, fmt.Sprintf("schedule %d has neither start nor end", i+1))
+		}
+		for _, c := range []struct{ field, spec string }{{"start", s.Start}, {"end", s.End}} {
+			if c.spec == "" {
+				continue
+			}
+			if _, err := cron.ParseStandard(c.spec); err != nil {
+				msgs = append(msgs, fmt.Sprintf("schedule %d %s %q is not a valid cron expression: %v", i+1, c.field, c.spec, err))
+			}
+			if seen[c.spec] {
+				msgs = append(msgs, fmt.Sprintf("schedule %d %s %q is used twice; Gardener rejects duplicate cron strings", i+1, c.field, c.spec))
+			}
+			seen[c.spec] = true
+		}
+		if s.Location != "" {
+			if _, err := time.LoadLocation(s.Location); err != nil {
+				msgs = append(msgs, fmt.Sprintf("schedule %d: unknown time zone %q", i+1, s.Location))
+			}
+		}
+	}
+	return msgs
+}
+
+// windowsToSchedules turns hibernation windows into cron schedules. The
+// windows of one time zone are first united into sleep intervals over the
+// week, so overlapping windows cannot wake a shoot that another window
+// still wants asleep.
+func windowsToSchedules(windows []window, defaultLocation string) ([]Schedule, error) {
+	byLocation := map[string]*[minutesPerWeek]bool{}
+	var locations []string
+	for i, w := range windows {
+		loc := w.Location
+		if loc == "" {
+			loc = defaultLocation
+		}
+		if loc != "" {
+			if _, err := time.LoadLocation(loc); err != nil {
+				return nil, fmt.Errorf("window %d: unknown time zone %q", i+1, loc)
+			}
+		}
+		days, err := parseDays(w.Days)
+		if err != nil {
+			return nil, fmt.Errorf("window %d: %w", i+1, err)
+		}
+		start, end, err := windowMinutes(w.Start, w.End)
+		if err != nil {
+			return nil, fmt.Errorf("window %d: %w", i+1, err)
+		}
+		week, ok := byLocation[loc]
+		if !ok {
+			week = new([minutesPerWeek]bool)
+			byLocation[loc] = week
+			locations = append(locations, loc)
+		}
+		for _, d := range days {
+			for m := d*minutesPerDay + start; m < d*minutesPerDay+end; m++ {
+				week[m%minutesPerWeek] = true
+			}
+		}
+	}
+	var out []Schedule
+	for _, loc := range locations {
+		s, err := weekToSchedules(byLocation[loc], loc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+// weekToSchedules emits one cron string per distinct time of day at which
+// the shoot falls asleep (and one per time it wakes), each listing its days.
+func weekToSchedules(week *[minutesPerWeek]bool, loc string) ([]Schedule, error) {
+	starts, ends := map[int][]int{}, map[int][]int{}
+	asleep := 0
+	for m := 0; m < minutesPerWeek; m++ {
+		prev := week[(m+minutesPerWeek-1)%minutesPerWeek]
+		switch {
+		case week[m] && !prev:
+			starts[m%minutesPerDay] = append(starts[m%minutesPerDay], m/minutesPerDay)
+		case !week[m] && prev:
+			ends[m%minutesPerDay] = append(ends[m%minutesPerDay], m/minutesPerDay)
+		}
+		if week[m] {
+			asleep++
+		}
+	}
+	if asleep == minutesPerWeek {
+		where := loc
+		if where == "" {
+			where = "UTC"
+		}
+		return nil, fmt.Errorf("windows cover the whole week (%s): set hibernation.enabled: true instead", where)
+	}
+	startCrons, endCrons := crons(starts), crons(ends)
+	n := max(len(startCrons), len(endCrons))
+	out := make([]Schedule, n)
+	for i := range out {
+		out[i].Location = loc
+		if i < len(startCrons) {
+			out[i].Start = startCrons[i]
+		}
+		if i < len(endCrons) {
+			out[i].End = endCrons[i]
+		}
+	}
+	return out, nil
+}
+
+// crons renders minute-of-day -> weekdays as cron strings, earliest first.
+func crons(byMinute map[int][]int) []string {
+	minutes := make([]int, 0, len(byMinute))
+	for m := range byMinute {
+		minutes = append(minutes, m)
+	}
+	slices.Sort(minutes)
+	out := make([]string, 0, len(minutes))
+	for _, m := range minutes {
+		days := byMinute[m]
+		cronDays := make([]int, len(days))
+		for i, d := range days {
+			cronDays[i] = (d + 1) % 7 // cron counts from Sunday = 0
+		}
+		slices.Sort(cronDays)
+		parts := make([]string, len(cronDays))
+		for i, d := range cronDays {
+			parts[i] = fmt.Sprint(d)
+		}
+		out = append(out, fmt.Sprintf("%02d %02d * * %s", m%60, m/60, strings.Join(parts, ",")))
+	}
+	return out
+}
+
+func parseDays(raw json.RawMessage) ([]int, error) {
+	var word string
+	if err := json.Unmarshal(raw, &word); err == nil {
+		switch word {
+		case "daily":
+			return []int{0, 1, 2, 3, 4, 5, 6}, nil
+		case "weekdays":
+			return []int{0, 1, 2, 3, 4}, nil
+		case "weekends":
+			return []int{5, 6}, nil
+		}
+		return nil, fmt.Errorf("unknown days %q: use daily, weekdays, weekends or a list of mon..sun", word)
+	}
+	var names []string
+	if err := json.Unmarshal(raw, &names); err != nil {
+		return nil, fmt.Errorf("days must be daily, weekdays, weekends or a list of mon..sun")
+	}
+	var days []int
+	for _, n := range names {
+		i := slices.Index(dayNames, n)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown day %q: use mon..sun", n)
+		}
+		if slices.Contains(days, i) {
+			return nil, fmt.Errorf("day %q is listed twice", n)
+		}
+		days = append(days, i)
+	}
+	return days, nil
+}
+
+// windowMinutes returns a window's start and end as minutes from the
+// midnight that begins its day; an end at or before the start lies on the
+// next day.
+func windowMinutes(start, end string) (int, int, error) {
+	s, e := 0, minutesPerDay
+	var err error
+	if start != "" {
+		if start == "24:00" {
+			return 0, 0, fmt.Errorf("start 24:00: write 00:00 of the next day")
+		}
+		if s, err = clockMinutes(start); err != nil {
+			return 0, 0, err
+		}
+	}
+	if end != "" {
+		if e, err = clockMinutes(end); err != nil {
+			return 0, 0, err
+		}
+	}
+	if e <= s {
+		e += minutesPerDay
+	}
+	return s, e, nil
+}
+
+func clockMinutes(s string) (int, error) {
+	var h, m int
+	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("invalid time %q: use HH:MM", s)
+	}
+	return h*60 + m, nil
+}

@@ -1,0 +1,125 @@
+package render
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+)
+
+// API groups and versions of what gardenfleet renders.
+const (
+	GardenerAPIVersion    = "core.gardener.cloud/v1beta1"
+	MetalAPIVersion       = "metal.provider.extensions.gardener.cloud/v1alpha1"
+	ClabernetesAPIVersion = "clabernetes.containerlab.dev/v1alpha1"
+)
+
+// Annotations and labels gardenfleet sets.
+const (
+	// TenantAnnotation is required by metal-stack's admission webhook.
+	TenantAnnotation = "cluster.metal-stack.io/tenant"
+)
+
+// Result is a rendered fleet.
+type Result struct {
+	// Objects in apply order: Namespaces first, then cluster-scoped kinds,
+	// then Shoots and Topologies.
+	Objects []*unstructured.Unstructured
+	// Files are containerlab topology files by name (<lab>.clab.yaml).
+	Files map[string][]byte
+}
+
+// Fleet renders every object and file of a fleet.
+func Fleet(f *fleet.Fleet) (*Result, error) {
+	res := &Result{Files: map[string][]byte{}}
+	namespaces := map[string]bool{}
+	for i := range f.Projects {
+		res.Objects = append(res.Objects, Project(&f.Projects[i]))
+	}
+	for i := range f.Shoots {
+		res.Objects = append(res.Objects, Shoot(&f.Shoots[i]))
+	}
+	for i := range f.Labs {
+		lab := &f.Labs[i]
+		clab, err := ContainerlabFile(lab)
+		if err != nil {
+			return nil, fmt.Errorf("rendering lab %s: %w", lab.Name, err)
+		}
+		res.Files[lab.Name+".clab.yaml"] = clab
+		res.Objects = append(res.Objects, Topology(lab, clab))
+		if !namespaces[lab.Namespace] {
+			namespaces[lab.Namespace] = true
+			res.Objects = append(res.Objects, namespace(lab.Namespace))
+		}
+	}
+	if f.Overlay != nil {
+		objs, err := applyOverlay(res.Objects, f.Overlay)
+		if err != nil {
+			return nil, err
+		}
+		res.Objects = objs
+	}
+	Sort(res.Objects)
+	return res, nil
+}
+
+// Project renders a Gardener Project.
+func Project(p *fleet.Project) *unstructured.Unstructured {
+	spec := map[string]any{"namespace": p.Namespace}
+	if p.Description != "" {
+		spec["description"] = p.Description
+	}
+	return object(GardenerAPIVersion, "Project", "", p.Name, spec)
+}
+
+func namespace(name string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Namespace",
+		"metadata":   map[string]any{"name": name},
+	}}
+}
+
+func object(apiVersion, kind, namespace, name string, spec map[string]any) *unstructured.Unstructured {
+	meta := map[string]any{"name": name}
+	if namespace != "" {
+		meta["namespace"] = namespace
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       kind,
+		"metadata":   meta,
+		"spec":       spec,
+	}}
+}
+
+// kindRank orders kinds for applying: what others live in or refer to first.
+func kindRank(kind string) int {
+	switch kind {
+	case "Namespace", "CustomResourceDefinition":
+		return 0
+	case "Project", "CloudProfile":
+		return 1
+	case "Shoot":
+		return 3
+	case "Topology":
+		return 4
+	}
+	return 2
+}
+
+// Sort puts objects in apply order, deterministically.
+func Sort(objs []*unstructured.Unstructured) {
+	slices.SortStableFunc(objs, func(a, b *unstructured.Unstructured) int {
+		return cmp.Or(
+			cmp.Compare(kindRank(a.GetKind()), kindRank(b.GetKind())),
+			cmp.Compare(a.GetAPIVersion(), b.GetAPIVersion()),
+			cmp.Compare(a.GetKind(), b.GetKind()),
+			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
+			cmp.Compare(a.GetName(), b.GetName()),
+		)
+	})
+}
