@@ -127,3 +127,16 @@ func TestOptionsValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactedURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://user:s3cret@git.example.com/fleet.git", "https://user:xxxxx@git.example.com/fleet.git"},
+		{"https://git.example.com/fleet.git", "https://git.example.com/fleet.git"},
+		{"git@github.com:org/fleet.git", "git@github.com:org/fleet.git"},
+	}
+	for _, tt := range tests {
+		if got := redactedURL(tt.in); got != tt.want {
+			t.Errorf("redactedURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

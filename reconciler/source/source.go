@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -260,8 +261,8 @@ func isTransportError(err error) bool {
 			return true
 		}
 	}
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
+	var netErr net.Error
+	return errors.As(err, &netErr)
 }
 
 func (s *Source) fetchInto(ctx context.Context, t target) (*git.Repository, plumbing.Hash, error) {
