@@ -73,12 +73,45 @@ func (b *builder) pos(path cue.Path) token.Pos {
 	sels := path.Selectors()
 	for n := len(sels); n >= 0; n-- {
 		if v := b.root.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
-			if p := v.Pos(); p.IsValid() {
+			if p := userPos(v, 3); p.IsValid() {
 				return p
 			}
 		}
 	}
 	return token.NoPos
+}
+
+// userPos finds where the user wrote v. A struct or list unified with the
+// schema reports the schema's position, so look at its conjuncts and then
+// at its first elements, depth levels down.
+func userPos(v cue.Value, depth int) token.Pos {
+	p := v.Pos()
+	if p.IsValid() && !isSchemaFile(p.Filename()) {
+		return p
+	}
+	if _, args := v.Expr(); len(args) > 1 {
+		for _, a := range args {
+			if q := a.Pos(); q.IsValid() && !isSchemaFile(q.Filename()) {
+				return q
+			}
+		}
+	}
+	if depth > 0 {
+		if iter, err := v.Fields(); err == nil {
+			for iter.Next() {
+				if q := userPos(iter.Value(), depth-1); q.IsValid() && !isSchemaFile(q.Filename()) {
+					return q
+				}
+			}
+		} else if iter, err := v.List(); err == nil {
+			for iter.Next() {
+				if q := userPos(iter.Value(), depth-1); q.IsValid() && !isSchemaFile(q.Filename()) {
+					return q
+				}
+			}
+		}
+	}
+	return p
 }
 
 // has reports whether the fleet sets the value at path.
@@ -235,7 +268,11 @@ func pathStrings(p cue.Path) []string {
 	sels := p.Selectors()
 	out := make([]string, len(sels))
 	for i, s := range sels {
-		out[i] = s.Unquoted()
+		if s.LabelType() == cue.StringLabel {
+			out[i] = s.Unquoted()
+		} else {
+			out[i] = s.String()
+		}
 	}
 	return out
 }

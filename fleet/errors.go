@@ -86,7 +86,7 @@ func Details(err error, dir string) string {
 func userPosition(e cueerrors.Error) token.Pos {
 	positions := append([]token.Pos{e.Position()}, e.InputPositions()...)
 	for _, p := range positions {
-		if p.IsValid() && !strings.HasPrefix(filepath.Base(p.Filename()), schemaFilePrefix) {
+		if p.IsValid() && !isSchemaFile(p.Filename()) {
 			return p
 		}
 	}
@@ -96,6 +96,10 @@ func userPosition(e cueerrors.Error) token.Pos {
 		}
 	}
 	return token.NoPos
+}
+
+func isSchemaFile(name string) bool {
+	return strings.HasPrefix(filepath.Base(name), schemaFilePrefix)
 }
 
 func relative(dir, file string) string {

@@ -1,0 +1,216 @@
+package fleet_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+)
+
+// baseFleet is valid on its own; each case adds case.cue to it.
+const baseFleet = `package fleet
+
+defaults: {
+	cloudProfile:       "metal"
+	region:             "local"
+	credentialsBinding: "creds"
+	kubernetes: version: "1.36.2"
+	networking: type:    "calico"
+	provider: metal: {
+		partition: "mini-lab"
+		project:   "p-1"
+		tenant:    "t-1"
+		firewall: {size: "v1-small-x86", image: "fw-3.0", networks: ["internet"]}
+	}
+	pool: machine: "v1-small-x86"
+}
+projects: a: {}
+environments: dev: {}
+`
+
+func loadCase(t *testing.T, caseSrc string) (*fleet.Fleet, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string][]byte{"base.cue": []byte(baseFleet)}
+	if caseSrc != "" {
+		files["case.cue"] = []byte("package fleet\n\n" + caseSrc)
+	}
+	f, err := fleet.LoadSource(dir, files)
+	if err == nil {
+		return f, nil
+	}
+	var got []string
+	for _, is := range fleet.Issues(err, dir) {
+		got = append(got, is.String())
+	}
+	if len(got) == 0 {
+		t.Fatalf("load failed without issues: %v", err)
+	}
+	return nil, got
+}
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // exact issues; none means valid
+	}{
+		// valid fleets
+		{name: "base alone is valid"},
+		{name: "pool three minors behind is allowed", src: `shoots: s: {project: "a", pools: old: kubernetes: version: "1.33.9"}`},
+		{name: "pool on the control plane version", src: `shoots: s: {project: "a", pools: p: kubernetes: version: "1.36.2"}`},
+		{name: "workerless shoot drops inherited worker settings", src: `shoots: cp: {project: "a", provider: type: "local"}`},
+		{name: "hibernation windows and raw cron together", src: `shoots: s: {project: "a", pools: p: {}, hibernation: {
+	location: "Europe/Berlin"
+	windows: [{days: "weekdays", start: "19:00", end: "07:00"}]
+	schedules: [{start: "30 12 * * 0", end: "30 13 * * 0"}]
+}}`},
+
+		// schema (CUE) errors
+		{name: "pool name longer than 15 characters", src: `shoots: s: {project: "a", pools: "averyveryverylongpool": {}}`,
+			want: []string{`case.cue:3:34: shoots.s.pools.averyveryverylongpool: field not allowed`}},
+		{name: "minimum must be a number", src: `shoots: s: {project: "a", pools: p: minimum: "three"}`,
+			want: []string{`case.cue:3:46: shoots.s.pools.p.minimum: conflicting values "three" and int (mismatched types string and int)`}},
+		{name: "unknown top-level field", src: `shots: {}`,
+			want: []string{`case.cue:3:1: shots: unknown field "shots": a fleet has defaults, environments, projects, shoots and labs (use a hidden _shots for helpers)`}},
+
+		// references
+		{name: "undeclared project", src: `shoots: s: {project: "b", pools: p: {}}`,
+			want: []string{`case.cue:3:22: shoots.s.project: project "b" is not declared in projects`}},
+		{name: "undeclared environment", src: `shoots: s: {project: "a", environment: "prod", pools: p: {}}`,
+			want: []string{`case.cue:3:40: shoots.s.environment: environment "prod" is not declared in environments`}},
+
+		// version skew
+		{name: "pool newer than the control plane", src: `shoots: s: {project: "a", pools: green: kubernetes: version: "1.37.1"}`,
+			want: []string{`case.cue:3:62: shoots.s.pools.green.kubernetes.version: pool "green" runs 1.37.1, newer than the control plane 1.36.2`}},
+		{name: "pool four minors behind", src: `shoots: s: {project: "a", pools: old: kubernetes: version: "1.32.4"}`,
+			want: []string{`case.cue:3:60: shoots.s.pools.old.kubernetes.version: pool "old" runs 1.32.4, 4 minors behind the control plane 1.36.2 (at most 3)`}},
+
+		// workerless
+		{name: "workerless shoot sets networking type itself", src: `shoots: cp: {project: "a", provider: type: "local", networking: type: "cilium"}`,
+			want: []string{`case.cue:3:71: shoots.cp.networking.type: a workerless shoot must not set networking.type: Gardener forbids it without workers`}},
+		{name: "workerless shoot sets kube-proxy", src: `shoots: cp: {project: "a", provider: type: "local", kubernetes: kubeProxy: mode: "IPVS"}`,
+			want: []string{`case.cue:3:65: shoots.cp.kubernetes.kubeProxy: a workerless shoot must not set kubernetes.kubeProxy: Gardener forbids it without workers`}},
+		{name: "workerless metal shoot", src: `shoots: cp: {project: "a"}`,
+			want: []string{`base.cue:9:2: defaults.provider: a workerless shoot cannot use provider metal: metal shoots need worker pools`}},
+
+		// metal
+		{name: "metal pool with zones", src: `shoots: s: {project: "a", pools: p: zones: ["z1"]}`,
+			want: []string{`case.cue:3:37: shoots.s.pools.p.zones: pool "p" must not set zones: the metal provider forbids them`}},
+		{name: "metal pool with volume", src: `shoots: s: {project: "a", pools: p: volume: size: "20Gi"}`,
+			want: []string{`case.cue:3:37: shoots.s.pools.p.volume: pool "p" must not set volume: the metal provider forbids it`}},
+		{name: "metal without firewall networks", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: networks: []}`,
+			want: []string{`case.cue:3:51: shoots.s.provider.metal: provider.metal.firewall.networks needs at least one network`}},
+
+		// pools
+		{name: "maximum below minimum", src: `shoots: s: {project: "a", pools: p: {minimum: 3, maximum: 1}}`,
+			want: []string{`case.cue:3:59: shoots.s.pools.p.maximum: pool "p": maximum 1 is below minimum 3`}},
+		{name: "maxSurge and maxUnavailable both zero", src: `shoots: s: {project: "a", pools: p: {maxSurge: 0, maxUnavailable: "0%"}}`,
+			want: []string{`case.cue:3:48: shoots.s.pools.p.maxSurge: pool "p": maxSurge and maxUnavailable cannot both be 0`}},
+
+		// hibernation
+		{name: "bad cron", src: `shoots: s: {project: "a", pools: p: {}, hibernation: schedules: [{start: "0 25 * * *"}]}`,
+			want: []string{`case.cue:3:54: shoots.s.hibernation.schedules: schedule 1 start "0 25 * * *" is not a valid cron expression: end of range (25) above maximum (23): 25`}},
+		{name: "unknown time zone", src: `shoots: s: {project: "a", pools: p: {}, hibernation: {location: "Europe/Berln", windows: [{days: "weekends"}]}}`,
+			want: []string{`case.cue:3:81: shoots.s.hibernation.windows: window 1: unknown time zone "Europe/Berln"`}},
+		{name: "duplicate cron", src: `shoots: s: {project: "a", pools: p: {}, hibernation: schedules: [{start: "0 19 * * 1"}, {start: "0 19 * * 1"}]}`,
+			want: []string{`case.cue:3:54: shoots.s.hibernation.schedules: schedule 2 start "0 19 * * 1" is used twice; Gardener rejects duplicate cron strings`}},
+		{name: "same window in two time zones repeats a cron string", src: `shoots: s: {project: "a", pools: p: {}, hibernation: windows: [
+	{days: "weekends", location: "Asia/Tokyo"},
+	{days: "weekends", location: "Europe/Berlin"},
+]}`,
+			want: []string{
+				`case.cue:3:41: shoots.s.hibernation.schedules: schedule 2 end "00 00 * * 1" is used twice; Gardener rejects duplicate cron strings`,
+				`case.cue:3:41: shoots.s.hibernation.schedules: schedule 2 start "00 00 * * 6" is used twice; Gardener rejects duplicate cron strings`,
+			}},
+		{name: "windows covering the whole week", src: `shoots: s: {project: "a", pools: p: {}, hibernation: windows: [{days: "daily"}]}`,
+			want: []string{`case.cue:3:54: shoots.s.hibernation.windows: windows cover the whole week (UTC): set hibernation.enabled: true instead`}},
+		{name: "enabled together with windows", src: `shoots: s: {project: "a", pools: p: {}, hibernation: {enabled: true, windows: [{days: "weekends"}]}}`,
+			want: []string{`case.cue:3:64: shoots.s.hibernation.enabled: hibernation.enabled cannot be set together with windows or schedules: Gardener's hibernation controller owns it then`}},
+
+		// shoot settings
+		{name: "maintenance window too short", src: `shoots: s: {project: "a", pools: p: {}, maintenance: window: {begin: "220000+0100", end: "221000+0100"}}`,
+			want: []string{`case.cue:3:54: shoots.s.maintenance.window: maintenance window 220000+0100 to 221000+0100 is 10m0s long; Gardener needs 30m to 6h`}},
+		{name: "extension listed twice", src: `shoots: s: {project: "a", pools: p: {}, extensions: [{type: "shoot-dns-service"}, {type: "shoot-dns-service"}]}`,
+			want: []string{`case.cue:3:41: shoots.s.extensions: extension "shoot-dns-service" is listed twice`}},
+		{name: "purpose infrastructure", src: `shoots: s: {project: "a", pools: p: {}, purpose: "infrastructure"}`,
+			want: []string{`case.cue:3:50: shoots.s.purpose: purpose infrastructure is only allowed in namespace garden, not garden-a`}},
+
+		// rollout
+		{name: "dependsOn unknown shoot", src: `shoots: s: {project: "a", pools: p: {}, rollout: dependsOn: ["nope"]}`,
+			want: []string{`case.cue:3:50: shoots.s.rollout.dependsOn: shoot "s" depends on "nope", which is neither a shoot nor a lab of this fleet`}},
+		{name: "dependsOn cycle", src: `shoots: {
+	x: {project: "a", pools: p: {}, rollout: dependsOn: ["y"]}
+	y: {project: "a", pools: p: {}, rollout: dependsOn: ["x"]}
+}`,
+			want: []string{`case.cue:4:43: shoots.x.rollout.dependsOn: dependsOn forms a cycle: x -> y -> x`}},
+
+		// labs
+		{name: "lab link to an unknown node", src: `labs: l: {nodes: a: kind: "linux", links: [{endpoints: ["a:eth1", "b:eth1"]}]}`,
+			want: []string{`case.cue:3:44: labs.l.links.0: link 1 endpoint "b:eth1": no node "b" in lab "l"`}},
+		{name: "lab endpoint used twice", src: `labs: l: {nodes: {a: kind: "linux", b: kind: "linux"}, links: [{endpoints: ["a:eth1", "b:eth1"]}, {endpoints: ["a:eth1", "b:eth2"]}]}`,
+			want: []string{`case.cue:3:99: labs.l.links.1: endpoint "a:eth1" is used by links 1 and 2`}},
+		{name: "lab node without kind", src: `labs: l: nodes: a: image: "alpine"`,
+			want: []string{`case.cue:3:17: labs.l.nodes.a: node "a" has no kind: set kind on the node, its group, or the lab defaults`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := loadCase(t, tt.src)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("issues (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAllErrorsAtOnce(t *testing.T) {
+	_, got := loadCase(t, `shoots: {
+	x: {project: "nope", pools: p: {}}
+	y: {project: "a", pools: p: kubernetes: version: "1.37.0"}
+}`)
+	want := []string{
+		`case.cue:4:15: shoots.x.project: project "nope" is not declared in projects`,
+		`case.cue:5:51: shoots.y.pools.p.kubernetes.version: pool "p" runs 1.37.0, newer than the control plane 1.36.2`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issues (-want +got):\n%s", diff)
+	}
+}
+
+func TestWorkerlessDropsInheritedSettings(t *testing.T) {
+	f, issues := loadCase(t, `shoots: cp: {project: "a", provider: type: "local", networking: services: "10.0.0.0/16"}`)
+	if issues != nil {
+		t.Fatalf("unexpected issues: %v", issues)
+	}
+	s := f.Shoots[0]
+	if s.CredentialsBinding != "" || s.Networking.Type != "" || s.Provider.Metal != nil {
+		t.Errorf("inherited worker settings kept: binding %q, networking type %q, metal %v", s.CredentialsBinding, s.Networking.Type, s.Provider.Metal)
+	}
+	if s.Networking.Services != "10.0.0.0/16" {
+		t.Errorf("services = %q, want 10.0.0.0/16", s.Networking.Services)
+	}
+}
+
+func TestInheritance(t *testing.T) {
+	f, issues := loadCase(t, `
+environments: dev: {purpose: "development", labels: {env: "dev", tier: "x"}}
+projects: a: {region: "eu", labels: tier: "project"}
+shoots: s: {project: "a", environment: "dev", labels: own: "yes", pools: p: {maximum: 4}}
+`)
+	if issues != nil {
+		t.Fatalf("unexpected issues: %v", issues)
+	}
+	s := f.Shoots[0]
+	if s.Purpose != "development" || s.Region != "eu" {
+		t.Errorf("purpose %q region %q, want development and eu", s.Purpose, s.Region)
+	}
+	wantLabels := map[string]string{"env": "dev", "tier": "project", "own": "yes"}
+	if diff := cmp.Diff(wantLabels, s.Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	p := s.Pools[0]
+	if p.Machine != "v1-small-x86" || *p.Maximum != 4 {
+		t.Errorf("pool machine %q maximum %d, want the default machine and 4", p.Machine, *p.Maximum)
+	}
+}
