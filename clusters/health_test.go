@@ -1,0 +1,149 @@
+package clusters
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// healthyConditions are the four shoot conditions, all True.
+var healthyConditions = []string{
+	"APIServerAvailable", "True", "ControlPlaneHealthy", "True",
+	"EveryNodeReady", "True", "SystemComponentsHealthy", "True",
+}
+
+func TestShootStatus(t *testing.T) {
+	withWorkers := func() *shootBuilder {
+		return newShoot("garden-dev", "a").pool("p", "", "").generation(2, 2)
+	}
+	workerless := func() *shootBuilder { return newShoot("garden-dev", "a").generation(2, 2) }
+	deleting := withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).build()
+	deleting.SetDeletionTimestamp(ptr(metav1.NewTime(time.Unix(1700000000, 0))))
+
+	tests := []struct {
+		name  string
+		shoot *unstructured.Unstructured
+		want  Health
+	}{
+		// ready
+		{
+			name:  "reconciled and healthy",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "done").conditions(healthyConditions...).build(),
+			want:  Health{Ready, "last operation Reconcile Succeeded"},
+		},
+		{
+			name: "workerless without node conditions",
+			shoot: workerless().lastOperation("Create", "Succeeded", "").
+				conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").build(),
+			want: Health{Ready, "last operation Create Succeeded"},
+		},
+		{
+			name:  "hibernated needs no healthy nodes",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").set(true, "status", "hibernated").build(),
+			want:  Health{Ready, "hibernated"},
+		},
+
+		// progressing
+		{
+			name:  "generation not observed",
+			shoot: newShoot("garden-dev", "a").generation(3, 2).lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).build(),
+			want:  Health{Progressing, "waiting for gardener to observe generation 3 (observed 2)"},
+		},
+		{
+			name:  "no status at all",
+			shoot: newShoot("garden-dev", "a").generation(1, 0).build(),
+			want:  Health{Progressing, "waiting for gardener to observe generation 1 (observed 0)"},
+		},
+		{
+			name:  "no last operation",
+			shoot: withWorkers().build(),
+			want:  Health{Progressing, "no operation reported yet"},
+		},
+		{
+			name: "processing",
+			shoot: withWorkers().lastOperation("Create", "Processing", "Waiting for control plane").
+				set(int64(42), "status", "lastOperation", "progress").build(),
+			want: Health{Progressing, "last operation Create Processing (42%): Waiting for control plane"},
+		},
+		{
+			name: "a condition false",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(
+				"APIServerAvailable", "True", "ControlPlaneHealthy", "True",
+				"EveryNodeReady", "False", "SystemComponentsHealthy", "True").build(),
+			want: Health{Progressing, "condition EveryNodeReady is False: EveryNodeReady says False"},
+		},
+		{
+			name: "with workers the node conditions are required",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").
+				conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").build(),
+			want: Health{Progressing, "condition EveryNodeReady not reported yet"},
+		},
+		{
+			name: "workerless reporting a node condition must have it true",
+			shoot: workerless().lastOperation("Reconcile", "Succeeded", "").conditions(
+				"APIServerAvailable", "True", "ControlPlaneHealthy", "True", "SystemComponentsHealthy", "Unknown").build(),
+			want: Health{Progressing, "condition SystemComponentsHealthy is Unknown: SystemComponentsHealthy says Unknown"},
+		},
+		{name: "being deleted", shoot: deleting, want: Health{Progressing, "being deleted"}},
+
+		// failed
+		{
+			name:  "last operation failed",
+			shoot: withWorkers().lastOperation("Create", "Failed", "infrastructure: quota exceeded").build(),
+			want:  Health{Failed, "last operation Create Failed: infrastructure: quota exceeded"},
+		},
+		{
+			name:  "last operation error",
+			shoot: withWorkers().lastOperation("Reconcile", "Error", "etcd unreachable").build(),
+			want:  Health{Failed, "last operation Reconcile Error: etcd unreachable"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, ShootStatus(tt.shoot)); diff != "" {
+				t.Errorf("ShootStatus() (-want +got):\n%s", diff)
+			}
+			// ObjectStatus dispatches Shoots here.
+			if diff := cmp.Diff(tt.want, ObjectStatus(tt.shoot)); diff != "" {
+				t.Errorf("ObjectStatus() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTopologyAndGenericStatus(t *testing.T) {
+	topo := func(status map[string]any) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "clabernetes.containerlab.dev/v1alpha1", "kind": "Topology",
+			"metadata": map[string]any{"name": "lab", "namespace": "labs"},
+		}}
+		if status != nil {
+			u.Object["status"] = status
+		}
+		return u
+	}
+	cm := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "c", "namespace": "n"},
+	}}
+	tests := []struct {
+		name string
+		obj  *unstructured.Unstructured
+		want Health
+	}{
+		{name: "topology ready", obj: topo(map[string]any{"topologyState": "running", "topologyReady": true}), want: Health{Ready, "topology ready"}},
+		{name: "topology deploying", obj: topo(map[string]any{"topologyState": "deploying", "topologyReady": false}), want: Health{Progressing, "topology state deploying"}},
+		{name: "topology failed", obj: topo(map[string]any{"topologyState": "deployfailed"}), want: Health{Failed, "topology state deployfailed"}},
+		{name: "topology without status", obj: topo(nil), want: Health{Progressing, "topology state not reported yet"}},
+		{name: "configmap exists", obj: cm, want: Health{Ready, "Resource is always ready"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, ObjectStatus(tt.obj)); diff != "" {
+				t.Errorf("ObjectStatus() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
