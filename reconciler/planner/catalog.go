@@ -132,11 +132,11 @@ func (c *Catalog) newestUpTo(limit Version, allowPreview bool) (Version, bool) {
 // MAJOR.MINOR as the newest version of that minor the planner may choose.
 // Either form may carry a leading v.
 func (c *Catalog) Resolve(s string, allowPreview bool) (Version, error) {
-	if strings.Count(s, ".") != 1 {
+	if strings.Count(s, ".") == 2 || strings.ContainsAny(s, "-+") {
 		return ParseVersion(s)
 	}
 	v, err := ParseVersion(s + ".0")
-	if err != nil {
+	if err != nil || strings.Count(s, ".") != 1 {
 		return Version{}, fmt.Errorf("%w %q: want MAJOR.MINOR or MAJOR.MINOR.PATCH, optionally with a leading v", ErrInvalidVersion, s)
 	}
 	newest, ok := c.Newest(v.Major, v.Minor, allowPreview)
