@@ -1,0 +1,233 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/gardenfleet/gardenfleet/hack/landscape"
+	"github.com/gardenfleet/gardenfleet/hack/simulator"
+)
+
+// Options configures Start.
+type Options struct {
+	// Simulator configures the gardenlet simulator. Its zero Delay ends operations at once.
+	Simulator simulator.Options
+	// WithoutSimulator leaves the simulator out, for tests that drive status themselves.
+	WithoutSimulator bool
+	// BinaryAssetsDirectory holds kube-apiserver, etcd and kubectl. Defaults to
+	// $KUBEBUILDER_ASSETS, else bin/k8s of the repository around the working directory.
+	BinaryAssetsDirectory string
+	// Verbose sends the control plane's and the simulator's logs to stderr.
+	Verbose bool
+}
+
+// Env is a running garden cluster.
+type Env struct {
+	// Config reaches the API server as cluster admin.
+	Config *rest.Config
+	// Client is a controller-runtime client on Config, not cached.
+	Client client.Client
+	// Scheme knows the built-in kinds and CRDs; Gardener kinds are used as unstructured.
+	Scheme *runtime.Scheme
+
+	env    *envtest.Environment
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// ErrNoBinaries tells that kube-apiserver and etcd are not built yet.
+var ErrNoBinaries = errors.New("kube-apiserver and etcd not found: run `make landscape-bin`")
+
+// Start starts etcd and kube-apiserver, installs the landscape and starts the simulator.
+// Stop it when done.
+func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
+	assets, err := binaryAssets(opts.BinaryAssetsDirectory)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Verbose {
+		log.SetLogger(funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{}))
+	} else {
+		log.SetLogger(logr.Discard())
+	}
+
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("build scheme: %w", err)
+	}
+
+	env := &envtest.Environment{
+		BinaryAssetsDirectory:    assets,
+		Scheme:                   scheme,
+		ControlPlaneStartTimeout: time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
+		AttachControlPlaneOutput: opts.Verbose,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("start envtest with binaries from %s: %w", assets, err)
+	}
+	e := &Env{Config: cfg, Scheme: scheme, env: env}
+	defer func() {
+		if retErr != nil {
+			retErr = errors.Join(retErr, e.Stop())
+		}
+	}()
+	// Many tests share one server; client-go's default 5 QPS would throttle them.
+	cfg.QPS, cfg.Burst = 200, 400
+
+	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		return nil, fmt.Errorf("create client: %w", err)
+	}
+	if err := landscape.Install(ctx, e.Client, landscape.DefaultInstallOptions()); err != nil {
+		return nil, fmt.Errorf("install landscape: %w", err)
+	}
+	if opts.WithoutSimulator {
+		return e, nil
+	}
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create simulator manager: %w", err)
+	}
+	if err := simulator.SetupWithManager(mgr, opts.Simulator); err != nil {
+		return nil, err
+	}
+	mctx, cancel := context.WithCancel(context.Background())
+	e.cancel, e.done = cancel, make(chan error, 1)
+	go func() { e.done <- mgr.Start(mctx) }()
+	syncCtx, syncCancel := context.WithTimeout(ctx, time.Minute)
+	defer syncCancel()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		return nil, errors.New("simulator caches did not sync")
+	}
+	return e, nil
+}
+
+// Stop stops the simulator, then kube-apiserver and etcd.
+func (e *Env) Stop() error {
+	var errs []error
+	if e.cancel != nil {
+		e.cancel()
+		if err := <-e.done; err != nil {
+			errs = append(errs, fmt.Errorf("simulator: %w", err))
+		}
+		e.cancel = nil
+	}
+	if e.env != nil {
+		if err := e.env.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop envtest: %w", err))
+		}
+		e.env = nil
+	}
+	return errors.Join(errs...)
+}
+
+// AddUser returns a rest.Config for a user in the given groups, for tests of what a
+// less privileged applier may do.
+func (e *Env) AddUser(name string, groups ...string) (*rest.Config, error) {
+	u, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, e.Config)
+	if err != nil {
+		return nil, fmt.Errorf("add user %s: %w", name, err)
+	}
+	return u.Config(), nil
+}
+
+// NewNamespace creates a namespace with a random name for one test and returns its name.
+// It is never deleted: nothing would finish the deletion.
+func (e *Env) NewNamespace(t testing.TB) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "garden-" + utilrand.String(8)}}
+	if err := e.Client.Create(context.Background(), ns); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return ns.Name
+}
+
+// Main starts the environment for a test package, points *env at it, runs the tests and
+// stops it. Use it as `func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &env, opts)) }`.
+func Main(m *testing.M, env **Env, opts Options) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	e, err := Start(ctx, opts)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		return 1
+	}
+	*env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// binaryAssets finds the directory with kube-apiserver and etcd.
+func binaryAssets(dir string) (string, error) {
+	if dir == "" {
+		dir = os.Getenv("KUBEBUILDER_ASSETS")
+	}
+	if dir == "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "bin", "k8s")
+	}
+	for _, b := range []string{"kube-apiserver", "etcd"} {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			return "", fmt.Errorf("%w (looked in %s)", ErrNoBinaries, dir)
+		}
+	}
+	return dir, nil
+}
+
+// RepoRoot returns the directory of gardenfleet's go.mod, walking up from the working
+// directory (a test runs in its package directory).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(strings.TrimSpace(string(data)), "module github.com/gardenfleet/gardenfleet\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("find repository root: no go.mod of github.com/gardenfleet/gardenfleet above the working directory")
+		}
+		dir = parent
+	}
+}
