@@ -1,0 +1,356 @@
+package clusters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/fluxcd/pkg/ssa"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+)
+
+// ApplyOptions tunes Apply.
+type ApplyOptions struct {
+	// Concurrency is how many objects of one stage are handled at once.
+	Concurrency int
+
+	// FastNoOp lists the live objects of each kind that carry the fleet's
+	// ownership labels (one request per ListPageSize objects) and reports an
+	// object Unchanged without a request of its own when it carries the
+	// desired digest and every desired field is unchanged. Objects not
+	// provably unchanged still get a server-side dry run. Off, every object is
+	// fetched and dry-run.
+	FastNoOp bool
+
+	// ListPageSize is the page size of the FastNoOp lists.
+	ListPageSize int64
+
+	// CRDTimeout bounds the wait for applied CustomResourceDefinitions to be
+	// established before the stages that may use them.
+	CRDTimeout time.Duration
+
+	// PollInterval is how often the CRD wait polls.
+	PollInterval time.Duration
+}
+
+// DefaultApplyOptions returns the options Apply is meant to run with.
+func DefaultApplyOptions() ApplyOptions {
+	return ApplyOptions{
+		Concurrency:  8,
+		FastNoOp:     true,
+		ListPageSize: 500,
+		CRDTimeout:   time.Minute,
+		PollInterval: 500 * time.Millisecond,
+	}
+}
+
+func (o ApplyOptions) withDefaults() ApplyOptions {
+	d := DefaultApplyOptions()
+	if o.Concurrency < 1 {
+		o.Concurrency = d.Concurrency
+	}
+	if o.ListPageSize < 1 {
+		o.ListPageSize = d.ListPageSize
+	}
+	if o.CRDTimeout <= 0 {
+		o.CRDTimeout = d.CRDTimeout
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = d.PollInterval
+	}
+	return o
+}
+
+var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+
+// Apply server-side applies objs with field manager FieldManager, setting
+// the ownership labels and DigestAnnotation and leaving Gardener's fields to
+// Gardener (PreserveGardenerOwned). It applies in stages: Namespaces and
+// CRDs (then waits for the CRDs), other cluster-scoped objects, the rest.
+// Only objects that differ from the live ones are patched. The caller's
+// objects are not modified.
+//
+// On failure it returns the ChangeSet of what was handled successfully so
+// far together with the error: errors.Join of one *ObjectError or
+// *ImmutableFieldError per failed object. Later stages are not attempted
+// after a stage with a failure.
+func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) (*ChangeSet, error) {
+	opts = opts.withDefaults()
+	prepared := m.prepare(objs)
+	cs := &ChangeSet{}
+	for _, stage := range stages(prepared) {
+		entries, err := m.applyStage(ctx, stage, opts)
+		cs.Entries = append(cs.Entries, entries...)
+		if err != nil {
+			return cs, err
+		}
+		if err := m.waitCRDsEstablished(ctx, stage, opts); err != nil {
+			return cs, err
+		}
+	}
+	return cs, nil
+}
+
+// prepare copies objs, adds the ownership labels and sorts them in ssa's
+// kind order.
+func (m *Manager) prepare(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, o := range objs {
+		c := o.DeepCopy()
+		labels := c.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		maps.Copy(labels, m.OwnerLabels())
+		c.SetLabels(labels)
+		out[i] = c
+	}
+	sort.Sort(ssa.SortableUnstructureds(out))
+	return out
+}
+
+// stages splits sorted objects into Namespaces and CRDs, other cluster-scoped
+// objects (no namespace), and the rest; empty stages are left out.
+func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
+	var defs, cluster, rest []*unstructured.Unstructured
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		switch {
+		case gvk.GroupKind() == crdGVK.GroupKind(), gvk.Group == "" && gvk.Kind == "Namespace":
+			defs = append(defs, o)
+		case o.GetNamespace() == "":
+			cluster = append(cluster, o)
+		default:
+			rest = append(rest, o)
+		}
+	}
+	var out [][]*unstructured.Unstructured
+	for _, s := range [][]*unstructured.Unstructured{defs, cluster, rest} {
+		if len(s) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// applyItem is the per-object state of one stage.
+type applyItem struct {
+	desired *unstructured.Unstructured
+	// seen: the FastNoOp list found the live object and desired was adjusted
+	// to it; unchanged: and nothing needs writing.
+	seen, unchanged bool
+	notes           []Note
+}
+
+func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) ([]ChangeSetEntry, error) {
+	items := make([]applyItem, len(objs))
+	for i, o := range objs {
+		items[i].desired = o
+	}
+	if opts.FastNoOp {
+		m.scanLive(ctx, items, opts.ListPageSize)
+	}
+
+	// Workers write only their own index: no locks needed.
+	entries := make([]ChangeSetEntry, len(items))
+	errs := make([]error, len(items))
+	forEach(len(items), opts.Concurrency, func(i int) {
+		entries[i], errs[i] = m.applyOne(ctx, &items[i], opts)
+	})
+
+	var ok []ChangeSetEntry
+	for i := range items {
+		if errs[i] == nil {
+			ok = append(ok, entries[i])
+		}
+	}
+	return ok, errors.Join(errs...)
+}
+
+// applyOne applies one object, reporting what happened.
+func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions) (ChangeSetEntry, error) {
+	ref := inventory.RefOf(it.desired)
+	if it.unchanged {
+		return ChangeSetEntry{Ref: ref, Action: Unchanged, Notes: it.notes}, nil
+	}
+	obj := it.desired
+	if !it.seen {
+		live, err := m.getLive(ctx, obj)
+		if err != nil {
+			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
+		}
+		obj, it.notes = PreserveGardenerOwned(obj, live)
+		if obj == it.desired {
+			obj = obj.DeepCopy()
+		}
+		if err := setDigest(obj); err != nil {
+			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
+		}
+		if live == nil {
+			// Nothing to diff against: the apply is the create, and the
+			// server validates it as a dry run would.
+			err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj),
+				client.ForceOwnership, client.FieldOwner(FieldManager))
+			if err != nil {
+				return ChangeSetEntry{}, applyError(ref, "apply", err)
+			}
+			return ChangeSetEntry{Ref: ref, Action: Created, Notes: it.notes}, nil
+		}
+		if opts.FastNoOp && unchangedLocally(obj, live) {
+			return ChangeSetEntry{Ref: ref, Action: Unchanged, Notes: it.notes}, nil
+		}
+	}
+
+	// NOTE: Force stays false: ssa would delete and recreate an object on an
+	// immutable field change, and a Shoot must never be recreated.
+	e, err := m.rm.Apply(ctx, obj, ssa.ApplyOptions{})
+	if err != nil {
+		return ChangeSetEntry{}, applyError(ref, "apply", err)
+	}
+	return ChangeSetEntry{Ref: ref, Action: fromSSA(e.Action), Notes: it.notes}, nil
+}
+
+// getLive returns the live object, or nil when it does not exist.
+func (m *Manager) getLive(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(obj.GroupVersionKind())
+	err := m.client.Get(ctx, client.ObjectKeyFromObject(obj), live)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return live, nil
+}
+
+func fromSSA(a ssa.Action) Action {
+	switch a {
+	case ssa.CreatedAction:
+		return Created
+	case ssa.ConfiguredAction:
+		return Configured
+	case ssa.DeletedAction:
+		return Deleted
+	case ssa.SkippedAction:
+		return Skipped
+	}
+	return Unchanged
+}
+
+// scanLive lists, per kind, the live objects carrying the ownership labels
+// and settles every item it finds: Gardener's fields preserved, digest set,
+// unchanged decided. Pages are handled as they arrive so only one page of
+// live objects is held at a time. A failed list (a kind not served yet, no
+// permission) leaves its items to the per-object path.
+func (m *Manager) scanLive(ctx context.Context, items []applyItem, pageSize int64) {
+	type objKey struct{ namespace, name string }
+	byGVK := map[schema.GroupVersionKind]map[objKey]int{}
+	var gvks []schema.GroupVersionKind
+	for i, it := range items {
+		gvk := it.desired.GroupVersionKind()
+		if byGVK[gvk] == nil {
+			byGVK[gvk] = map[objKey]int{}
+			gvks = append(gvks, gvk)
+		}
+		byGVK[gvk][objKey{it.desired.GetNamespace(), it.desired.GetName()}] = i
+	}
+	for _, gvk := range gvks {
+		index := byGVK[gvk]
+		_ = m.listPages(ctx, gvk, pageSize, func(live *unstructured.Unstructured) {
+			i, ok := index[objKey{live.GetNamespace(), live.GetName()}]
+			if !ok {
+				return
+			}
+			it := &items[i]
+			desired, notes := PreserveGardenerOwned(it.desired, live)
+			if desired == it.desired {
+				desired = desired.DeepCopy()
+			}
+			if err := setDigest(desired); err != nil {
+				return
+			}
+			it.desired, it.notes, it.seen = desired, notes, true
+			it.unchanged = unchangedLocally(desired, live)
+		})
+	}
+}
+
+// listPages lists the objects of gvk with the ownership labels, page by page.
+func (m *Manager) listPages(ctx context.Context, gvk schema.GroupVersionKind, pageSize int64, each func(*unstructured.Unstructured)) error {
+	cont := ""
+	for {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := m.client.List(ctx, list, client.MatchingLabels(m.OwnerLabels()),
+			client.Limit(pageSize), client.Continue(cont)); err != nil {
+			return err
+		}
+		for i := range list.Items {
+			each(&list.Items[i])
+		}
+		cont = list.GetContinue()
+		if cont == "" {
+			return nil
+		}
+	}
+}
+
+// waitCRDsEstablished waits until every CRD among objs is established, so
+// the next stage can create its kinds.
+func (m *Manager) waitCRDsEstablished(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) error {
+	for _, o := range objs {
+		if o.GroupVersionKind().GroupKind() != crdGVK.GroupKind() {
+			continue
+		}
+		ref := inventory.RefOf(o)
+		var last string
+		err := wait.PollUntilContextTimeout(ctx, opts.PollInterval, opts.CRDTimeout, true, func(ctx context.Context) (bool, error) {
+			crd := &unstructured.Unstructured{}
+			crd.SetGroupVersionKind(crdGVK)
+			if err := m.client.Get(ctx, client.ObjectKeyFromObject(o), crd); err != nil {
+				last = err.Error()
+				return false, nil
+			}
+			conds, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
+			for _, c := range conds {
+				cm, _ := c.(map[string]any)
+				if cm["type"] == "Established" {
+					last = fmt.Sprintf("Established is %v: %v", cm["status"], cm["message"])
+					return cm["status"] == "True", nil
+				}
+			}
+			last = "Established not reported yet"
+			return false, nil
+		})
+		if err != nil {
+			return &ObjectError{Ref: ref, Op: "wait", Err: fmt.Errorf("not established within %s (%s): %w", opts.CRDTimeout, last, err)}
+		}
+	}
+	return nil
+}
+
+// forEach calls fn for 0..n-1, at most limit at a time, and returns when all
+// calls have.
+func forEach(n, limit int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, limit))
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
