@@ -1,0 +1,15 @@
+package landscape_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
+)
+
+var env *testenv.Env
+
+// The rules are tested against the real kube-apiserver; no simulator writes to the shoots.
+func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(m, &env, testenv.Options{WithoutSimulator: true}))
+}
