@@ -34,8 +34,8 @@ func metalShoot() *shootSpec {
 		with("metal", "spec", "provider", "type").
 		with("metal", "spec", "cloudProfile", "name").
 		with(map[string]any{
-			"apiVersion": "metal.provider.extensions.gardener.cloud/v1alpha1",
-			"kind":       "InfrastructureConfig",
+			"apiVersion":  "metal.provider.extensions.gardener.cloud/v1alpha1",
+			"kind":        "InfrastructureConfig",
 			"partitionID": "mini-lab",
 			"projectID":   "00000000-0000-0000-0000-000000000001",
 		}, "spec", "provider", "infrastructureConfig")

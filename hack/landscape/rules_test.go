@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-
 )
 
 // TestShootRules proves each of Gardener's rules, as the Shoot CRD's CEL rules and the
@@ -186,16 +185,16 @@ func TestShootRules(t *testing.T) {
 			wantErr: `spec.kubernetes.version: Forbidden: kubernetes version upgrade cannot skip a minor version (1.34.8 -> 1.36.4)`,
 		},
 		{
-			name:    "control plane downgraded",
-			old:     valid,
-			new:     valid.version("1.34.7"),
+			name: "control plane downgraded",
+			old:  valid,
+			new:  valid.version("1.34.7"),
 			// The pool inherits the control plane's version, so it is downgraded too, as Gardener reports.
 			wantErr: `[spec.provider.workers: Forbidden: kubernetes version downgrade is not supported (a worker group went below its previous version), spec.kubernetes.version: Forbidden: kubernetes version downgrade is not supported (1.34.8 -> 1.34.7)]`,
 		},
 		{
-			name:    "control plane minor downgraded",
-			old:     valid,
-			new:     valid.version("1.33.10"),
+			name: "control plane minor downgraded",
+			old:  valid,
+			new:  valid.version("1.33.10"),
 			// The pool inherits the control plane's version, so it is downgraded too, as Gardener reports.
 			wantErr: `[spec.provider.workers: Forbidden: kubernetes version downgrade is not supported (a worker group went below its previous version), spec.kubernetes.version: Forbidden: kubernetes version downgrade is not supported (1.34.8 -> 1.33.10)]`,
 		},
@@ -296,4 +295,3 @@ func detail(err error, ns, name string) string {
 	}
 	return s
 }
-
