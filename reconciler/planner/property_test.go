@@ -171,8 +171,8 @@ func shortestPlan(current Current, target State, policy Policy) (int, bool) {
 	frontier := []State{start}
 	for depth := 1; len(frontier) > 0; depth++ {
 		var next []State
-		visit := func(s State) bool {
-			if checkStep(current, target, frontierState, s, policy) != nil {
+		visit := func(from, s State) bool {
+			if checkStep(current, target, from, s, policy) != nil {
 				return false
 			}
 			k := key(s)
@@ -187,19 +187,19 @@ func shortestPlan(current Current, target State, policy Policy) (int, bool) {
 			return false
 		}
 		for _, s := range frontier {
-			frontierState = s
+			fromS := func(t State) bool { return visit(s, t) }
 			// The control plane moves alone. Versions past the target can
 			// never come back to it: nothing moves down.
 			for _, v := range candidates {
 				if !s.ControlPlane.Less(v) || target.ControlPlane.Less(v) || v.Minor > s.ControlPlane.Minor+1 {
 					continue
 				}
-				if visit(State{ControlPlane: v, Pools: s.Pools}) {
+				if fromS(State{ControlPlane: v, Pools: s.Pools}) {
 					return depth, true
 				}
 			}
 			// Any set of pools moves, each onto any candidate.
-			if found := eachPoolMove(s, target, candidates, visit); found {
+			if found := eachPoolMove(s, target, candidates, fromS); found {
 				return depth, true
 			}
 		}
@@ -207,8 +207,6 @@ func shortestPlan(current Current, target State, policy Policy) (int, bool) {
 	}
 	return 0, false
 }
-
-var frontierState State
 
 // eachPoolMove calls visit with every state that keeps the control plane
 // of s and moves any pools of it onto candidates, until visit says stop.

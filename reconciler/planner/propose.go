@@ -28,20 +28,24 @@ type ProposeFunc func(current Current, target State, policy Policy) ([]State, er
 
 var _ ProposeFunc = Propose
 
-// Propose is the default ProposeFunc. The control plane climbs one minor at
-// a time through the newest usable patch of each intermediate minor and
-// lands on the target; a patch-only change is one step. Pools wait until
-// the end and then move to their targets in one step, except:
-//   - when the next control plane step would leave a pool more than three
-//     minors behind, a pool step comes first; it moves that pool to the
-//     control plane's current version, or to its own target if that is
-//     lower;
-//   - in-place pools move one minor per step (through each minor's newest
-//     usable patch), so they take as many steps as minors they cross. Every
-//     pool step, needed for whichever pool, also carries each in-place pool
-//     one minor on, and each rolling pool whose target the control plane
-//     has reached, onto it: those moves are due anyway, and doing them
-//     early saves steps at the end.
+// Propose is the default ProposeFunc. It takes the fewest steps the rules
+// allow (the property test checks this against a breadth-first search):
+//   - The control plane climbs one minor at a time through the newest
+//     usable patch of each intermediate minor and lands on the target; a
+//     patch-only change is one step.
+//   - Pools move once, at the end, to their targets, unless the next control
+//     plane step would leave one more than three minors behind: then a pool
+//     step comes first. It moves every rolling pool that cannot wait for the
+//     end as far as it can: onto its own target once the control plane has
+//     reached it, else to the control plane's current version (or the newest
+//     usable one below it). Moving the ones that would be forced later too
+//     saves the pool step that would have followed.
+//   - In-place pools move one minor per pool step, through each minor's
+//     newest usable patch and never past the control plane's version; every
+//     pool step carries them on, since they cross every minor anyway.
+//   - When a pool that must move has no usable version up to the control
+//     plane's (the live control plane version may have expired), the control
+//     plane first takes the newest usable patch of its own minor.
 func Propose(current Current, target State, policy Policy) ([]State, error) {
 	if len(target.Pools) != len(current.Pools) {
 		return nil, fmt.Errorf("target has %d pools, the live shoot %d", len(target.Pools), len(current.Pools))
