@@ -1,0 +1,169 @@
+package clusters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/gardenfleet/gardenfleet/hack/simulator"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
+)
+
+// env is the garden cluster shared by the envtest tests of this package; nil
+// when the binaries are missing outside CI (envSkip says why).
+var (
+	env     *testenv.Env
+	envSkip error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	e, err := testenv.Start(ctx, testenv.Options{
+		// Operations end on the next look, so Wait tests do not sleep.
+		Simulator: simulator.Options{Clock: clock.RealClock{}, Resync: time.Second},
+	})
+	cancel()
+	switch {
+	case errors.Is(err, testenv.ErrNoBinaries) && os.Getenv("CI") == "":
+		// The pure tests still run; the envtest ones skip with this reason.
+		envSkip = err
+		return m.Run()
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "clusters: start envtest: %v\n", err)
+		return 1
+	}
+	env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "clusters: stop envtest: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// requireEnv returns the envtest environment or skips the test; under CI a
+// missing environment already failed TestMain.
+func requireEnv(t *testing.T) *testenv.Env {
+	t.Helper()
+	if env == nil {
+		t.Skipf("envtest not available: %v (under CI, CI=1, this fails instead)", envSkip)
+	}
+	return env
+}
+
+// requestCounter counts the API requests made through a client.
+type requestCounter struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (c *requestCounter) RoundTrip(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		c.mu.Lock()
+		c.requests = append(c.requests, r.Method+" "+r.URL.Path)
+		c.mu.Unlock()
+		return rt.RoundTrip(r)
+	})
+}
+
+// take returns the requests counted since the last take.
+func (c *requestCounter) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.requests
+	c.requests = nil
+	return r
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// newManager returns a Manager for a fresh fleet on env, and the counter of
+// its requests.
+func newManager(t *testing.T, e *testenv.Env) (*Manager, *requestCounter) {
+	t.Helper()
+	counter := &requestCounter{}
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Wrap(counter.RoundTrip)
+	c, err := client.New(cfg, client.Options{Scheme: e.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewManager(c, Owner{Name: "fleet-" + utilrand.String(6), Namespace: "gardenfleet-system"}), counter
+}
+
+// fleetObjects reads testdata/fleet.yaml for a test: shoots and the project
+// in namespace ns, the rest in labs-<suffix>.
+func fleetObjects(t *testing.T, ns, suffix string) []*unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile("testdata/fleet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "NAMESPACE", ns)
+	s = strings.ReplaceAll(s, "SUFFIX", suffix)
+	var objs []*unstructured.Unstructured
+	for _, doc := range strings.Split(s, "\n---\n") {
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			t.Fatalf("parse testdata/fleet.yaml: %v", err)
+		}
+		objs = append(objs, u)
+	}
+	return objs
+}
+
+// entries renders a change set as "Kind/ns/name action" lines for go-cmp.
+func entries(cs *ChangeSet) []string {
+	if cs == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range cs.Entries {
+		out = append(out, e.String())
+	}
+	return out
+}
+
+// byKind picks the objects of a kind.
+func byKind(objs []*unstructured.Unstructured, kinds ...string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		for _, k := range kinds {
+			if o.GetKind() == k {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+func without(objs []*unstructured.Unstructured, kind, name string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() != kind || o.GetName() != name {
+			out = append(out, o)
+		}
+	}
+	return out
+}
