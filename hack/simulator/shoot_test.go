@@ -1,0 +1,222 @@
+package simulator_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/hack/simulator"
+)
+
+// wait is how long the simulator may take to act on a change (real time).
+const wait = 10 * time.Second
+
+// lastOp is what tests compare of a shoot's state.
+type lastOp struct {
+	Type, State        string
+	Progress           int64
+	ObservedGeneration int64
+	Hibernated         bool
+}
+
+func newShoot(ns, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.gardener.cloud/v1beta1",
+		"kind":       "Shoot",
+		"metadata":   map[string]any{"namespace": ns, "name": name},
+		"spec": map[string]any{
+			"cloudProfile":           map[string]any{"name": "local"},
+			"region":                 "local",
+			"credentialsBindingName": "local",
+			"kubernetes":             map[string]any{"version": "1.34.7"},
+			"provider": map[string]any{
+				"type":    "local",
+				"workers": []any{map[string]any{"name": "pool-a", "minimum": int64(1), "maximum": int64(2)}},
+			},
+			"networking": map[string]any{"type": "calico"},
+		},
+	}}
+	return u
+}
+
+func get(g Gomega, key types.NamespacedName) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(simulator.ShootGVK)
+	g.Expect(env.Client.Get(context.Background(), key, u)).To(Succeed())
+	return u
+}
+
+func opOf(u *unstructured.Unstructured) lastOp {
+	var o lastOp
+	o.Type, _, _ = unstructured.NestedString(u.Object, "status", "lastOperation", "type")
+	o.State, _, _ = unstructured.NestedString(u.Object, "status", "lastOperation", "state")
+	o.Progress, _, _ = unstructured.NestedInt64(u.Object, "status", "lastOperation", "progress")
+	o.ObservedGeneration, _, _ = unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+	o.Hibernated, _, _ = unstructured.NestedBool(u.Object, "status", "hibernated")
+	return o
+}
+
+// eventuallyOp waits until the shoot's operation state is want.
+func eventuallyOp(t *testing.T, key types.NamespacedName, want lastOp) *unstructured.Unstructured {
+	t.Helper()
+	var u *unstructured.Unstructured
+	Eventually(func(g Gomega) {
+		u = get(g, key)
+		g.Expect(opOf(u)).To(Equal(want))
+	}).WithTimeout(wait).WithPolling(10 * time.Millisecond).Should(Succeed())
+	return u
+}
+
+func conditions(u *unstructured.Unstructured) map[string]string {
+	list, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	out := map[string]string{}
+	for _, c := range list {
+		m := c.(map[string]any)
+		out[m["type"].(string)] = m["status"].(string) + "/" + m["reason"].(string)
+	}
+	return out
+}
+
+func mergePatch(t *testing.T, u *unstructured.Unstructured, patch string) {
+	t.Helper()
+	if err := env.Client.Patch(context.Background(), u, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+		t.Fatalf("patch %s: %v", patch, err)
+	}
+}
+
+// TestShootOperation follows a shoot through create, a spec change and hibernation: each
+// operation is Processing, 50% halfway, then Succeeded with the generation observed.
+func TestShootOperation(t *testing.T) {
+	RegisterTestingT(t)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "op")
+	if err := env.Client.Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(u)
+
+	t.Run("create starts Processing and adds the finalizer", func(t *testing.T) {
+		u := eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+		if diff := cmp.Diff([]string{"gardener"}, u.GetFinalizers()); diff != "" {
+			t.Errorf("finalizers (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("halfway reports progress", func(t *testing.T) {
+		clock.Step(delay / 2)
+		eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", Progress: 50})
+	})
+	t.Run("after the delay it succeeded", func(t *testing.T) {
+		clock.Step(delay / 2)
+		u := eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
+		want := map[string]string{
+			"APIServerAvailable":      "True/HealthzRequestSucceeded",
+			"ControlPlaneHealthy":     "True/ControlPlaneRunning",
+			"EveryNodeReady":          "True/EveryNodeReady",
+			"SystemComponentsHealthy": "True/SystemComponentsRunning",
+		}
+		if diff := cmp.Diff(want, conditions(u)); diff != "" {
+			t.Errorf("conditions (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("no spec change, no operation", func(t *testing.T) {
+		clock.Step(delay)
+		// A status write would bump the resourceVersion; give the simulator time to (not) act.
+		before := get(Default, key).GetResourceVersion()
+		Consistently(func(g Gomega) string { return get(g, key).GetResourceVersion() }).
+			WithTimeout(300 * time.Millisecond).WithPolling(20 * time.Millisecond).Should(Equal(before))
+	})
+	t.Run("hibernating is a reconcile that ends hibernated", func(t *testing.T) {
+		mergePatch(t, get(Default, key), `{"spec":{"hibernation":{"enabled":true}}}`)
+		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 1})
+		clock.Step(delay)
+		u := eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2, Hibernated: true})
+		if got := conditions(u)["EveryNodeReady"]; got != "True/ShootHibernated" {
+			t.Errorf("EveryNodeReady = %s, want True/ShootHibernated", got)
+		}
+	})
+	t.Run("gardener.cloud/operation=reconcile starts an operation without a spec change", func(t *testing.T) {
+		mergePatch(t, get(Default, key), `{"metadata":{"annotations":{"gardener.cloud/operation":"reconcile"}}}`)
+		u := eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2, Hibernated: true})
+		if _, ok := u.GetAnnotations()["gardener.cloud/operation"]; ok {
+			t.Errorf("annotation gardener.cloud/operation still set")
+		}
+		clock.Step(delay)
+		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2, Hibernated: true})
+	})
+}
+
+// TestShootFailNextOperation: the annotation fails one operation, then the next succeeds.
+func TestShootFailNextOperation(t *testing.T) {
+	RegisterTestingT(t)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "fail")
+	u.SetAnnotations(map[string]string{simulator.FailNextOperationAnnotation: "true"})
+	if err := env.Client.Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(u)
+
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+	clock.Step(delay)
+	u = eventuallyOp(t, key, lastOp{Type: "Create", State: "Failed", Progress: 50, ObservedGeneration: 1})
+	Eventually(func(g Gomega) map[string]string { return get(g, key).GetAnnotations() }).
+		WithTimeout(wait).Should(Not(HaveKey(simulator.FailNextOperationAnnotation)))
+	if got := conditions(u); len(got) != 0 {
+		t.Errorf("a failed create reports conditions %v, want none", got)
+	}
+
+	mergePatch(t, get(Default, key), `{"spec":{"kubernetes":{"version":"1.34.8"}}}`)
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", Progress: 0, ObservedGeneration: 1})
+	clock.Step(delay)
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2})
+}
+
+// TestShootWorkerlessConditions: a workerless shoot reports only control plane conditions.
+func TestShootWorkerlessConditions(t *testing.T) {
+	RegisterTestingT(t)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "wl")
+	unstructured.RemoveNestedField(u.Object, "spec", "provider", "workers")
+	unstructured.RemoveNestedField(u.Object, "spec", "networking")
+	unstructured.RemoveNestedField(u.Object, "spec", "credentialsBindingName")
+	if err := env.Client.Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(u)
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+	clock.Step(delay)
+	u = eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
+	want := map[string]string{"APIServerAvailable": "True/HealthzRequestSucceeded", "ControlPlaneHealthy": "True/ControlPlaneRunning"}
+	if diff := cmp.Diff(want, conditions(u)); diff != "" {
+		t.Errorf("conditions (-want +got):\n%s", diff)
+	}
+}
+
+// TestShootDeletion: a confirmed deletion runs a Delete operation, then the shoot is gone.
+func TestShootDeletion(t *testing.T) {
+	RegisterTestingT(t)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "del")
+	u.SetAnnotations(map[string]string{"confirmation.gardener.cloud/deletion": "true"})
+	if err := env.Client.Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(u)
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+	if err := env.Client.Delete(context.Background(), get(Default, key)); err != nil {
+		t.Fatal(err)
+	}
+	eventuallyOp(t, key, lastOp{Type: "Delete", State: "Processing"})
+	clock.Step(delay)
+	Eventually(func() bool {
+		err := env.Client.Get(context.Background(), key, &unstructured.Unstructured{Object: map[string]any{"apiVersion": "core.gardener.cloud/v1beta1", "kind": "Shoot"}})
+		return apierrors.IsNotFound(err)
+	}).WithTimeout(wait).Should(BeTrue())
+}
