@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
@@ -143,13 +144,15 @@ func TestProject(t *testing.T) {
 	ctx := context.Background()
 	p := &unstructured.Unstructured{}
 	p.SetGroupVersionKind(simulator.ProjectGVK)
-	p.SetName("dev")
+	// Cluster-scoped: a random name keeps -count=N runs apart.
+	name := "dev" + utilrand.String(5)
+	p.SetName(name)
 	if err := env.Client.Create(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	ns := &corev1.Namespace{}
-	Eventually(func() error { return env.Client.Get(ctx, types.NamespacedName{Name: "garden-dev"}, ns) }).WithTimeout(wait).Should(Succeed())
-	want := map[string]string{"project.gardener.cloud/name": "dev", "gardener.cloud/role": "project"}
+	Eventually(func() error { return env.Client.Get(ctx, types.NamespacedName{Name: "garden-" + name}, ns) }).WithTimeout(wait).Should(Succeed())
+	want := map[string]string{"project.gardener.cloud/name": name, "gardener.cloud/role": "project"}
 	got := map[string]string{"project.gardener.cloud/name": ns.Labels["project.gardener.cloud/name"], "gardener.cloud/role": ns.Labels["gardener.cloud/role"]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("namespace labels (-want +got):\n%s", diff)
@@ -159,7 +162,7 @@ func TestProject(t *testing.T) {
 		namespace, _, _ := unstructured.NestedString(p.Object, "spec", "namespace")
 		phase, _, _ := unstructured.NestedString(p.Object, "status", "phase")
 		return []string{namespace, phase}
-	}).WithTimeout(wait).Should(Equal([]string{"garden-dev", "Ready"}))
+	}).WithTimeout(wait).Should(Equal([]string{"garden-" + name, "Ready"}))
 }
 
 // TestTopology: like clabernetes, a Topology ends up running and ready.
