@@ -7,7 +7,7 @@ BIN        := $(CURDIR)/bin
 GO         ?= go
 PLATFORMS  := linux/amd64 linux/arm64 darwin/arm64
 
-.PHONY: all build cross test unit vet fmt-check run bench-render
+.PHONY: all build cross test unit vet fmt-check run bench-render landscape-bin landscape landscape-down
 
 all: build
 
@@ -29,14 +29,34 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-unit:
-	$(GO) test ./...
+# Tests start the real kube-apiserver and etcd through envtest.
+unit: landscape-bin
+	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
 
 test: fmt-check vet cross unit
 
-# Until the landscape exists, `make run` renders the example fleet.
-run: build
-	$(BIN)/gardenfleet render --dry-run examples/fleet
+# kube-apiserver, etcd and kubectl built from source (hack/tools); cached by a stamp.
+landscape-bin:
+	hack/landscape-bin.sh
 
+# The local garden cluster: etcd + kube-apiserver (data in .landscape/), the Gardener CRDs
+# and policies, the gardenlet simulator and a Git server. Both targets are idempotent.
+landscape: landscape-bin
+	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
+	$(BIN)/landscape up
+
+landscape-down:
+	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
+	$(BIN)/landscape down
+
+# Brings the landscape up, pushes examples/fleet into its Git server, renders and applies
+# the fleet, then waits; Ctrl-C stops everything it started.
+run: build landscape-bin
+	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
+	$(BIN)/landscape run --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
+
+# Times render beside `cue export` on generated fleets (see README).
 bench-render:
-	hack/bench-render.sh
+	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
+	$(GO) build -o $(BIN)/cue cuelang.org/go/cmd/cue
+	$(GO) run ./hack/benchrender -gardenfleet $(BIN)/gardenfleet -cue $(BIN)/cue 100 1000 5000

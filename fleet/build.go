@@ -59,9 +59,27 @@ type layer struct {
 }
 
 type builder struct {
-	root cue.Value
-	doc  document
-	errs cueerrors.Error
+	// evaluate yields the fleet's CUE value; only error positions need it.
+	evaluate func() cue.Value
+	root     *cue.Value
+	doc      document
+	errs     cueerrors.Error
+	// windows memoizes hibernation windows: fleets repeat a few patterns
+	// across thousands of shoots.
+	windows map[string]windowResult
+}
+
+type windowResult struct {
+	schedules []Schedule
+	err       error
+}
+
+func (b *builder) value() cue.Value {
+	if b.root == nil {
+		v := b.evaluate()
+		b.root = &v
+	}
+	return *b.root
 }
 
 func (b *builder) fail(path cue.Path, format string, args ...any) {
@@ -72,7 +90,7 @@ func (b *builder) fail(path cue.Path, format string, args ...any) {
 func (b *builder) pos(path cue.Path) token.Pos {
 	sels := path.Selectors()
 	for n := len(sels); n >= 0; n-- {
-		if v := b.root.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
+		if v := b.value().LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
 			if p := userPos(v, 3); p.IsValid() {
 				return p
 			}
@@ -114,8 +132,34 @@ func userPos(v cue.Value, depth int) token.Pos {
 	return p
 }
 
-// has reports whether the fleet sets the value at path.
-func (b *builder) has(path cue.Path) bool { return b.root.LookupPath(path).Exists() }
+// has reports whether the fleet sets the value at path. It evaluates the
+// CUE again on first use: call it on error paths only.
+func (b *builder) has(path cue.Path) bool { return b.value().LookupPath(path).Exists() }
+
+// sets reports whether a layer's exported JSON sets the field at path.
+func sets(raw json.RawMessage, fields ...string) bool {
+	for _, f := range fields {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return false
+		}
+		var ok bool
+		if raw, ok = obj[f]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// setIndex returns the index of the most specific layer that sets fields, or -1.
+func setIndex(layers []layer, fields ...string) int {
+	for i := len(layers) - 1; i >= 0; i-- {
+		if sets(layers[i].raw, fields...) {
+			return i
+		}
+	}
+	return -1
+}
 
 // source returns the path of the most specific layer that sets sub.
 func (b *builder) source(layers []layer, sub ...cue.Selector) cue.Path {
@@ -235,14 +279,18 @@ func (b *builder) shoot(name string) (Shoot, bool) {
 	// A metal block inherited from a layer more general than the one that
 	// picks another provider type is a default that does not apply.
 	if shoot.Provider.Type != ProviderMetal && shoot.Provider.Metal != nil &&
-		b.sourceIndex(layers, sub("provider", "metal")...) < b.sourceIndex(layers, sub("provider", "type")...) {
+		setIndex(layers, "provider", "metal") < setIndex(layers, "provider", "type") {
 		shoot.Provider.Metal = nil
 	}
 	// Pools come from the shoot alone; pool defaults are decoded under each.
 	for _, pool := range sortedKeys(own.Pools) {
 		p := Pool{Name: pool}
 		for _, raw := range poolDefaults {
-			b.decode(b.source(layers, cue.Str("pool")), raw, &p.PoolSettings)
+			// Pool defaults passed the schema already; the path is for the
+			// unlikely decode error only.
+			if err := json.Unmarshal(raw, &p.PoolSettings); err != nil {
+				b.fail(b.source(layers, cue.Str("pool")), "cannot decode: %v", err)
+			}
 		}
 		b.decode(join(self, cue.Str("pools"), cue.Str(pool)), own.Pools[pool], &p.PoolSettings)
 		shoot.Pools = append(shoot.Pools, p)

@@ -31,7 +31,7 @@ func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
 		b.fail(at("enabled"), "hibernation.enabled cannot be set together with windows or schedules: Gardener's hibernation controller owns it then")
 		out.Enabled = nil
 	}
-	windowSchedules, err := windowsToSchedules(h.Windows, h.Location)
+	windowSchedules, err := b.windowsToSchedules(h.Windows, h.Location)
 	if err != nil {
 		b.fail(at("windows"), "%v", err)
 	}
@@ -77,6 +77,29 @@ func CheckSchedules(schedules []Schedule) []string {
 		}
 	}
 	return msgs
+}
+
+// windowsToSchedules is windowsToSchedules, memoized per distinct input.
+func (b *builder) windowsToSchedules(windows []window, location string) ([]Schedule, error) {
+	if len(windows) == 0 {
+		return nil, nil
+	}
+	key, err := json.Marshal(struct {
+		W []window
+		L string
+	}{windows, location})
+	if err != nil {
+		return windowsToSchedules(windows, location)
+	}
+	if b.windows == nil {
+		b.windows = map[string]windowResult{}
+	}
+	r, ok := b.windows[string(key)]
+	if !ok {
+		r.schedules, r.err = windowsToSchedules(windows, location)
+		b.windows[string(key)] = r
+	}
+	return slices.Clone(r.schedules), r.err
 }
 
 // windowsToSchedules turns hibernation windows into cron schedules. The

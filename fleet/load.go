@@ -110,7 +110,13 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := v.Validate(cue.Concrete(true)); err != nil {
+	// Exporting fails on the first error only; validate just then, to
+	// report every error, and spare valid fleets a second walk.
+	data, err := v.MarshalJSON()
+	if err != nil {
+		if verr := v.Validate(cue.Concrete(true)); verr != nil {
+			return nil, verr
+		}
 		return nil, err
 	}
 	var errs cueerrors.Error
@@ -124,15 +130,14 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 				"unknown field %q: a fleet has defaults, environments, projects, shoots and labs (use a hidden _%s for helpers)", name, name))
 		}
 	}
-	data, err := v.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
 	var doc document
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("decoding fleet: %w", err)
 	}
-	b := &builder{root: v, doc: doc, errs: errs}
+	// The evaluated graph is most of the memory and only errors need it
+	// (for positions): let it go, and evaluate again if an error comes.
+	v = cue.Value{}
+	b := &builder{doc: doc, errs: errs, evaluate: func() cue.Value { return cuecontext.New().BuildInstance(inst) }}
 	f := b.build()
 	if b.errs != nil {
 		return nil, cueerrors.Sanitize(b.errs)

@@ -93,10 +93,10 @@ func (b *builder) checkShoot(s *Shoot, layers []layer) {
 // shoot sets it itself, and drops what it inherits: defaults written for
 // shoots with workers must not break a workerless one.
 func (b *builder) checkWorkerless(s *Shoot, layers []layer) {
-	self := layers[len(layers)-1].path
+	own := layers[len(layers)-1]
 	for _, field := range workerlessForbidden {
-		if p := join(self, sub(field...)...); b.has(p) {
-			b.fail(p, "a workerless shoot must not set %s: Gardener forbids it without workers", joinDots(field))
+		if sets(own.raw, field...) {
+			b.fail(join(own.path, sub(field...)...), "a workerless shoot must not set %s: Gardener forbids it without workers", joinDots(field))
 		}
 	}
 	if s.Provider.Type == ProviderMetal {

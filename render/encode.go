@@ -7,24 +7,17 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
-// EncodeYAML writes objects as a multi-document YAML stream.
+// EncodeYAML writes objects as a multi-document YAML stream with sorted
+// keys, lists at their key's indentation as kubectl writes them.
 func EncodeYAML(w io.Writer, objs []*unstructured.Unstructured) error {
+	docs := make([]map[string]any, len(objs))
 	for i, o := range objs {
-		b, err := yaml.Marshal(o.Object)
-		if err != nil {
-			return fmt.Errorf("encoding %s/%s: %w", o.GetKind(), o.GetName(), err)
-		}
-		if i > 0 {
-			if _, err := io.WriteString(w, "---\n"); err != nil {
-				return err
-			}
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
+		docs[i] = o.Object
+	}
+	if err := encodeYAMLStream(w, docs); err != nil {
+		return fmt.Errorf("encoding YAML: %w", err)
 	}
 	return nil
 }
