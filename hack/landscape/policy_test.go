@@ -87,7 +87,7 @@ func TestInstall(t *testing.T) {
 		want := map[string][]string{
 			"preview":    {"1.37.2"},
 			"supported":  {"1.37.1", "1.36.4", "1.35.6", "1.34.8"},
-			"deprecated": {"1.36.3", "1.35.5", "1.34.7", "1.33.10"},
+			"deprecated": {"1.36.3", "1.36.2", "1.35.5", "1.35.4", "1.34.7", "1.33.10"},
 			"expired":    {"1.33.9"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
