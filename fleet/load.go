@@ -24,7 +24,7 @@ const schemaFilePrefix = "zz_gardenfleet_schema_"
 const OverlayDir = "kustomize"
 
 // topLevelFields are the regular fields a fleet package may have.
-var topLevelFields = map[string]bool{"defaults": true, "environments": true, "projects": true, "shoots": true, "labs": true}
+var topLevelFields = map[string]bool{"defaults": true, "environments": true, "projects": true, "shoots": true, "labs": true, "waves": true}
 
 // Load reads the fleet repo in dir, checks it against the schema and every
 // rule, and returns the model. Invalid input yields every problem at once as
@@ -127,7 +127,7 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 	for iter.Next() {
 		if name := iter.Selector().String(); !topLevelFields[name] {
 			errs = cueerrors.Append(errs, newRuleError(iter.Value().Pos(), []string{name},
-				"unknown field %q: a fleet has defaults, environments, projects, shoots and labs (use a hidden _%s for helpers)", name, name))
+				"unknown field %q: a fleet has defaults, environments, projects, shoots, labs and waves (use a hidden _%s for helpers)", name, name))
 		}
 	}
 	var doc document
@@ -153,6 +153,7 @@ type document struct {
 	Projects     map[string]json.RawMessage `json:"projects"`
 	Shoots       map[string]json.RawMessage `json:"shoots"`
 	Labs         map[string]json.RawMessage `json:"labs"`
+	Waves        []Wave                     `json:"waves"`
 }
 
 // readOverlay reads the kustomize/ directory of a fleet repo, if any.

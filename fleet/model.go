@@ -3,6 +3,7 @@ package fleet
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Fleet is a loaded and validated fleet repo. Slices are sorted by name so
@@ -11,6 +12,9 @@ type Fleet struct {
 	Projects []Project
 	Shoots   []Shoot
 	Labs     []Lab
+	// Waves order version upgrades across shoots; shoots without a wave
+	// go after all waves.
+	Waves []Wave
 	// Overlay is the repo's kustomize/ directory, if it has one.
 	Overlay *Overlay
 }
@@ -189,6 +193,16 @@ type Extension struct {
 	Type           string `json:"type"`
 	ProviderConfig Object `json:"providerConfig,omitempty"`
 	Disabled       *bool  `json:"disabled,omitempty"`
+}
+
+// Wave is a step of a fleet-wide upgrade.
+type Wave struct {
+	Name string `json:"name"`
+	// MaxParallel limits how many shoots of the wave upgrade at once; 0 is no limit.
+	MaxParallel int `json:"maxParallel,omitempty"`
+	// BakeTime is how long the wave must stay healthy before the next starts.
+	BakeTime time.Duration `json:"-"`
+	RawBake  string        `json:"bakeTime,omitempty"`
 }
 
 // Rollout says how version upgrades of a shoot are ordered in the fleet.

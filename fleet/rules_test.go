@@ -73,7 +73,7 @@ func TestRules(t *testing.T) {
 		{name: "minimum must be a number", src: `shoots: s: {project: "a", pools: p: minimum: "three"}`,
 			want: []string{`case.cue:3:46: shoots.s.pools.p.minimum: conflicting values "three" and int (mismatched types string and int)`}},
 		{name: "unknown top-level field", src: `shots: {}`,
-			want: []string{`case.cue:3:1: shots: unknown field "shots": a fleet has defaults, environments, projects, shoots and labs (use a hidden _shots for helpers)`}},
+			want: []string{`case.cue:3:1: shots: unknown field "shots": a fleet has defaults, environments, projects, shoots, labs and waves (use a hidden _shots for helpers)`}},
 
 		// references
 		{name: "undeclared project", src: `shoots: s: {project: "b", pools: p: {}}`,
@@ -145,6 +145,14 @@ func TestRules(t *testing.T) {
 	y: {project: "a", pools: p: {}, rollout: dependsOn: ["x"]}
 }`,
 			want: []string{`case.cue:4:43: shoots.x.rollout.dependsOn: dependsOn forms a cycle: x -> y -> x`}},
+
+		{name: "waves in order", src: `waves: [{name: "canary", maxParallel: 1, bakeTime: "10m"}, {name: "prod"}]
+shoots: s: {project: "a", pools: p: {}, rollout: wave: "canary"}`},
+		{name: "undeclared wave", src: `waves: [{name: "canary"}]
+shoots: s: {project: "a", pools: p: {}, rollout: wave: "prod"}`,
+			want: []string{`case.cue:4:56: shoots.s.rollout.wave: shoot "s" joins wave "prod", which is not declared in waves`}},
+		{name: "wave declared twice", src: `waves: [{name: "canary"}, {name: "canary"}]`,
+			want: []string{`case.cue:3:34: waves.1.name: wave "canary" is declared twice`}},
 
 		// labs
 		{name: "lab link to an unknown node", src: `labs: l: {nodes: a: kind: "linux", links: [{endpoints: ["a:eth1", "b:eth1"]}]}`,

@@ -248,8 +248,30 @@ func (b *builder) checkExtensions(s *Shoot, at func(...string) cue.Path) {
 	}
 }
 
-// checkRollout checks that dependsOn names shoots or labs and has no cycle.
+// checkRollout checks waves, that shoots join declared waves, and that
+// dependsOn names shoots or labs without a cycle.
 func (b *builder) checkRollout(f *Fleet) {
+	waves := map[string]bool{}
+	for i, w := range b.doc.Waves {
+		if waves[w.Name] {
+			b.fail(path("waves").Append(cue.Index(i), cue.Str("name")), "wave %q is declared twice", w.Name)
+		}
+		waves[w.Name] = true
+		if w.RawBake != "" {
+			d, err := time.ParseDuration(w.RawBake)
+			if err != nil {
+				b.fail(path("waves").Append(cue.Index(i), cue.Str("bakeTime")), "wave %q: bakeTime %q: %v", w.Name, w.RawBake, err)
+			}
+			w.BakeTime = d
+		}
+		f.Waves = append(f.Waves, w)
+	}
+	for _, s := range f.Shoots {
+		if w := s.Rollout.Wave; w != "" && !waves[w] {
+			b.fail(b.source(b.layers(s.Name, settings{Project: s.Project, Environment: s.Environment}), sub("rollout", "wave")...),
+				"shoot %q joins wave %q, which is not declared in waves", s.Name, w)
+		}
+	}
 	known := map[string]bool{}
 	for _, s := range f.Shoots {
 		known[s.Name] = true
