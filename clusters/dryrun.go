@@ -39,7 +39,11 @@ func (m *Manager) DryRun(ctx context.Context, objs []*unstructured.Unstructured,
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultDryRunOptions().Concurrency
 	}
-	prepared := m.prepare(objs)
+	// Report in the order Apply would apply.
+	var prepared []*unstructured.Unstructured
+	for _, s := range stages(m.prepare(objs)) {
+		prepared = append(prepared, s...)
+	}
 	newNamespaces, newKinds := definedBy(prepared)
 
 	entries := make([]ChangeSetEntry, len(prepared))

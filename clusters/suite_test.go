@@ -167,3 +167,5 @@ func without(objs []*unstructured.Unstructured, kind, name string) []*unstructur
 	}
 	return out
 }
+
+func clientKey(u *unstructured.Unstructured) client.ObjectKey { return client.ObjectKeyFromObject(u) }
