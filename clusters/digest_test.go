@@ -82,7 +82,10 @@ func TestUnchangedLocally(t *testing.T) {
 		},
 		{
 			name: "being deleted", desired: desired,
-			live: liveOf(func(u *unstructured.Unstructured) { u.SetFinalizers([]string{"x"}); u.Object["metadata"].(map[string]any)["deletionTimestamp"] = "2025-01-01T00:00:00Z" }),
+			live: liveOf(func(u *unstructured.Unstructured) {
+				u.SetFinalizers([]string{"x"})
+				u.Object["metadata"].(map[string]any)["deletionTimestamp"] = "2025-01-01T00:00:00Z"
+			}),
 		},
 	}
 	for _, tt := range tests {
