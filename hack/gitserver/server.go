@@ -155,6 +155,14 @@ func (s *Server) PushDir(ctx context.Context, repo, dir, message string) (string
 
 // PushDirTo is PushDir onto a named branch.
 func (s *Server) PushDirTo(ctx context.Context, repo, branch, dir, message string) (string, error) {
+	return Push(ctx, s.URL(repo), branch, dir, message)
+}
+
+// Push commits the contents of dir as the whole tree of branch of the repository at url
+// (files absent from dir are removed) and pushes it. It returns the commit's hash. It
+// works against any Git server that accepts anonymous pushes, such as one of this
+// package's in another process.
+func Push(ctx context.Context, url, branch, dir, message string) (string, error) {
 	src, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("gitserver: push %s: %w", dir, err)
@@ -165,7 +173,6 @@ func (s *Server) PushDirTo(ctx context.Context, repo, branch, dir, message strin
 	}
 	defer os.RemoveAll(work)
 
-	url := s.URL(repo)
 	steps := [][]string{
 		{"init", "--quiet", "--initial-branch=" + branch},
 		// The branch may not exist yet; then the commit has no parent.

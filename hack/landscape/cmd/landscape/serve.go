@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/gardenfleet/gardenfleet/hack/gitserver"
+	"github.com/gardenfleet/gardenfleet/hack/landscape"
+	"github.com/gardenfleet/gardenfleet/hack/simulator"
+)
+
+// FleetRepo is the repository the Git server offers for the fleet.
+const fleetRepo = "fleet"
+
+// serve runs the landscape in the foreground until ctx ends, then stops all of it.
+func serve(ctx context.Context, cfg *config) (retErr error) {
+	if err := os.MkdirAll(cfg.dir, 0o755); err != nil {
+		return err
+	}
+	if err := writePIDs(pidPath(cfg.dir), []int{os.Getpid()}); err != nil {
+		return fmt.Errorf("write pid file: %w", err)
+	}
+	defer func() {
+		for _, p := range []string{statePath(cfg.dir), pidPath(cfg.dir), childrenPath(cfg.dir)} {
+			_ = os.Remove(p)
+		}
+	}()
+	log.SetLogger(funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, time.Now().Format(time.TimeOnly), prefix, args) }, funcr.Options{}))
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "%s landscape: %s\n", time.Now().Format(time.TimeOnly), fmt.Sprintf(format, args...))
+	}
+
+	// etcd and kube-apiserver: envtest runs them, with etcd's data kept in dir so a
+	// restarted landscape keeps its objects.
+	cpLog, err := os.OpenFile(filepath.Join(cfg.dir, "controlplane.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer cpLog.Close()
+	// envtest makes fresh certificates only into an empty directory (and reuses none), so the
+	// server certificates are new on every start; the kubeconfig is rewritten to match.
+	if err := os.RemoveAll(filepath.Join(cfg.dir, "apiserver")); err != nil {
+		return err
+	}
+	for _, d := range []string{"etcd", "apiserver", "git"} {
+		if err := os.MkdirAll(filepath.Join(cfg.dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: cfg.bin,
+		Scheme:                scheme,
+		ControlPlane: envtest.ControlPlane{
+			Etcd:      &envtest.Etcd{DataDir: filepath.Join(cfg.dir, "etcd"), Out: cpLog, Err: cpLog},
+			APIServer: &envtest.APIServer{CertDir: filepath.Join(cfg.dir, "apiserver"), Out: cpLog, Err: cpLog},
+		},
+		ControlPlaneStartTimeout: 2 * time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
+	}
+	logf("starting etcd and kube-apiserver from %s", cfg.bin)
+	restCfg, err := env.Start()
+	if err != nil {
+		return fmt.Errorf("start etcd and kube-apiserver: %w", err)
+	}
+	defer func() {
+		logf("stopping kube-apiserver and etcd")
+		retErr = errors.Join(retErr, env.Stop())
+	}()
+	// Recorded so that `down` can still stop them should this process die.
+	if err := writePIDs(childrenPath(cfg.dir), children(os.Getpid())); err != nil {
+		return fmt.Errorf("write children pid file: %w", err)
+	}
+
+	admin, err := env.AddUser(envtest.User{Name: "landscape-admin", Groups: []string{"system:masters"}}, restCfg)
+	if err != nil {
+		return fmt.Errorf("add admin user: %w", err)
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err != nil {
+		return fmt.Errorf("build kubeconfig: %w", err)
+	}
+	kubeconfigPath := filepath.Join(cfg.dir, "kubeconfig")
+	if err := writeFileAtomic(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+
+	c, err := client.New(admin.Config(), client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	logf("installing CRDs, policies and CloudProfiles")
+	if err := landscape.Install(ctx, c, landscape.DefaultInstallOptions()); err != nil {
+		return err
+	}
+
+	git, err := gitserver.Start(ctx, filepath.Join(cfg.dir, "git"))
+	if err != nil {
+		return err
+	}
+	defer func() { retErr = errors.Join(retErr, git.Stop()) }()
+	if err := git.CreateRepo(ctx, fleetRepo); err != nil {
+		return err
+	}
+
+	mgr, err := ctrl.NewManager(admin.Config(), ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		return fmt.Errorf("create simulator manager: %w", err)
+	}
+	simOpts := simulator.DefaultOptions()
+	simOpts.Delay, simOpts.Clock, simOpts.MaintenanceWindows = cfg.delay, clock.RealClock{}, cfg.windows
+	if err := simulator.SetupWithManager(mgr, simOpts); err != nil {
+		return err
+	}
+	mgrCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(mgrCtx) }()
+	defer func() {
+		cancel()
+		retErr = errors.Join(retErr, <-done)
+	}()
+
+	st := &state{PID: os.Getpid(), APIServer: restCfg.Host, Kubeconfig: kubeconfigPath, GitURL: git.URL(fleetRepo)}
+	if err := writeState(cfg.dir, st); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	logf("up: API server %s, Git %s", st.APIServer, st.GitURL)
+
+	select {
+	case <-ctx.Done():
+		logf("shutting down")
+		return nil
+	case err := <-done:
+		done <- err
+		return fmt.Errorf("simulator stopped: %w", err)
+	}
+}
