@@ -62,7 +62,7 @@ func runMain(m *testing.M) int {
 
 // requireEnv returns the envtest environment or skips the test; under CI a
 // missing environment already failed TestMain.
-func requireEnv(t *testing.T) *testenv.Env {
+func requireEnv(t testing.TB) *testenv.Env {
 	t.Helper()
 	if env == nil {
 		t.Skipf("envtest not available: %v (under CI, CI=1, this fails instead)", envSkip)
@@ -100,7 +100,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 
 // newManager returns a Manager for a fresh fleet on env, and the counter of
 // its requests.
-func newManager(t *testing.T, e *testenv.Env) (*Manager, *requestCounter) {
+func newManager(t testing.TB, e *testenv.Env) (*Manager, *requestCounter) {
 	t.Helper()
 	counter := &requestCounter{}
 	cfg := rest.CopyConfig(e.Config)
