@@ -19,11 +19,11 @@ import (
 // gitRepo is a repository on disk driven by the git CLI, the way a user
 // would create one.
 type gitRepo struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 }
 
-func newGitRepo(t *testing.T) *gitRepo {
+func newGitRepo(t testing.TB) *gitRepo {
 	t.Helper()
 	r := &gitRepo{t: t, dir: filepath.Join(t.TempDir(), "fleet.git")}
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
@@ -120,7 +120,7 @@ func newKey(t *testing.T, name string) (*openpgp.Entity, string) {
 	return e, buf.String()
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -129,7 +129,7 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-func mustNew(t *testing.T, opts Options) *Source {
+func mustNew(t testing.TB, opts Options) *Source {
 	t.Helper()
 	if opts.CacheDir == "" {
 		opts.CacheDir = t.TempDir()

@@ -75,6 +75,11 @@ func TestFetchBranchLifecycle(t *testing.T) {
 	})
 
 	t.Run("incremental shallow fetch and old revisions pruned", func(t *testing.T) {
+		// A fetch into the cache, not a fresh clone, keeps what else is there.
+		marker := filepath.Join(s.repoDir, "marker")
+		if err := os.WriteFile(marker, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		third := repo.commit("third", map[string]string{"fleet.cue": "a: 3\n"})
 		art, err := s.Fetch(ctx)
 		if err != nil {
@@ -88,7 +93,35 @@ func TestFetchBranchLifecycle(t *testing.T) {
 		if diff := cmp.Diff(want, revDirs(t, s)); diff != "" {
 			t.Errorf("revision dirs (-want +got):\n%s", diff)
 		}
+		if _, err := os.Stat(marker); err != nil {
+			t.Errorf("cache was cloned afresh instead of fetched into: %v", err)
+		}
 	})
+}
+
+func TestFetchRecoversBrokenCache(t *testing.T) {
+	ctx := context.Background()
+	repo := newGitRepo(t)
+	repo.commit("first", map[string]string{"f": "1"})
+	s := mustNew(t, Options{URL: repo.url()})
+	if _, err := s.Fetch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Lose the object store, as a full disk or a killed process might.
+	if err := os.RemoveAll(filepath.Join(s.repoDir, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	second := repo.commit("second", map[string]string{"f": "2"})
+	art, err := s.Fetch(ctx)
+	if err != nil {
+		t.Fatalf("Fetch() with a broken cache: %v", err)
+	}
+	if want := "main@sha1:" + second; art.Revision != want {
+		t.Errorf("Revision = %q, want %q", art.Revision, want)
+	}
+	if got := readFile(t, filepath.Join(art.Dir, "f")); got != "2" {
+		t.Errorf("f = %q, want 2", got)
+	}
 }
 
 // revDirs lists the checked-out revisions, sorted.
