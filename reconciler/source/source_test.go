@@ -107,8 +107,12 @@ func TestFetchRecoversBrokenCache(t *testing.T) {
 	if _, err := s.Fetch(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Lose the object store, as a full disk or a killed process might.
+	// Lose the object store and garble the config, as a full disk or a
+	// killed process might.
 	if err := os.RemoveAll(filepath.Join(s.repoDir, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.repoDir, "config"), []byte("[remote \"origin"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	second := repo.commit("second", map[string]string{"f": "2"})
