@@ -50,6 +50,10 @@ type Manager struct {
 
 // NewManager returns a Manager writing through c with field manager
 // FieldManager and the ownership labels of owner.
+//
+// NOTE: c should not be throttled at client-go's default 5 QPS: a cold apply
+// costs two requests per object (a get and the apply), run
+// ApplyOptions.Concurrency at a time.
 func NewManager(c client.Client, owner Owner) *Manager {
 	return &Manager{
 		client: c,
