@@ -11,6 +11,7 @@ import (
 
 	"github.com/fluxcd/pkg/ssa"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -35,6 +36,12 @@ type ApplyOptions struct {
 	// ListPageSize is the page size of the FastNoOp lists.
 	ListPageSize int64
 
+	// ExistenceListThreshold: with FastNoOp, when at least this many objects
+	// of one kind are not among the fleet's live objects, one metadata-only
+	// list of the kind tells which exist, instead of a get per object; a
+	// cold apply then costs one request per object.
+	ExistenceListThreshold int
+
 	// CRDTimeout bounds the wait for applied CustomResourceDefinitions to be
 	// established before the stages that may use them.
 	CRDTimeout time.Duration
@@ -46,11 +53,12 @@ type ApplyOptions struct {
 // DefaultApplyOptions returns the options Apply is meant to run with.
 func DefaultApplyOptions() ApplyOptions {
 	return ApplyOptions{
-		Concurrency:  8,
-		FastNoOp:     true,
-		ListPageSize: 500,
-		CRDTimeout:   time.Minute,
-		PollInterval: 500 * time.Millisecond,
+		Concurrency:            8,
+		FastNoOp:               true,
+		ListPageSize:           500,
+		ExistenceListThreshold: 20,
+		CRDTimeout:             time.Minute,
+		PollInterval:           500 * time.Millisecond,
 	}
 }
 
@@ -61,6 +69,9 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 	}
 	if o.ListPageSize < 1 {
 		o.ListPageSize = d.ListPageSize
+	}
+	if o.ExistenceListThreshold < 1 {
+		o.ExistenceListThreshold = d.ExistenceListThreshold
 	}
 	if o.CRDTimeout <= 0 {
 		o.CRDTimeout = d.CRDTimeout
@@ -147,9 +158,10 @@ func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
 type applyItem struct {
 	desired *unstructured.Unstructured
 	// seen: the FastNoOp list found the live object and desired was adjusted
-	// to it; unchanged: and nothing needs writing.
-	seen, unchanged bool
-	notes           []Note
+	// to it; unchanged: and nothing needs writing; absent: a metadata list
+	// showed it does not exist.
+	seen, unchanged, absent bool
+	notes                   []Note
 }
 
 func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) ([]ChangeSetEntry, error) {
@@ -158,7 +170,7 @@ func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructu
 		items[i].desired = o
 	}
 	if opts.FastNoOp {
-		m.scanLive(ctx, items, opts.ListPageSize)
+		m.scanLive(ctx, items, opts)
 	}
 
 	// Workers write only their own index: no locks needed.
@@ -185,9 +197,12 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 	}
 	obj := it.desired
 	if !it.seen {
-		live, err := m.getLive(ctx, obj)
-		if err != nil {
-			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
+		var live *unstructured.Unstructured
+		if !it.absent {
+			var err error
+			if live, err = m.getLive(ctx, obj); err != nil {
+				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
+			}
 		}
 		obj, it.notes = PreserveGardenerOwned(obj, live)
 		if obj == it.desired {
@@ -251,9 +266,14 @@ func fromSSA(a ssa.Action) Action {
 // scanLive lists, per kind, the live objects carrying the ownership labels
 // and settles every item it finds: Gardener's fields preserved, digest set,
 // unchanged decided. Pages are handled as they arrive so only one page of
-// live objects is held at a time. A failed list (a kind not served yet, no
-// permission) leaves its items to the per-object path.
-func (m *Manager) scanLive(ctx context.Context, items []applyItem, pageSize int64) {
+// live objects is held at a time. When many items of a kind were not found,
+// a metadata-only list marks those that do not exist at all. A failed list (a
+// kind not served yet, no permission) leaves its items to the per-object path.
+//
+// NOTE: an object created by someone else between the list and the apply is
+// reported Created, and a Shoot's Gardener fields are not looked at; the
+// apply itself is still correct server-side apply.
+func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOptions) {
 	type objKey struct{ namespace, name string }
 	byGVK := map[schema.GroupVersionKind]map[objKey]int{}
 	var gvks []schema.GroupVersionKind
@@ -267,7 +287,7 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, pageSize int6
 	}
 	for _, gvk := range gvks {
 		index := byGVK[gvk]
-		_ = m.listPages(ctx, gvk, pageSize, func(live *unstructured.Unstructured) {
+		if err := m.listPages(ctx, gvk, opts.ListPageSize, func(live *unstructured.Unstructured) {
 			i, ok := index[objKey{live.GetNamespace(), live.GetName()}]
 			if !ok {
 				return
@@ -282,7 +302,48 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, pageSize int6
 			}
 			it.desired, it.notes, it.seen = desired, notes, true
 			it.unchanged = unchangedLocally(desired, live)
-		})
+		}); err != nil {
+			continue
+		}
+
+		var missing []int
+		for _, i := range index {
+			if !items[i].seen {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) < opts.ExistenceListThreshold {
+			continue
+		}
+		exists := map[objKey]bool{}
+		if err := m.listMetadataPages(ctx, gvk, opts.ListPageSize, func(namespace, name string) {
+			exists[objKey{namespace, name}] = true
+		}); err != nil {
+			continue
+		}
+		for _, i := range missing {
+			items[i].absent = !exists[objKey{items[i].desired.GetNamespace(), items[i].desired.GetName()}]
+		}
+	}
+}
+
+// listMetadataPages lists the names of all objects of gvk, page by page,
+// fetching metadata only.
+func (m *Manager) listMetadataPages(ctx context.Context, gvk schema.GroupVersionKind, pageSize int64, each func(namespace, name string)) error {
+	cont := ""
+	for {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := m.client.List(ctx, list, client.Limit(pageSize), client.Continue(cont)); err != nil {
+			return err
+		}
+		for i := range list.Items {
+			each(list.Items[i].Namespace, list.Items[i].Name)
+		}
+		cont = list.GetContinue()
+		if cont == "" {
+			return nil
+		}
 	}
 }
 

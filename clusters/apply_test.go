@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -330,4 +331,51 @@ func TestApplyPartialFailure(t *testing.T) {
 			t.Errorf("Apply() (-want +got):\n%s", diff)
 		}
 	})
+}
+
+func TestApplyColdAndAdoption(t *testing.T) {
+	e := requireEnv(t)
+	ctx := context.Background()
+	ns := e.NewNamespace(t)
+	m, counter := newManager(t, e)
+
+	var objs []*unstructured.Unstructured
+	for i := range 25 {
+		objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": fmt.Sprintf("cm-%02d", i), "namespace": ns},
+			"data":     map[string]any{"n": fmt.Sprint(i)},
+		}})
+	}
+	// One of them exists already, made by someone else: it is adopted.
+	existing := objs[7].DeepCopy()
+	existing.Object["data"] = map[string]any{"n": "by hand"}
+	if err := e.Client.Create(ctx, existing); err != nil {
+		t.Fatal(err)
+	}
+
+	counter.take()
+	cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 25 {
+		action := "created"
+		if i == 7 {
+			action = "configured"
+		}
+		want = append(want, fmt.Sprintf("ConfigMap/%s/cm-%02d %s", ns, i, action))
+	}
+	if diff := cmp.Diff(want, entries(cs)); diff != "" {
+		t.Errorf("Apply() (-want +got):\n%s", diff)
+	}
+	// Two lists (the fleet's objects, then which exist at all), one apply per
+	// new object, and get + ssa's get, dry run and apply for the adopted one.
+	if got, want := counter.take(), 2+24+4; len(got) != want {
+		t.Errorf("requests = %d, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
+	}
+	if n, _, _ := unstructured.NestedString(get(ctx, t, e.Client, objs[7]).Object, "data", "n"); n != "7" {
+		t.Errorf("adopted data.n = %q, want 7", n)
+	}
 }

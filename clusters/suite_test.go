@@ -85,13 +85,35 @@ func (c *requestCounter) RoundTrip(rt http.RoundTripper) http.RoundTripper {
 	})
 }
 
-// take returns the requests counted since the last take.
+// take returns the requests counted since the last take, without API
+// discovery: a client discovers once, not per apply.
 func (c *requestCounter) take() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := c.requests
+	var r []string
+	for _, req := range c.requests {
+		if !isDiscovery(req) {
+			r = append(r, req)
+		}
+	}
 	c.requests = nil
 	return r
+}
+
+// isDiscovery matches GET /api, /api/v1, /apis and /apis/<group>/<version>.
+func isDiscovery(req string) bool {
+	path, ok := strings.CutPrefix(req, "GET ")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	switch parts[0] {
+	case "api":
+		return len(parts) <= 2
+	case "apis":
+		return len(parts) <= 3
+	}
+	return false
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
