@@ -1,0 +1,220 @@
+package base
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+	"github.com/gardenfleet/gardenfleet/reconciler/preview"
+)
+
+// ownedKinds are listed by ownership label to find objects the fleet no
+// longer renders; kinds an overlay adds are listed too.
+var ownedKinds = []schema.GroupVersionKind{
+	{Version: "v1", Kind: "Namespace"},
+	{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project"},
+	{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot"},
+	{Group: "clabernetes.containerlab.dev", Version: "v1alpha1", Kind: "Topology"},
+}
+
+// listPageSize bounds the objects of one list request.
+const listPageSize = 500
+
+// ClusterOptions configure FromCluster.
+type ClusterOptions struct {
+	// Owner limits the objects looked at for removal to those one Fleet
+	// object applied; nil takes every object carrying gardenfleet's
+	// ownership labels.
+	Owner *clusters.Owner
+	// Now classifies the versions of the cloud profiles.
+	Now time.Time
+}
+
+// Cluster is the live side of a plan.
+type Cluster struct {
+	// Objects are the live objects: those desired names that exist, and
+	// those the fleet owns that desired no longer names.
+	Objects []*unstructured.Unstructured
+	// Desired are the desired objects as they would be applied: a Shoot
+	// keeps the versions Gardener raised (clusters.PreserveGardenerOwned).
+	Desired []*unstructured.Unstructured
+	// Catalogs are the versions of the cloud profiles the shoots use, by
+	// preview.CatalogKey.
+	Catalogs map[string]*planner.Catalog
+	// Notes report kinds the cluster does not serve, profiles it lacks and
+	// fields left to Gardener.
+	Notes []string
+}
+
+// FromCluster reads the live counterparts of desired through c, the
+// objects the fleet owns that desired no longer names, and the cloud
+// profiles of desired's shoots. It lists each kind once per namespace
+// rather than getting objects one by one.
+func FromCluster(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, opts ClusterOptions) (*Cluster, error) {
+	out := &Cluster{Catalogs: map[string]*planner.Catalog{}}
+	type scope struct {
+		gvk       schema.GroupVersionKind
+		namespace string
+	}
+	var scopes []scope
+	seenScope := map[scope]bool{}
+	gvks := slices.Clone(ownedKinds)
+	for _, u := range desired {
+		s := scope{u.GroupVersionKind(), u.GetNamespace()}
+		if !seenScope[s] {
+			seenScope[s] = true
+			scopes = append(scopes, s)
+		}
+		if !slices.Contains(gvks, s.gvk) {
+			gvks = append(gvks, s.gvk)
+		}
+	}
+
+	live := map[string]*unstructured.Unstructured{}
+	unserved := map[schema.GroupVersionKind]bool{}
+	for _, s := range scopes {
+		err := list(ctx, c, s.gvk, []client.ListOption{client.InNamespace(s.namespace)}, func(u *unstructured.Unstructured) {
+			live[key(u)] = u
+		})
+		if meta.IsNoMatchError(err) {
+			unserved[s.gvk] = true
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read live %s in %q: %w", s.gvk.Kind, s.namespace, err)
+		}
+	}
+	for gvk := range unserved {
+		out.Notes = append(out.Notes, fmt.Sprintf("the cluster does not serve %s %s: its objects are all new", gvk.GroupVersion(), gvk.Kind))
+	}
+	slices.Sort(out.Notes)
+
+	var selector client.ListOption = client.HasLabels{clusters.LabelName}
+	if opts.Owner != nil {
+		selector = client.MatchingLabels{clusters.LabelName: opts.Owner.Name, clusters.LabelNamespace: opts.Owner.Namespace}
+	}
+	desiredKeys := make(map[string]bool, len(desired))
+	for _, u := range desired {
+		desiredKeys[key(u)] = true
+	}
+	var removed []*unstructured.Unstructured
+	for _, gvk := range gvks {
+		if unserved[gvk] {
+			continue
+		}
+		err := list(ctx, c, gvk, []client.ListOption{selector}, func(u *unstructured.Unstructured) {
+			if !desiredKeys[key(u)] {
+				removed = append(removed, u)
+			}
+		})
+		if meta.IsNoMatchError(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list live %s owned by gardenfleet: %w", gvk.Kind, err)
+		}
+	}
+
+	for _, d := range desired {
+		l, ok := live[key(d)]
+		if !ok {
+			out.Desired = append(out.Desired, d)
+			continue
+		}
+		adjusted, notes := clusters.PreserveGardenerOwned(d, l)
+		out.Desired = append(out.Desired, adjusted)
+		out.Objects = append(out.Objects, l)
+		for _, n := range notes {
+			out.Notes = append(out.Notes, n.String())
+		}
+	}
+	out.Objects = append(out.Objects, removed...)
+
+	notes, err := readCatalogs(ctx, c, desired, opts.Now, out.Catalogs)
+	if err != nil {
+		return nil, err
+	}
+	out.Notes = append(out.Notes, notes...)
+	return out, nil
+}
+
+func key(u *unstructured.Unstructured) string {
+	gvk := u.GroupVersionKind()
+	return gvk.Group + "/" + gvk.Kind + "/" + u.GetNamespace() + "/" + u.GetName()
+}
+
+// list lists the objects of gvk page by page.
+func list(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, opts []client.ListOption, each func(*unstructured.Unstructured)) error {
+	cont := ""
+	for {
+		l := &unstructured.UnstructuredList{}
+		l.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		if err := c.List(ctx, l, append(opts, client.Limit(listPageSize), client.Continue(cont))...); err != nil {
+			return err
+		}
+		for i := range l.Items {
+			each(&l.Items[i])
+		}
+		if cont = l.GetContinue(); cont == "" {
+			return nil
+		}
+	}
+}
+
+// readCatalogs reads the CloudProfile or NamespacedCloudProfile of every
+// shoot in desired into catalogs and returns notes for those it cannot.
+func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, now time.Time, catalogs map[string]*planner.Catalog) ([]string, error) {
+	var notes []string
+	seen := map[string]bool{}
+	for _, u := range desired {
+		gvk := u.GroupVersionKind()
+		if gvk.Group != clusters.ShootGroup || gvk.Kind != clusters.ShootKind {
+			continue
+		}
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "kind")
+		name, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "name")
+		if kind == "" {
+			kind = "CloudProfile"
+		}
+		k := preview.CatalogKey(kind, u.GetNamespace(), name)
+		if name == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		profile := &unstructured.Unstructured{}
+		profile.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
+		objKey := client.ObjectKey{Name: name}
+		if kind == "NamespacedCloudProfile" {
+			objKey.Namespace = u.GetNamespace()
+		}
+		err := c.Get(ctx, objKey, profile)
+		switch {
+		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+			notes = append(notes, fmt.Sprintf("%s %s not found in the cluster", kind, k))
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read %s %s: %w", kind, k, err)
+		}
+		data, err := json.Marshal(profile.Object)
+		if err != nil {
+			return nil, fmt.Errorf("read %s %s: %w", kind, k, err)
+		}
+		_, cat, err := preview.DecodeCloudProfile(data, now)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%s %s: %v", kind, k, err))
+			continue
+		}
+		catalogs[k] = cat
+	}
+	return notes, nil
+}
