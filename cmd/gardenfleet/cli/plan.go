@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	cueerrors "cuelang.org/go/cue/errors"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+	"github.com/gardenfleet/gardenfleet/reconciler/preview"
+	"github.com/gardenfleet/gardenfleet/reconciler/preview/base"
+	"github.com/gardenfleet/gardenfleet/render"
+)
+
+const planDoc = `Show what applying a fleet would change, before it is applied.
+
+Compares the fleet in PATH (as it is on disk, uncommitted changes included)
+with a base and reports: the objects added, changed (field by field) and
+removed; each shoot's Kubernetes version steps in the order the planner
+takes them; the waves those shoots roll out in; and the rules the change
+breaks (every validation issue with file:line:col, a planner error per
+shoot).
+
+The base is the fleet at --base (default HEAD, so that the plan shows your
+uncommitted changes; on a pull request use the target branch, e.g.
+origin/main), read offline with go-git from the Git work tree around PATH.
+A base without a fleet at PATH makes everything new; an invalid base fleet
+is noted and everything is compared with nothing. With --kubeconfig the
+base is the live garden cluster instead: the objects the fleet names, plus
+those carrying gardenfleet's ownership labels (of --owner only, if given)
+that it no longer names; a field only the live object has counts as removed
+only when gardenfleet's field manager owns it, as server-side apply would
+remove nothing else; versions Gardener raised are kept, as apply keeps them.
+
+Versions come from --cloudprofile files (matched to shoots by name;
+repeatable), with --kubeconfig also from the cluster's cloud profiles.
+Without either, only the versions the base and new shoots name are known:
+a minor between them that none names is shown as MAJOR.MINOR.x and listed
+as missing.
+
+Output (-o): text for a terminal; markdown for a pull request comment
+(kept under 65,000 characters by leaving out detail, which it says);
+json, a stable schema:
+
+  {"schema": "gardenfleet.dev/plan/v1", "base": "HEAD (3f2a1bc)",
+   "invalid": false,
+   "summary": {"added", "changed", "removed", "unchanged", "upgrades", "violations"},
+   "objects": [{"op": "added|changed|removed", "apiVersion", "kind",
+                "namespace", "name",
+                "fields": [{"path": "spec.provider.workers[name=a].maximum",
+                            "op": "added|changed|removed",
+                            "from": <json>, "to": <json>}]}],
+   "upgrades": [{"shoot": "ns/name", "cloudProfile", "wave", "dependsOn": [],
+                 "hold", "current": {"controlPlane", "pools": {"a": "1.35.4"}},
+                 "target": {...}, "steps": [{"controlPlane", "pools",
+                 "changes": ["control plane 1.35.4 -> 1.36.2"]}],
+                 "kept": [], "missingMinors": ["1.35"], "error"}],
+   "waves": [{"name", "maxParallel", "bakeTime", "shoots": []}],
+   "violations": [{"file", "line", "column", "path", "shoot", "message"}],
+   "notes": []}
+
+Objects are in apply order, fields sorted by path (list items keyed by name,
+else by type, else by index), upgrades by shoot; optional fields are left
+out when empty. The report is deterministic.
+
+Exit codes: 0 on success, 1 when the fleet is invalid or a shoot cannot be
+planned, 2 on usage or I/O errors (an unreadable base). With --exit-code:
+0 nothing changes, 1 something changes, 2 any error or violation.
+
+Examples:
+  gardenfleet plan
+  gardenfleet plan --base origin/main -o markdown --exit-code fleet/
+  gardenfleet plan --cloudprofile metal.yaml -o json examples/fleet
+  gardenfleet plan --kubeconfig garden.yaml examples/fleet`
+
+type planOptions struct {
+	path          string
+	base          string
+	kubeconfig    string
+	owner         string
+	cloudProfiles []string
+	output        string
+	exitCode      bool
+}
+
+func init() { register(newPlanCmd) }
+
+func newPlanCmd(streams Streams) *cobra.Command {
+	opts := &planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [--base REV] [--kubeconfig FILE] [-o text|markdown|json] [--exit-code] [PATH]",
+		Short: "Show what applying a fleet would change: objects, field diffs, upgrade steps, waves",
+		Long:  planDoc,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.path = pathArg(args)
+			return runPlan(cmd.Context(), streams, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.base, "base", "HEAD", "the Git revision to compare with")
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "compare with the live garden cluster of this kubeconfig instead of Git")
+	f.StringVar(&opts.owner, "owner", "", "with --kubeconfig: only objects applied by this Fleet object (NAMESPACE/NAME) count as removed")
+	f.StringArrayVar(&opts.cloudProfiles, "cloudprofile", nil, "a CloudProfile YAML file to take versions from (repeatable)")
+	f.StringVarP(&opts.output, "output", "o", "text", "output format: text, markdown or json")
+	f.BoolVar(&opts.exitCode, "exit-code", false, "exit 0 when nothing changes, 1 when something does, 2 on errors")
+	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
+	return cmd
+}
+
+func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
+	write, err := planWriter(opts.output)
+	if err != nil {
+		return err
+	}
+	var owner *clusters.Owner
+	if opts.owner != "" {
+		ns, name, ok := strings.Cut(opts.owner, "/")
+		if !ok || ns == "" || name == "" || opts.kubeconfig == "" {
+			return fmt.Errorf("--owner %q: want NAMESPACE/NAME, with --kubeconfig", opts.owner)
+		}
+		owner = &clusters.Owner{Namespace: ns, Name: name}
+	}
+	now := time.Now()
+	catalogs, err := readCloudProfiles(opts.cloudProfiles, now)
+	if err != nil {
+		return err
+	}
+
+	in := preview.Input{Base: opts.base, Catalogs: catalogs}
+	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(opts.path); err != nil {
+		return err
+	}
+	if len(in.Issues) > 0 {
+		// An invalid fleet changes nothing: the base is not read.
+		if opts.kubeconfig != "" {
+			in.Base = "cluster"
+		}
+	} else if opts.kubeconfig != "" {
+		if err := liveBase(ctx, &in, opts.kubeconfig, owner, now); err != nil {
+			return err
+		}
+	} else {
+		rev, err := base.FromGit(ctx, opts.path, opts.base)
+		if err != nil {
+			return err
+		}
+		in.Base, in.BaseObjects, in.Notes = rev.String(), rev.Objects, rev.Notes
+	}
+
+	r := preview.Build(in)
+	if err := write(r, streams); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return planExit(r, opts.exitCode)
+}
+
+func planWriter(output string) (func(*preview.Report, Streams) error, error) {
+	switch output {
+	case "text":
+		return func(r *preview.Report, s Streams) error { return r.WriteText(s.Out) }, nil
+	case "markdown":
+		return func(r *preview.Report, s Streams) error { return r.WriteMarkdown(s.Out) }, nil
+	case "json":
+		return func(r *preview.Report, s Streams) error { return r.WriteJSON(s.Out) }, nil
+	}
+	return nil, fmt.Errorf("unknown output format %q: use text, markdown or json", output)
+}
+
+// loadForPlan loads and renders the fleet; an invalid one comes back as
+// issues for the report rather than as an error.
+func loadForPlan(path string) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
+	f, err := fleet.Load(path)
+	var cerr cueerrors.Error
+	if errors.As(err, &cerr) {
+		return nil, nil, fleet.Issues(err, "."), nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := render.Fleet(f)
+	var overlayErr *render.OverlayError
+	if errors.As(err, &overlayErr) {
+		return nil, nil, []fleet.Issue{{Message: overlayErr.Error()}}, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return f, res.Objects, nil, nil
+}
+
+// readCloudProfiles reads --cloudprofile files by their catalog key.
+func readCloudProfiles(files []string, now time.Time) (map[string]*planner.Catalog, error) {
+	catalogs := map[string]*planner.Catalog{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read --cloudprofile: %w", err)
+		}
+		key, cat, err := preview.DecodeCloudProfile(data, now)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if _, dup := catalogs[key]; dup {
+			return nil, fmt.Errorf("%s: cloud profile %s is given twice", file, key)
+		}
+		catalogs[key] = cat
+	}
+	return catalogs, nil
+}
+
+// liveBase points in at the live cluster: its objects as the base, the
+// desired objects as apply would send them, and its cloud profiles where
+// no --cloudprofile names them.
+func liveBase(ctx context.Context, in *preview.Input, kubeconfig string, owner *clusters.Owner, now time.Time) error {
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{})
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return fmt.Errorf("read --kubeconfig: %w", err)
+	}
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return fmt.Errorf("read --kubeconfig: %w", err)
+	}
+	// One list per kind and namespace, but a large fleet has many.
+	cfg.QPS, cfg.Burst = 50, 100
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return fmt.Errorf("connect to the cluster: %w", err)
+	}
+	live, err := base.FromCluster(ctx, c, in.Objects, base.ClusterOptions{Owner: owner, Now: now})
+	if err != nil {
+		return err
+	}
+	in.Base = "cluster " + raw.CurrentContext
+	in.BaseObjects, in.Objects, in.Notes = live.Objects, live.Desired, live.Notes
+	in.FieldManager = clusters.FieldManager
+	for k, cat := range live.Catalogs {
+		if _, given := in.Catalogs[k]; !given {
+			in.Catalogs[k] = cat
+		}
+	}
+	return nil
+}
+
+// planExit maps the report to the exit code (see planDoc).
+func planExit(r *preview.Report, exitCode bool) error {
+	var err error
+	n := r.Summary.Violations
+	switch {
+	case r.Invalid && n == 1:
+		err = errors.New("fleet is invalid: 1 error")
+	case r.Invalid:
+		err = fmt.Errorf("fleet is invalid: %d errors", n)
+	case n == 1:
+		err = errors.New("plan has 1 violation")
+	case n > 1:
+		err = fmt.Errorf("plan has %d violations", n)
+	}
+	switch {
+	case err != nil && exitCode:
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return failure(err)
+	case exitCode && r.HasChanges():
+		// The report says what changes; nothing more to print.
+		return &ExitError{Code: ExitFailure, Err: errors.New("")}
+	}
+	return nil
+}
