@@ -45,8 +45,8 @@ type Input struct {
 
 // Report is what applying a fleet would change.
 type Report struct {
-	Schema  string  `json:"schema"`
-	Base    string  `json:"base"`
+	Schema string `json:"schema"`
+	Base   string `json:"base"`
 	// Invalid says the new fleet failed validation: the report then holds
 	// only its Violations, as nothing else can be compared.
 	Invalid bool    `json:"invalid"`
