@@ -3,7 +3,6 @@ package preview
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,13 +48,24 @@ type elem struct {
 
 func (e elem) isItem() bool { return e.field == "" }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+// isIdentifier reports whether a key can follow a dot in a path.
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+		case i > 0 && (r == '-' || '0' <= r && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
 func pathString(path []elem) string {
 	var b strings.Builder
 	for i, e := range path {
 		switch {
-		case !e.isItem() && identifier.MatchString(e.field):
+		case !e.isItem() && isIdentifier(e.field):
 			if i > 0 {
 				b.WriteByte('.')
 			}

@@ -87,18 +87,25 @@ func (r *Report) markdown(opts markdownOptions) string {
 
 	if opts.fields && r.Summary.Changed > 0 {
 		b.WriteString("\n### Field changes\n")
+		var fc strings.Builder
 		for _, o := range r.Objects {
 			if o.Op != Changed {
 				continue
 			}
 			lines := diffBlockLines(o.Fields)
 			block := "```diff\n" + strings.Join(lines, "\n") + "\n```\n"
-			title := fmt.Sprintf("`%s`: %d %s", o.ID(), len(o.Fields), plural(len(o.Fields), "field", "fields"))
+			count := fmt.Sprintf("%d %s", len(o.Fields), plural(len(o.Fields), "field", "fields"))
 			if len(lines) > longList {
-				fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%s\n</details>\n", title, block)
+				// Markdown does not work inside <summary>: HTML it is.
+				fmt.Fprintf(&fc, "\n<details><summary><code>%s</code>: %s</summary>\n\n%s\n</details>\n", mdText(o.ID()), count, block)
 			} else {
-				fmt.Fprintf(&b, "\n%s\n\n%s", title, block)
+				fmt.Fprintf(&fc, "\n`%s`: %s\n\n%s", o.ID(), count, block)
 			}
+		}
+		if r.Summary.Changed > longList {
+			fmt.Fprintf(&b, "\n<details><summary>%d changed objects</summary>\n%s\n</details>\n", r.Summary.Changed, fc.String())
+		} else {
+			b.WriteString(fc.String())
 		}
 	}
 
@@ -206,7 +213,7 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-// mdText keeps text from turning into markup it does not mean.
+// mdText keeps text from turning into HTML it does not mean.
 func mdText(s string) string {
-	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "\n", " ").Replace(s)
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", "\n", " ").Replace(s)
 }

@@ -128,7 +128,9 @@ func readVersions(u *unstructured.Unstructured) (shootVersions, error) {
 		return sv, fmt.Errorf("spec.kubernetes.version: %w", err)
 	}
 	sv.controlPlane = cp
-	workers, _, _ := unstructured.NestedSlice(u.Object, "spec", "provider", "workers")
+	// NoCopy: NestedSlice would deep-copy every pool only to read it.
+	raw, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "provider", "workers")
+	workers, _ := raw.([]any)
 	for _, w := range workers {
 		m, ok := w.(map[string]any)
 		if !ok {
@@ -224,7 +226,9 @@ func planUpgrades(pairs []pair, in Input, notes []string) ([]Upgrade, []string) 
 			u.Steps = append(u.Steps, step)
 			prev = s
 		}
-		u.MissingMinors = sortedKeys(missing)
+		if len(missing) > 0 {
+			u.MissingMinors = sortedKeys(missing)
+		}
 		for _, k := range res.Kept {
 			u.Kept = append(u.Kept, keptString(k, in.FieldManager != ""))
 		}

@@ -1,0 +1,179 @@
+package preview
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+)
+
+// goldenInputs are the reports whose three formats are kept in
+// testdata/<name>/; GARDENFLEET_UPDATE=1 rewrites them.
+func goldenInputs() map[string]Input {
+	f := &fleet.Fleet{
+		Waves: []fleet.Wave{
+			{Name: "canary", RawBake: "30m", BakeTime: 30 * time.Minute},
+			{Name: "prod", MaxParallel: 1, RawBake: "1h", BakeTime: time.Hour},
+		},
+		Shoots: []fleet.Shoot{
+			fleetShoot("garden-apps", "dev", fleet.Rollout{Wave: "canary"}),
+			fleetShoot("garden-platform", "metal-prod", fleet.Rollout{Wave: "prod", DependsOn: []string{"dev"}}),
+			fleetShoot("garden-platform", "cp-service", fleet.Rollout{Wave: "prod"}),
+			fleetShoot("garden-platform", "legacy", fleet.Rollout{}),
+		},
+	}
+	lab := "name: mini-lab\ntopology:\n  nodes:\n    exit:\n      image: quay.io/frrouting/frr:10.0.1\n      kind: linux\n    leaf01:\n      group: leaves\n    leaf02:\n      group: leaves\n    machine01:\n      group: machines\n"
+	changes := Input{
+		Base: "origin/main (3f2a1bc)",
+		BaseObjects: objs(
+			testNamespace("labs"),
+			testProject("apps"),
+			testProject("old"),
+			testShoot("garden-apps", "dev").version("1.34.3").pool("workers", "").build(),
+			testShoot("garden-platform", "metal-prod").version("1.34.3").
+				pool("blue", "").pool("green", "1.33.4").
+				set(map[string]any{"team": "platform"}, "metadata", "labels").
+				set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
+				build(),
+			testShoot("garden-platform", "cp-service").version("1.34.3").profile("local").build(),
+			testShoot("garden-platform", "legacy").version("1.35.4").build(),
+			testShoot("garden-old", "retired").build(),
+			testTopology("mini-lab", lab),
+		),
+		Objects: objs(
+			testNamespace("labs"),
+			testProject("apps"),
+			testProject("platform"),
+			testShoot("garden-apps", "dev").version("1.36.2").pool("workers", "").build(),
+			testShoot("garden-apps", "new").version("1.36.2").pool("workers", "").build(),
+			testShoot("garden-platform", "metal-prod").version("1.36.2").
+				pool("blue", "").pool("green", "1.34.3").pool("red", "").
+				set("production", "spec", "purpose").
+				set(map[string]any{"team": "platform"}, "metadata", "labels").
+				set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
+				build(),
+			testShoot("garden-platform", "cp-service").version("1.37.1").profile("local").build(),
+			testShoot("garden-platform", "legacy").version("1.34.3").build(),
+			testTopology("mini-lab", strings.Replace(lab, "10.0.1", "10.1.0", 1)+"    machine02:\n      group: machines\n"),
+		),
+		Fleet: f,
+		Catalogs: map[string]*planner.Catalog{
+			"metal": catalog("1.33.4", "1.34.3", "1.35.4", "1.36.2"),
+		},
+		Notes: []string{"a note passed through"},
+	}
+	unchanged := Input{
+		Base:        "HEAD (3f2a1bc)",
+		BaseObjects: objs(testProject("apps"), testShoot("garden-apps", "dev").build()),
+		Objects:     objs(testProject("apps"), testShoot("garden-apps", "dev").build()),
+		Fleet:       f,
+	}
+	invalid := Input{
+		Base: "HEAD",
+		Issues: []fleet.Issue{
+			{File: "fleet/shoots.cue", Line: 7, Column: 31, Path: "shoots.prod.pools.green.kubernetes.version", Message: `pool "green" runs 1.37.1, newer than the control plane 1.36.2`},
+			{File: "fleet/shoots.cue", Line: 15, Column: 11, Path: "shoots.old.project", Message: `project "nope" is not declared in projects`},
+		},
+	}
+	return map[string]Input{"changes": changes, "unchanged": unchanged, "invalid": invalid}
+}
+
+func TestWriteGolden(t *testing.T) {
+	update := os.Getenv("GARDENFLEET_UPDATE") == "1"
+	for name, in := range goldenInputs() {
+		r := Build(in)
+		for _, format := range []struct {
+			file  string
+			write func(*bytes.Buffer) error
+		}{
+			{"report.txt", func(b *bytes.Buffer) error { return r.WriteText(b) }},
+			{"report.md", func(b *bytes.Buffer) error { return r.WriteMarkdown(b) }},
+			{"report.json", func(b *bytes.Buffer) error { return r.WriteJSON(b) }},
+		} {
+			t.Run(name+"/"+format.file, func(t *testing.T) {
+				var got bytes.Buffer
+				if err := format.write(&got); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join("testdata", name, format.file)
+				if update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run with GARDENFLEET_UPDATE=1 to create it)", err)
+				}
+				if diff := cmp.Diff(string(want), got.String()); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", path, diff)
+				}
+			})
+		}
+	}
+}
+
+// TestWriteJSONRoundTrip checks that the JSON form holds the whole report:
+// decoded into a Report and written again, it is the same.
+func TestWriteJSONRoundTrip(t *testing.T) {
+	r := Build(goldenInputs()["changes"])
+	var first, second bytes.Buffer
+	if err := r.WriteJSON(&first); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(first.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := back.WriteJSON(&second); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.String(), second.String()); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if len(back.Objects) != len(r.Objects) || len(back.Upgrades) != len(r.Upgrades) {
+		t.Errorf("round trip lost entries: %d objects, %d upgrades; want %d, %d", len(back.Objects), len(back.Upgrades), len(r.Objects), len(r.Upgrades))
+	}
+}
+
+// TestWriteMarkdownLimit checks that a report too long for a comment is
+// cut down to fit, and says so.
+func TestWriteMarkdownLimit(t *testing.T) {
+	var base, next []*unstructured.Unstructured
+	for i := range 2000 {
+		name := fmt.Sprintf("shoot-%04d", i)
+		base = append(base, testShoot("garden-a", name).version("1.35.4").pool("a", "").build())
+		next = append(next, testShoot("garden-a", name).version("1.36.2").pool("a", "").build())
+	}
+	r := Build(Input{Base: "HEAD", BaseObjects: base, Objects: next, Catalogs: map[string]*planner.Catalog{"metal": catalog("1.35.4", "1.36.2")}})
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > MarkdownLimit {
+		t.Errorf("markdown is %d bytes, want at most %d", b.Len(), MarkdownLimit)
+	}
+	for _, want := range []string{
+		"field changes are left out and tables show at most",
+		"| … | ",
+		"**0 to add, 2000 to change, 0 to remove, 0 unchanged; 2000 shoot upgrades**",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
