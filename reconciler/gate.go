@@ -157,7 +157,7 @@ func gate(in gateInput) gateOutput {
 		prev[w.Name] = w
 	}
 
-	open := true            // every earlier wave is done and baked
+	open := true           // every earlier wave is done and baked
 	blocker, why := "", "" // the reason and message why a later wave may not start
 	for _, w := range waves {
 		idx := members[w.Name]

@@ -38,7 +38,7 @@ func failed(msg string) func(*gateShoot) {
 func started(ago time.Duration) func(*gateShoot) {
 	return func(s *gateShoot) { s.Started, s.StepStartedAt = true, gateNow.Add(-ago) }
 }
-func hibernated(proceed bool) func(*gateShoot) {
+func asleep(proceed bool) func(*gateShoot) {
 	return func(s *gateShoot) { s.Hibernated, s.ProceedWhileHibernated = true, proceed }
 }
 
@@ -100,9 +100,9 @@ func TestGate(t *testing.T) {
 			wantBusy: true,
 		},
 		{
-			name: "a confirmed step lets the next one go",
-			in:   gateInput{StepTimeout: time.Hour, Shoots: []gateShoot{gs("a", 1, started(time.Minute))}},
-			want: []gateDecision{proceed},
+			name:     "a confirmed step lets the next one go",
+			in:       gateInput{StepTimeout: time.Hour, Shoots: []gateShoot{gs("a", 1, started(time.Minute))}},
+			want:     []gateDecision{proceed},
 			wantBusy: true,
 		},
 		{
@@ -136,19 +136,19 @@ func TestGate(t *testing.T) {
 		// Hibernation.
 		{
 			name: "hibernated holds",
-			in:   gateInput{Shoots: []gateShoot{gs("a", 2, hibernated(false))}},
+			in:   gateInput{Shoots: []gateShoot{gs("a", 2, asleep(false))}},
 			want: []gateDecision{{Phase: v1alpha1.ShootHeld, Reason: HibernatedReason,
 				Message: "hibernated: 2 steps held until it wakes"}},
 		},
 		{
 			name:     "hibernated with proceed goes on",
-			in:       gateInput{Shoots: []gateShoot{gs("a", 1, hibernated(true))}},
+			in:       gateInput{Shoots: []gateShoot{gs("a", 1, asleep(true))}},
 			want:     []gateDecision{proceed},
 			wantBusy: true,
 		},
 		{
 			name: "hibernated at target is up to date",
-			in:   gateInput{Shoots: []gateShoot{gs("a", 0, hibernated(false))}},
+			in:   gateInput{Shoots: []gateShoot{gs("a", 0, asleep(false))}},
 			want: []gateDecision{upToDate},
 		},
 
@@ -259,7 +259,7 @@ func TestGate(t *testing.T) {
 		{
 			name: "a held canary holds the later waves",
 			in: gateInput{Now: gateNow, Waves: canaryProd,
-				Shoots: []gateShoot{gs("dev", 1, inWave("canary"), hibernated(false)), gs("prod-a", 1, inWave("prod"))}},
+				Shoots: []gateShoot{gs("dev", 1, inWave("canary"), asleep(false)), gs("prod-a", 1, inWave("prod"))}},
 			want: []gateDecision{
 				{Phase: v1alpha1.ShootHeld, Reason: HibernatedReason, Message: "hibernated: 1 step held until it wakes"},
 				waiting(WaveNotDoneReason, "waiting for wave canary to finish"),
@@ -280,9 +280,9 @@ func TestGate(t *testing.T) {
 			wantWake: 29 * time.Minute,
 		},
 		{
-			name: "unlimited parallelism without waves",
-			in:   gateInput{Shoots: []gateShoot{gs("a", 1), gs("b", 2), gs("c", 3)}},
-			want: []gateDecision{proceed, proceed, proceed},
+			name:     "unlimited parallelism without waves",
+			in:       gateInput{Shoots: []gateShoot{gs("a", 1), gs("b", 2), gs("c", 3)}},
+			want:     []gateDecision{proceed, proceed, proceed},
 			wantBusy: true,
 		},
 	}

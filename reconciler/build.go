@@ -1,0 +1,119 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/render"
+)
+
+// buildResult is a loaded and rendered fleet at one revision, or why it is
+// not one. It is kept between passes: a revision is built once.
+type buildResult struct {
+	key      string // revision and path
+	revision string
+	fleet    *fleet.Fleet
+	objects  []*unstructured.Unstructured
+	err      error
+}
+
+// buildFleet loads and renders the fleet at the fetched revision. An invalid
+// fleet is terminal: nothing of it is applied, every issue is in the status
+// with its file:line:col and in one Warning Event, and the previous revision
+// stays in force until a new one is pushed.
+func (e *engine) buildFleet(_ context.Context, sc *scope) error {
+	path := sc.fleet.Spec.Path
+	if path == "" {
+		path = "."
+	}
+	if !filepath.IsLocal(path) {
+		return terminal(InvalidSpecReason, fmt.Errorf("spec.path %q must be a relative path inside the repository", path))
+	}
+	key := sc.artifact.Revision + "\x00" + path
+	b := sc.state.build
+	if b == nil || b.key != key {
+		b = build(sc.artifact.Dir, path)
+		b.key, b.revision = key, sc.artifact.Revision
+		sc.state.build = b
+		if b.err != nil {
+			e.event(sc, true, BuildFailedReason, "%s", b.err.Error())
+		}
+	}
+	if b.err != nil {
+		return terminal(BuildFailedReason, b.err)
+	}
+	sc.build = b
+	objs, err := selectObjects(b.objects, sc.fleet.Spec.ShootSelector)
+	if err != nil {
+		return terminal(InvalidSpecReason, err)
+	}
+	sc.objects = objs
+	return nil
+}
+
+// build loads and renders the fleet in root/path. Issues are reported relative
+// to root, the repository, as file:line:col: path: message lines.
+func build(root, path string) *buildResult {
+	dir := filepath.Join(root, path)
+	f, err := fleet.Load(dir)
+	if err != nil {
+		return &buildResult{err: buildError(err, root)}
+	}
+	// The CUE graph is garbage now and most of the heap: let it go before
+	// the render allocates.
+	runtime.GC()
+	res, err := render.Fleet(f)
+	if err != nil {
+		return &buildResult{err: buildError(err, root)}
+	}
+	return &buildResult{fleet: f, objects: res.Objects}
+}
+
+func buildError(err error, root string) error {
+	var cerr cueerrors.Error
+	if errors.As(err, &cerr) {
+		issues := fleet.Issues(err, root)
+		lines := make([]string, len(issues))
+		for i, is := range issues {
+			lines[i] = is.String()
+		}
+		return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))
+	}
+	return fmt.Errorf("build fleet: %w", err)
+}
+
+// selectObjects returns the objects a Fleet with the given shoot selector
+// applies: everything without one; with one only the Shoots it selects, as
+// the rest belongs to a Fleet without a selector.
+func selectObjects(objs []*unstructured.Unstructured, selector *metav1.LabelSelector) ([]*unstructured.Unstructured, error) {
+	if selector == nil {
+		return objs, nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(selector)
+	if err != nil {
+		return nil, fmt.Errorf("spec.shootSelector: %w", err)
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if isShoot(o) && sel.Matches(labels.Set(o.GetLabels())) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func isShoot(o *unstructured.Unstructured) bool {
+	gvk := o.GroupVersionKind()
+	return gvk.Group == clusters.ShootGroup && gvk.Kind == clusters.ShootKind
+}

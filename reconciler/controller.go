@@ -1,0 +1,144 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/fluxcd/pkg/runtime/predicates"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+)
+
+// ControllerName names the controller, its Events' source and its logs.
+const ControllerName = "gardenfleet"
+
+// FleetReconciler reconciles Fleet objects.
+type FleetReconciler struct {
+	engine
+	// fleets reads and patches Fleet objects; a manager's cached client.
+	fleets client.Client
+}
+
+// NewFleetReconciler returns a reconciler using c for Fleets and for the
+// objects it applies (unstructured reads of a manager's client go to the API
+// server, not a cache), reader for Secrets, and recorder for Events.
+// A nil metrics is DefaultMetrics.
+func NewFleetReconciler(c client.Client, reader client.Reader, recorder record.EventRecorder, metrics *Metrics, opts Options) *FleetReconciler {
+	if metrics == nil {
+		metrics = DefaultMetrics()
+	}
+	defaults := DefaultOptions()
+	if opts.Clock == nil {
+		opts.Clock = defaults.Clock
+	}
+	if opts.GatePollInterval == 0 {
+		opts.GatePollInterval = defaults.GatePollInterval
+	}
+	if opts.Apply == (clusters.ApplyOptions{}) {
+		opts.Apply = defaults.Apply
+	}
+	return &FleetReconciler{
+		engine: engine{client: c, reader: reader, recorder: recorder, metrics: metrics, opts: opts},
+		fleets: c,
+	}
+}
+
+// SetupWithManager registers the reconciler with mgr. A Fleet is reconciled
+// when its spec changes, when the reconcile-now annotation is set, and at the
+// intervals it asks for; status updates do not trigger it.
+func (r *FleetReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&v1alpha1.Fleet{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicates.ReconcileRequestedPredicate{}))).
+		WithOptions(opts).
+		Complete(r)
+}
+
+// Reconcile holds the guards of a pass: get the Fleet, patch its status and
+// metrics once at the end, honour suspend and the reconcile-now annotation.
+// The phases are in engine.reconcile.
+func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	start := r.opts.Clock.Now()
+	f := &v1alpha1.Fleet{}
+	if err := r.fleets.Get(ctx, req.NamespacedName, f); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Deleting a Fleet leaves what it applied in place.
+			r.forget(req.NamespacedName)
+			r.metrics.forget(req.Namespace, req.Name)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("get fleet: %w", err)
+	}
+	orig := f.DeepCopy()
+	sc := r.newScope(ctx, f)
+
+	// The one status patch and metrics write of the pass, whatever happened.
+	defer func() {
+		if !f.Spec.Suspend {
+			r.finish(sc, retErr)
+			if retErr != nil && !isTerminal(retErr) {
+				sc.log.Error(retErr, "reconcile failed", "revision", sc.artifact.Revision)
+			}
+			// Terminal errors wait for a change, polled at the interval.
+			if isTerminal(retErr) {
+				result, retErr = ctrl.Result{RequeueAfter: r.jitter(f.GetInterval().Duration)}, nil
+			}
+		}
+		if err := r.patchStatus(ctx, orig, f); err != nil {
+			retErr = errors.Join(retErr, err)
+		}
+		r.metrics.observe(f, r.opts.Clock.Since(start), retErr, r.opts.Clock.Now())
+	}()
+
+	if v, ok := meta.ReconcileAnnotationValue(f.GetAnnotations()); ok {
+		f.Status.LastHandledReconcileAt = v
+	}
+	if f.Spec.Suspend {
+		conditions.MarkFalse(f, meta.ReadyCondition, SuspendedReason, "reconciliation is suspended")
+		return ctrl.Result{}, nil
+	}
+	res, err := r.reconcile(ctx, sc)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	res.RequeueAfter = r.jitter(res.RequeueAfter)
+	return res, nil
+}
+
+// finish sets the conditions and the parts of the status a failed pass still
+// changes.
+func (r *FleetReconciler) finish(sc *scope, err error) {
+	f := sc.fleet
+	f.Status.ObservedGeneration = f.Generation
+	if sc.inventory != nil && !sc.done {
+		f.Status.Inventory = toStatusInventory(*sc.inventory)
+	}
+	setConditions(sc, err)
+}
+
+// patchStatus writes the status when it changed: a pass that changed
+// nothing costs no request.
+func (r *FleetReconciler) patchStatus(ctx context.Context, orig, f *v1alpha1.Fleet) error {
+	if apiequality.Semantic.DeepEqual(orig.Status, f.Status) {
+		return nil
+	}
+	if err := r.fleets.Status().Patch(ctx, f, client.MergeFrom(orig)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("patch fleet status: %w", err)
+	}
+	return nil
+}

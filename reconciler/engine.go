@@ -1,0 +1,172 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fluxcd/pkg/runtime/jitter"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/source"
+)
+
+// Options tunes the reconciler.
+type Options struct {
+	// CacheDir holds a Git cache per Fleet, under <namespace>/<name>.
+	CacheDir string
+	// GatePollInterval is how often a Fleet is looked at again while shoots
+	// are on their way (a step in progress, a dependency upgrading). It is
+	// capped by the Fleet's interval.
+	GatePollInterval time.Duration
+	// Apply tunes server-side apply.
+	Apply clusters.ApplyOptions
+	// Clock is the time gates and timeouts are measured on.
+	Clock clock.PassiveClock
+	// Jitter spreads requeues so Fleets with one interval do not fetch in
+	// lockstep.
+	Jitter jitter.Duration
+}
+
+// DefaultOptions returns the options the reconciler is meant to run with.
+func DefaultOptions() Options {
+	return Options{
+		GatePollInterval: 30 * time.Second,
+		Apply:            clusters.DefaultApplyOptions(),
+		Clock:            clock.RealClock{},
+		Jitter:           jitter.Percent(0.05, nil),
+	}
+}
+
+// engine runs the phases of a pass. FleetReconciler runs it for Fleet
+// objects, RunOnce once for flags.
+type engine struct {
+	// client writes objects and reads them live: unstructured reads of a
+	// controller-runtime manager's client bypass its cache.
+	client client.Client
+	// reader reads Secrets uncached, so no cluster-wide Secret informer is
+	// started.
+	reader   client.Reader
+	recorder record.EventRecorder // nil: no Events
+	metrics  *Metrics
+	opts     Options
+
+	mu     sync.Mutex
+	fleets map[types.NamespacedName]*fleetState
+}
+
+// fleetState is what the reconciler remembers of one Fleet between passes:
+// its Git source and the last build, so a pass at an unchanged revision
+// neither clones nor renders.
+type fleetState struct {
+	sourceKey string
+	src       *source.Source
+	build     *buildResult
+}
+
+func (e *engine) stateFor(key types.NamespacedName) *fleetState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fleets == nil {
+		e.fleets = map[types.NamespacedName]*fleetState{}
+	}
+	st, ok := e.fleets[key]
+	if !ok {
+		st = &fleetState{}
+		e.fleets[key] = st
+	}
+	return st
+}
+
+func (e *engine) forget(key types.NamespacedName) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.fleets, key)
+}
+
+func (e *engine) cacheDir(f *v1alpha1.Fleet) string {
+	return filepath.Join(e.opts.CacheDir, f.Namespace, f.Name)
+}
+
+func (e *engine) newScope(ctx context.Context, f *v1alpha1.Fleet) *scope {
+	return &scope{
+		fleet:   f,
+		prev:    *f.Status.DeepCopy(),
+		now:     e.opts.Clock.Now(),
+		log:     ctrl.LoggerFrom(ctx),
+		manager: clusters.NewManager(e.client, clusters.Owner{Name: f.Name, Namespace: f.Namespace}),
+		state:   e.stateFor(types.NamespacedName{Namespace: f.Namespace, Name: f.Name}),
+	}
+}
+
+// reconcile runs the phases of one pass in order and stops at the first
+// that fails. The result asks for the next pass: at the Fleet's interval, or
+// sooner while shoots are on their way.
+func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) {
+	// Fetch the revision Git points at; a failure keeps the last applied one.
+	if err := e.fetch(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Load and render the fleet at that revision, unless it is the one built last.
+	if err := e.buildFleet(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Plan every shoot's next step from its live state and gate it.
+	if err := e.plan(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Apply the objects, with each live shoot's versions as planned.
+	if err := e.apply(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Delete what the revision no longer has, within the deletion guard.
+	if err := e.prune(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Record the new inventory, the revision and each shoot's state.
+	e.record(sc)
+	return e.requeue(sc), nil
+}
+
+// requeue picks when to look again: soon while shoots are on their way, when
+// a wave's bake time ends, at the latest after the interval.
+func (e *engine) requeue(sc *scope) ctrl.Result {
+	after := sc.fleet.GetInterval().Duration
+	if sc.gate.Busy && e.opts.GatePollInterval > 0 {
+		after = min(after, e.opts.GatePollInterval)
+	}
+	if sc.gate.Wake > 0 {
+		after = min(after, sc.gate.Wake)
+	}
+	return ctrl.Result{RequeueAfter: after}
+}
+
+func (e *engine) jitter(d time.Duration) time.Duration {
+	if e.opts.Jitter == nil {
+		return d
+	}
+	return e.opts.Jitter(d)
+}
+
+// event records an Event on the Fleet when there is a recorder.
+func (e *engine) event(sc *scope, warning bool, reason, format string, args ...any) {
+	kind := "Normal"
+	if warning {
+		kind = "Warning"
+	}
+	sc.log.V(1).Info("event", "type", kind, "reason", reason, "message", fmt.Sprintf(format, args...))
+	if e.recorder == nil || sc.fleet.UID == "" {
+		return
+	}
+	e.recorder.AnnotatedEventf(sc.fleet, map[string]string{
+		"gardenfleet.dev/revision": sc.artifact.Revision,
+	}, kind, reason, format, args...)
+}

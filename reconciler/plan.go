@@ -1,0 +1,401 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+)
+
+// ReadFailedReason: the live state could not be read; retried with backoff.
+const ReadFailedReason = "ReadFailed"
+
+// listPageSize bounds one page of the live Shoots list.
+const listPageSize = 500
+
+var shootGVK = schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: clusters.ShootKind}
+
+// plan reads every rendered Shoot's live state, plans its versions from there
+// and lets gate decide whether the next step goes now. Shoots that do not
+// exist yet are created at their target. Everything about a Shoot that is not
+// a version is applied right away, whatever the gate says.
+func (e *engine) plan(ctx context.Context, sc *scope) error {
+	models := map[string]*fleet.Shoot{}
+	for i := range sc.build.fleet.Shoots {
+		s := &sc.build.fleet.Shoots[i]
+		models[s.Namespace+"/"+s.Name] = s
+	}
+	prev := map[string]*v1alpha1.ShootStatus{}
+	for i := range sc.prev.Shoots {
+		s := &sc.prev.Shoots[i]
+		prev[s.Namespace+"/"+s.Name] = s
+	}
+	sc.shoots = nil
+	for _, o := range sc.objects {
+		if isShoot(o) {
+			it := &shootItem{desired: o}
+			it.model, it.prev = models[it.key()], prev[it.key()]
+			sc.shoots = append(sc.shoots, it)
+		}
+	}
+
+	live, err := e.liveShoots(ctx, sc)
+	if err != nil {
+		return transient(ReadFailedReason, err)
+	}
+	catalogs := &catalogCache{e: e, now: sc.now, byKey: map[string]catalogEntry{}}
+	for _, it := range sc.shoots {
+		it.live = live[it.key()]
+		e.planShoot(ctx, it, catalogs)
+	}
+
+	ready, err := e.externalReady(ctx, sc)
+	if err != nil {
+		return transient(ReadFailedReason, err)
+	}
+	in := gateInput{
+		Now:         sc.now,
+		StepTimeout: sc.fleet.GetStepTimeout().Duration,
+		Waves:       sc.build.fleet.Waves,
+		PrevWaves:   sc.prev.Waves,
+		Ready:       ready,
+		Shoots:      make([]gateShoot, len(sc.shoots)),
+	}
+	for i, it := range sc.shoots {
+		in.Shoots[i] = it.gateShoot()
+	}
+	sc.gate = gate(in)
+
+	byKey := map[string]*unstructured.Unstructured{}
+	for i, it := range sc.shoots {
+		it.decision = sc.gate.Decisions[i]
+		it.status = it.shootStatus(sc.now)
+		if it.apply, err = it.objectToApply(); err != nil {
+			return terminal(ApplyFailedReason, fmt.Errorf("Shoot/%s: %w", it.key(), err))
+		}
+		byKey[it.key()] = it.apply
+		if it.decision.Proceed {
+			e.event(sc, false, UpgradeEventReason, "Shoot/%s %s", it.key(), it.status.Message)
+		}
+	}
+	sc.toApply = make([]*unstructured.Unstructured, len(sc.objects))
+	for i, o := range sc.objects {
+		sc.toApply[i] = o
+		if a, ok := byKey[o.GetNamespace()+"/"+o.GetName()]; ok && isShoot(o) {
+			sc.toApply[i] = a
+		}
+	}
+	return nil
+}
+
+// planShoot computes one shoot's plan from its live state.
+func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalogCache) {
+	if it.live == nil {
+		// Created at the target: nothing to step through.
+		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
+		return
+	}
+	it.health = clusters.ShootStatus(it.live)
+	cur, want, err := shootVersions(it.live, it.desired)
+	if err != nil {
+		it.planErr = err
+		return
+	}
+	it.current = cur
+	target, _, err := planner.Resolve(cur, want)
+	if err != nil {
+		it.planErr = err
+		return
+	}
+	it.target = target
+	if target.Equal(cur.State()) {
+		return // no profile needed for a shoot at its target
+	}
+	cat, err := catalogs.get(ctx, it.desired)
+	if err != nil {
+		it.planErr = err
+		return
+	}
+	allowPreview := it.model != nil && it.model.Rollout.AllowPreview
+	res, err := planner.Plan(cur, want, planner.Policy{Versions: cat, AllowPreview: allowPreview})
+	if err != nil {
+		it.planErr = err
+		return
+	}
+	it.target, it.steps = res.Target, res.Steps
+}
+
+func (it *shootItem) gateShoot() gateShoot {
+	g := gateShoot{
+		Name:          it.desired.GetName(),
+		StepsLeft:     len(it.steps),
+		Health:        it.health.State,
+		HealthMessage: it.health.Message,
+		PlanErr:       it.planErr,
+	}
+	if it.model != nil {
+		r := it.model.Rollout
+		g.Name, g.Wave, g.DependsOn = it.model.Name, r.Wave, r.DependsOn
+		g.ProceedWhileHibernated = r.WhileHibernated == "proceed"
+	}
+	if it.live != nil {
+		g.Hibernated = hibernated(it.live)
+	}
+	if it.started() {
+		g.Started = true
+		if it.prev.StepStartedAt != nil {
+			g.StepStartedAt = it.prev.StepStartedAt.Time
+		}
+	}
+	return g
+}
+
+// started reports whether steps of the current plan were applied in an
+// earlier pass: the last status has steps applied towards the same target.
+func (it *shootItem) started() bool {
+	return it.prev != nil && it.prev.CurrentStep > 0 && it.live != nil && it.planErr == nil &&
+		it.prev.Target == it.target.String()
+}
+
+// shootStatus is the shoot's line in the Fleet's status after the decision.
+func (it *shootItem) shootStatus(now time.Time) v1alpha1.ShootStatus {
+	d := it.decision
+	st := v1alpha1.ShootStatus{
+		Name:      it.desired.GetName(),
+		Namespace: it.desired.GetNamespace(),
+		Phase:     d.Phase,
+		Reason:    d.Reason,
+		Message:   d.Message,
+		StepsLeft: int32(len(it.steps)),
+	}
+	if it.live != nil {
+		st.ControlPlane, st.Pools = liveVersions(it.live)
+		if it.planErr == nil {
+			st.Target = it.target.String()
+		}
+	} else {
+		st.ControlPlane, st.Pools = liveVersions(it.desired)
+		st.Message = "created at its target"
+	}
+	switch {
+	case d.Proceed:
+		if it.started() {
+			st.CurrentStep = it.prev.CurrentStep
+		}
+		st.CurrentStep++
+		st.StepsLeft--
+		st.StepStartedAt = &metav1.Time{Time: now}
+		var changes []string
+		for _, c := range planner.Changes(it.current.State(), it.steps[0]) {
+			changes = append(changes, c.String())
+		}
+		st.Message = fmt.Sprintf("applying step %d/%d: %s", st.CurrentStep, st.CurrentStep+st.StepsLeft, strings.Join(changes, ", "))
+	case it.started() && d.Phase != v1alpha1.ShootUpToDate:
+		st.CurrentStep, st.StepStartedAt = it.prev.CurrentStep, it.prev.StepStartedAt
+		st.Message = fmt.Sprintf("step %d/%d: %s", st.CurrentStep, st.CurrentStep+st.StepsLeft, d.Message)
+	}
+	return st
+}
+
+// objectToApply returns the rendered Shoot with the versions it may have now:
+// the next step's when the gate let it go, else the live ones.
+func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
+	switch {
+	case it.live == nil:
+		return it.desired, nil
+	case it.decision.Proceed:
+		return withVersions(it.desired, it.live, it.steps[0])
+	default:
+		return withLiveVersions(it.desired, it.live)
+	}
+}
+
+// liveShoots returns the live Shoots of the scope by namespace/name: one
+// paged list of the Shoots this Fleet labelled, and a get for each rendered
+// Shoot not among them (not created yet, or not applied by this Fleet yet).
+func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstructured.Unstructured, error) {
+	out := map[string]*unstructured.Unstructured{}
+	if len(sc.shoots) == 0 {
+		return out, nil
+	}
+	opts := []client.ListOption{client.MatchingLabels(sc.manager.OwnerLabels()), client.Limit(listPageSize)}
+	for cont := ""; ; {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(shootGVK.GroupVersion().WithKind(shootGVK.Kind + "List"))
+		if err := e.client.List(ctx, list, append(opts, client.Continue(cont))...); err != nil {
+			return nil, fmt.Errorf("list shoots: %w", err)
+		}
+		for i := range list.Items {
+			u := &list.Items[i]
+			out[u.GetNamespace()+"/"+u.GetName()] = u
+		}
+		if cont = list.GetContinue(); cont == "" {
+			break
+		}
+	}
+	for _, it := range sc.shoots {
+		if _, ok := out[it.key()]; ok {
+			continue
+		}
+		u, err := e.getLive(ctx, it.desired)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil {
+			out[it.key()] = u
+		}
+	}
+	return out, nil
+}
+
+// getLive returns the live object of obj, nil when it does not exist.
+func (e *engine) getLive(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(obj.GroupVersionKind())
+	err := e.client.Get(ctx, client.ObjectKeyFromObject(obj), u)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("get %s/%s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
+	return u, nil
+}
+
+// externalReady tells, for each dependency of a shoot with steps left that
+// is not among the scope's shoots, whether it is done: a lab when its
+// Topology is ready, a shoot another Fleet applies when it is at its target
+// and healthy. Only what some shoot waits on is read.
+func (e *engine) externalReady(ctx context.Context, sc *scope) (map[string]bool, error) {
+	inScope := map[string]bool{}
+	for _, it := range sc.shoots {
+		if it.model != nil {
+			inScope[it.model.Name] = true
+		}
+	}
+	rendered := map[string]*unstructured.Unstructured{}
+	for _, o := range sc.build.objects {
+		if isShoot(o) || o.GetKind() == "Topology" {
+			rendered[o.GetKind()+"/"+o.GetName()] = o
+		}
+	}
+	labs := map[string]bool{}
+	for _, l := range sc.build.fleet.Labs {
+		labs[l.Name] = true
+	}
+	ready := map[string]bool{}
+	for _, it := range sc.shoots {
+		if len(it.steps) == 0 || it.model == nil {
+			continue
+		}
+		for _, dep := range it.model.Rollout.DependsOn {
+			if _, seen := ready[dep]; seen || inScope[dep] {
+				continue
+			}
+			kind := "Shoot"
+			if labs[dep] {
+				kind = "Topology"
+			}
+			obj, ok := rendered[kind+"/"+dep]
+			if !ok {
+				ready[dep] = false
+				continue
+			}
+			live, err := e.getLive(ctx, obj)
+			if err != nil {
+				return nil, err
+			}
+			ready[dep] = live != nil && dependencyDone(obj, live)
+		}
+	}
+	return ready, nil
+}
+
+// dependencyDone tells whether a lab's Topology is ready, or a Shoot is at
+// the target Git gives it and healthy.
+func dependencyDone(desired, live *unstructured.Unstructured) bool {
+	if !isShoot(live) {
+		return clusters.ObjectStatus(live).State == clusters.Ready
+	}
+	if clusters.ShootStatus(live).State != clusters.Ready {
+		return false
+	}
+	cur, want, err := shootVersions(live, desired)
+	if err != nil {
+		return false
+	}
+	target, _, err := planner.Resolve(cur, want)
+	return err == nil && target.Equal(cur.State())
+}
+
+// catalogCache reads each CloudProfile a pass needs once.
+type catalogCache struct {
+	e     *engine
+	now   time.Time
+	byKey map[string]catalogEntry
+}
+
+type catalogEntry struct {
+	cat *planner.Catalog
+	err error
+}
+
+// get returns the catalog of the CloudProfile (or NamespacedCloudProfile)
+// a rendered Shoot names.
+func (c *catalogCache) get(ctx context.Context, shoot *unstructured.Unstructured) (*planner.Catalog, error) {
+	kind, _, _ := unstructured.NestedString(shoot.Object, "spec", "cloudProfile", "kind")
+	name, _, _ := unstructured.NestedString(shoot.Object, "spec", "cloudProfile", "name")
+	if name == "" {
+		name, _, _ = unstructured.NestedString(shoot.Object, "spec", "cloudProfileName")
+	}
+	if kind == "" {
+		kind = "CloudProfile"
+	}
+	namespace := ""
+	if kind == "NamespacedCloudProfile" {
+		namespace = shoot.GetNamespace()
+	}
+	key := kind + "/" + namespace + "/" + name
+	if ent, ok := c.byKey[key]; ok {
+		return ent.cat, ent.err
+	}
+	cat, err := c.read(ctx, kind, namespace, name)
+	c.byKey[key] = catalogEntry{cat: cat, err: err}
+	return cat, err
+}
+
+func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (*planner.Catalog, error) {
+	if name == "" {
+		return nil, fmt.Errorf("the shoot names no cloud profile")
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
+	if err := c.e.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", kind, name, err)
+	}
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
+	}
+	versions, err := planner.DecodeCloudProfile(data, c.now)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	cat, err := planner.NewCatalog(versions)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	return cat, nil
+}

@@ -1,0 +1,78 @@
+package reconciler
+
+import (
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+	"github.com/gardenfleet/gardenfleet/reconciler/source"
+)
+
+// scope is the state of one pass over one Fleet. Phases read what earlier
+// phases left in it and add their own results; nothing in it outlives the pass
+// except what record writes into fleet.Status.
+type scope struct {
+	// fleet is the Fleet being reconciled; its Status is rewritten by the
+	// pass and patched once at the end.
+	fleet *v1alpha1.Fleet
+	// prev is the status as the pass found it.
+	prev v1alpha1.FleetStatus
+	// now is the pass's time, so every decision sees the same clock.
+	now time.Time
+	log logr.Logger
+
+	manager *clusters.Manager
+	state   *fleetState
+
+	// fetch
+	artifact source.Artifact
+	// build
+	build *buildResult
+	// objects are the rendered objects this Fleet applies (its shoot
+	// selector applied), in apply order, as rendered.
+	objects []*unstructured.Unstructured
+	// plan
+	shoots []*shootItem
+	gate   gateOutput
+	// toApply is objects with each live Shoot's versions set by its plan.
+	toApply []*unstructured.Unstructured
+	// apply
+	applied *clusters.ChangeSet
+	// prune
+	pruned *clusters.ChangeSet
+	// awaitingConfirmation are stale Shoots left in place because
+	// confirmShootDeletion is off.
+	awaitingConfirmation []inventory.Ref
+	// inventory is what the Fleet tracks after the pass.
+	inventory *inventory.Inventory
+	// done is true when the revision was applied (and pruned) in full.
+	done bool
+}
+
+// shootItem is one rendered Shoot and where its upgrade stands.
+type shootItem struct {
+	model   *fleet.Shoot // rollout settings; nil for a Shoot only the overlay adds
+	desired *unstructured.Unstructured
+	live    *unstructured.Unstructured // nil when the Shoot does not exist yet
+
+	current planner.Current
+	target  planner.State
+	steps   []planner.State
+	planErr error
+	health  clusters.Health
+
+	prev     *v1alpha1.ShootStatus
+	decision gateDecision
+	status   v1alpha1.ShootStatus
+	// apply is the object to apply: desired with the versions of the step
+	// decided on, or the live ones while the shoot waits.
+	apply *unstructured.Unstructured
+}
+
+func (s *shootItem) key() string { return s.desired.GetNamespace() + "/" + s.desired.GetName() }

@@ -1,0 +1,220 @@
+package reconciler
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+)
+
+// worker is the part of a Shoot's spec.provider.workers[] entry the planner needs.
+type worker struct {
+	name     string
+	version  string // explicit kubernetes.version; empty inherits the control plane's
+	strategy string
+}
+
+func workers(u *unstructured.Unstructured) []worker {
+	list, _, _ := unstructured.NestedSlice(u.Object, "spec", "provider", "workers")
+	out := make([]worker, 0, len(list))
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		w := worker{}
+		w.name, _, _ = unstructured.NestedString(m, "name")
+		w.version, _, _ = unstructured.NestedString(m, "kubernetes", "version")
+		w.strategy, _, _ = unstructured.NestedString(m, "updateStrategy")
+		out = append(out, w)
+	}
+	return out
+}
+
+func inPlace(strategy string) bool {
+	return strategy == fleet.AutoInPlaceUpdate || strategy == fleet.ManualInPlaceUpdate
+}
+
+// shootVersions turns a live Shoot and the rendered one into the planner's
+// input. Only pools both have are planned: a pool Git adds is created with the
+// step's versions, one Git drops is removed, right away, as any change that
+// is not a version.
+func shootVersions(live, desired *unstructured.Unstructured) (planner.Current, planner.Desired, error) {
+	var cur planner.Current
+	var want planner.Desired
+	liveCP, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
+	cp, err := planner.ParseVersion(liveCP)
+	if err != nil {
+		return cur, want, fmt.Errorf("live control plane: %w", err)
+	}
+	cur.ControlPlane = cp
+	wantCP, _, _ := unstructured.NestedString(desired.Object, "spec", "kubernetes", "version")
+	if want.ControlPlane, err = planner.ParseVersion(wantCP); err != nil {
+		return cur, want, fmt.Errorf("desired control plane: %w", err)
+	}
+
+	rendered := map[string]worker{}
+	for _, w := range workers(desired) {
+		rendered[w.name] = w
+	}
+	for _, w := range workers(live) {
+		r, ok := rendered[w.name]
+		if !ok {
+			continue
+		}
+		v := cp
+		if w.version != "" {
+			if v, err = planner.ParseVersion(w.version); err != nil {
+				return cur, want, fmt.Errorf("live pool %s: %w", w.name, err)
+			}
+		}
+		// Either strategy in place means no minor may be skipped: the
+		// rendered one is applied together with the step.
+		cur.Pools = append(cur.Pools, planner.Pool{Name: w.name, Version: v, InPlace: inPlace(w.strategy) || inPlace(r.strategy)})
+		if r.version != "" {
+			pv, err := planner.ParseVersion(r.version)
+			if err != nil {
+				return cur, want, fmt.Errorf("desired pool %s: %w", w.name, err)
+			}
+			if want.Pools == nil {
+				want.Pools = map[string]planner.Version{}
+			}
+			want.Pools[w.name] = pv
+		}
+	}
+	return cur, want, nil
+}
+
+// withVersions returns a copy of the rendered Shoot carrying the versions of
+// state s. A pool gets an explicit version when it runs apart from the control
+// plane, or when Git or the live Shoot already gives it one; otherwise it keeps
+// inheriting, so that holding a shoot where it is never changes its spec. A
+// pool that is not live yet gets its own version, but never one newer than
+// the control plane's.
+func withVersions(desired, live *unstructured.Unstructured, s planner.State) (*unstructured.Unstructured, error) {
+	out := desired.DeepCopy()
+	if err := unstructured.SetNestedField(out.Object, s.ControlPlane.String(), "spec", "kubernetes", "version"); err != nil {
+		return nil, fmt.Errorf("set control plane version: %w", err)
+	}
+	state := map[string]planner.Version{}
+	for _, p := range s.Pools {
+		state[p.Name] = p.Version
+	}
+	liveExplicit := map[string]bool{}
+	for _, w := range workers(live) {
+		liveExplicit[w.name] = w.version != ""
+	}
+	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
+	if err != nil || !found {
+		return out, err
+	}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _, _ := unstructured.NestedString(m, "name")
+		explicit, _, _ := unstructured.NestedString(m, "kubernetes", "version")
+		v, planned := state[name]
+		switch {
+		case planned && (explicit != "" || liveExplicit[name] || v != s.ControlPlane):
+			if err := unstructured.SetNestedField(m, v.String(), "kubernetes", "version"); err != nil {
+				return nil, fmt.Errorf("set pool %s version: %w", name, err)
+			}
+		case !planned && explicit != "":
+			own, err := planner.ParseVersion(explicit)
+			if err == nil && s.ControlPlane.Less(own) {
+				if err := unstructured.SetNestedField(m, s.ControlPlane.String(), "kubernetes", "version"); err != nil {
+					return nil, fmt.Errorf("set pool %s version: %w", name, err)
+				}
+			}
+		}
+		list[i] = m
+	}
+	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
+		return nil, fmt.Errorf("set workers: %w", err)
+	}
+	return out, nil
+}
+
+// hibernated reports whether a live Shoot is, or is about to be, asleep.
+func hibernated(live *unstructured.Unstructured) bool {
+	status, _, _ := unstructured.NestedBool(live.Object, "status", "hibernated")
+	spec, _, _ := unstructured.NestedBool(live.Object, "spec", "hibernation", "enabled")
+	return status || spec
+}
+
+// liveVersions reports a live Shoot's control plane and effective pool
+// versions for the status.
+func liveVersions(live *unstructured.Unstructured) (string, map[string]string) {
+	cp, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
+	ws := workers(live)
+	if len(ws) == 0 {
+		return cp, nil
+	}
+	pools := make(map[string]string, len(ws))
+	for _, w := range ws {
+		v := w.version
+		if v == "" {
+			v = cp
+		}
+		pools[w.name] = v
+	}
+	return cp, pools
+}
+
+// withLiveVersions returns a copy of the rendered Shoot carrying the live
+// Shoot's versions as they are, so that a shoot on hold keeps them while every
+// other change goes through. The values are copied, not parsed: this also
+// holds a shoot whose versions the planner cannot read. A pool that is not
+// live yet is capped at the control plane's version as in withVersions.
+func withLiveVersions(desired, live *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	out := desired.DeepCopy()
+	cp, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
+	if err := unstructured.SetNestedField(out.Object, cp, "spec", "kubernetes", "version"); err != nil {
+		return nil, fmt.Errorf("set control plane version: %w", err)
+	}
+	liveVersion := map[string]string{}
+	for _, w := range workers(live) {
+		liveVersion[w.name] = w.version
+	}
+	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
+	if err != nil || !found {
+		return out, err
+	}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _, _ := unstructured.NestedString(m, "name")
+		explicit, _, _ := unstructured.NestedString(m, "kubernetes", "version")
+		v, isLive := liveVersion[name]
+		set := ""
+		switch {
+		case isLive && v != "":
+			set = v
+		case isLive && explicit != "":
+			// Inherited live: the same version, written down.
+			set = cp
+		case !isLive && explicit != "":
+			own, err1 := planner.ParseVersion(explicit)
+			live, err2 := planner.ParseVersion(cp)
+			if err1 == nil && err2 == nil && live.Less(own) {
+				set = cp
+			}
+		}
+		if set != "" {
+			if err := unstructured.SetNestedField(m, set, "kubernetes", "version"); err != nil {
+				return nil, fmt.Errorf("set pool %s version: %w", name, err)
+			}
+		}
+		list[i] = m
+	}
+	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
+		return nil, fmt.Errorf("set workers: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,262 @@
+package reconciler
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+)
+
+// shootObj builds a Shoot with a control plane version and pools given as
+// "name=version" ("name=" inherits), "name=version/inplace" for in-place.
+func shootObj(cp string, pools ...string) *unstructured.Unstructured {
+	var workers []any
+	for _, p := range pools {
+		name, rest, _ := cut(p, "=")
+		version, strategy, _ := cut(rest, "/")
+		w := map[string]any{"name": name, "machine": map[string]any{"type": "v1-small-x86"}}
+		if version != "" {
+			w["kubernetes"] = map[string]any{"version": version}
+		}
+		if strategy == "inplace" {
+			w["updateStrategy"] = "AutoInPlaceUpdate"
+		}
+		workers = append(workers, w)
+	}
+	spec := map[string]any{"kubernetes": map[string]any{"version": cp}, "provider": map[string]any{"type": "local"}}
+	if workers != nil {
+		spec["provider"].(map[string]any)["workers"] = workers
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.gardener.cloud/v1beta1", "kind": "Shoot",
+		"metadata": map[string]any{"name": "s", "namespace": "garden-x"},
+		"spec":     spec,
+	}}
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+// versionsOf renders a Shoot's version fields as "cp; pool=version" with
+// "pool=-" for a pool that inherits.
+func versionsOf(u *unstructured.Unstructured) []string {
+	cp, _, _ := unstructured.NestedString(u.Object, "spec", "kubernetes", "version")
+	out := []string{cp}
+	for _, w := range workers(u) {
+		v := w.version
+		if v == "" {
+			v = "-"
+		}
+		out = append(out, w.name+"="+v)
+	}
+	return out
+}
+
+func v(s string) planner.Version { return planner.MustParseVersion(s) }
+
+func TestShootVersions(t *testing.T) {
+	tests := []struct {
+		name        string
+		live, want  *unstructured.Unstructured
+		wantCurrent planner.Current
+		wantDesired planner.Desired
+		wantErr     string
+	}{
+		{
+			name:        "inherited pools carry the control plane's version",
+			live:        shootObj("1.34.8", "a=", "b=1.33.10"),
+			want:        shootObj("1.37.1", "a=", "b="),
+			wantCurrent: planner.Current{ControlPlane: v("1.34.8"), Pools: []planner.Pool{{Name: "a", Version: v("1.34.8")}, {Name: "b", Version: v("1.33.10")}}},
+			wantDesired: planner.Desired{ControlPlane: v("1.37.1")},
+		},
+		{
+			name:        "pinned pools and in-place strategies on either side",
+			live:        shootObj("1.34.8", "a=1.34.8/inplace", "b="),
+			want:        shootObj("1.35.6", "a=", "b=1.34.8/inplace"),
+			wantCurrent: planner.Current{ControlPlane: v("1.34.8"), Pools: []planner.Pool{{Name: "a", Version: v("1.34.8"), InPlace: true}, {Name: "b", Version: v("1.34.8"), InPlace: true}}},
+			wantDesired: planner.Desired{ControlPlane: v("1.35.6"), Pools: map[string]planner.Version{"b": v("1.34.8")}},
+		},
+		{
+			name:        "pools only one side has are not planned",
+			live:        shootObj("1.34.8", "old=", "a="),
+			want:        shootObj("1.34.8", "a=", "new=1.34.8"),
+			wantCurrent: planner.Current{ControlPlane: v("1.34.8"), Pools: []planner.Pool{{Name: "a", Version: v("1.34.8")}}},
+			wantDesired: planner.Desired{ControlPlane: v("1.34.8")},
+		},
+		{
+			name:        "workerless",
+			live:        shootObj("1.34.8"),
+			want:        shootObj("1.35.6"),
+			wantCurrent: planner.Current{ControlPlane: v("1.34.8")},
+			wantDesired: planner.Desired{ControlPlane: v("1.35.6")},
+		},
+		// errors
+		{
+			name:    "live version not a version",
+			live:    shootObj("latest"),
+			want:    shootObj("1.35.6"),
+			wantErr: `live control plane: invalid version "latest": want MAJOR.MINOR.PATCH, optionally with a leading v`,
+		},
+		{
+			name:    "desired pool version not a version",
+			live:    shootObj("1.34.8", "a="),
+			want:    shootObj("1.35.6", "a=1.35"),
+			wantErr: `desired pool a: invalid version "1.35": want MAJOR.MINOR.PATCH, optionally with a leading v`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur, want, err := shootVersions(tt.live, tt.want)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantCurrent, cur); diff != "" {
+				t.Errorf("current (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantDesired, want); diff != "" {
+				t.Errorf("desired (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func state(cp string, pools ...string) planner.State {
+	s := planner.State{ControlPlane: v(cp)}
+	for _, p := range pools {
+		name, version, _ := cut(p, "=")
+		s.Pools = append(s.Pools, planner.PoolVersion{Name: name, Version: v(version)})
+	}
+	return s
+}
+
+func TestWithVersions(t *testing.T) {
+	tests := []struct {
+		name          string
+		desired, live *unstructured.Unstructured
+		state         planner.State
+		want          []string
+	}{
+		{
+			name:    "a control plane step writes the pools down where they stay",
+			desired: shootObj("1.37.1", "a=", "b="),
+			live:    shootObj("1.34.8", "a=", "b=1.33.10"),
+			state:   state("1.35.6", "a=1.34.8", "b=1.33.10"),
+			want:    []string{"1.35.6", "a=1.34.8", "b=1.33.10"},
+		},
+		{
+			name:    "a pool that inherits and keeps up stays inherited",
+			desired: shootObj("1.35.6", "a="),
+			live:    shootObj("1.34.8", "a="),
+			state:   state("1.34.8", "a=1.34.8"),
+			want:    []string{"1.34.8", "a=-"},
+		},
+		{
+			name:    "a pool written down stays written down at the end",
+			desired: shootObj("1.37.1", "a="),
+			live:    shootObj("1.37.1", "a=1.36.4"),
+			state:   state("1.37.1", "a=1.37.1"),
+			want:    []string{"1.37.1", "a=1.37.1"},
+		},
+		{
+			name:    "a new pool is capped at the control plane",
+			desired: shootObj("1.37.1", "a=", "new=1.37.1", "old=1.34.8"),
+			live:    shootObj("1.35.6", "a="),
+			state:   state("1.36.4", "a=1.35.6"),
+			want:    []string{"1.36.4", "a=1.35.6", "new=1.36.4", "old=1.34.8"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := withVersions(tt.desired, tt.live, tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, versionsOf(got)); diff != "" {
+				t.Errorf("versions (-want +got):\n%s", diff)
+			}
+			if cp := versionsOf(tt.desired)[0]; cp != versionsOf(shootObj(cp))[0] {
+				t.Errorf("desired object modified")
+			}
+		})
+	}
+}
+
+func TestWithLiveVersions(t *testing.T) {
+	tests := []struct {
+		name          string
+		desired, live *unstructured.Unstructured
+		want          []string
+	}{
+		{
+			name:    "holding keeps every live version and inheritance",
+			desired: shootObj("1.37.1", "a=", "b=1.37.1"),
+			live:    shootObj("1.35.6", "a=", "b=1.34.8"),
+			want:    []string{"1.35.6", "a=-", "b=1.34.8"},
+		},
+		{
+			name:    "a pool Git pins while it inherits live gets the live version written down",
+			desired: shootObj("1.35.6", "a=1.35.6"),
+			live:    shootObj("1.35.6", "a="),
+			want:    []string{"1.35.6", "a=1.35.6"},
+		},
+		{
+			name:    "versions that do not parse are copied",
+			desired: shootObj("1.35.6", "a="),
+			live:    shootObj("latest", "a=edge"),
+			want:    []string{"latest", "a=edge"},
+		},
+		{
+			name:    "a new pool is capped at the live control plane",
+			desired: shootObj("1.37.1", "a=", "new=1.37.1"),
+			live:    shootObj("1.35.6", "a="),
+			want:    []string{"1.35.6", "a=-", "new=1.35.6"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := withLiveVersions(tt.desired, tt.live)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, versionsOf(got)); diff != "" {
+				t.Errorf("versions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStatusInventoryRoundTrip(t *testing.T) {
+	inv := inventory.FromRefs(
+		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespace: "garden-dev", Name: "a"},
+		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project", Name: "dev"},
+		inventory.Ref{Version: "v1", Kind: "Namespace", Name: "labs"},
+	)
+	st := toStatusInventory(inv)
+	wantIDs := []v1alpha1.ResourceRef{
+		{ID: "_dev_core.gardener.cloud_Project", Version: "v1beta1"},
+		{ID: "_labs__Namespace", Version: "v1"},
+		{ID: "garden-dev_a_core.gardener.cloud_Shoot", Version: "v1beta1"},
+	}
+	if diff := cmp.Diff(wantIDs, st.Entries); diff != "" {
+		t.Errorf("status inventory (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(inv, statusInventory(st)); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
