@@ -60,3 +60,10 @@ bench-render:
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
 	$(GO) build -o $(BIN)/cue cuelang.org/go/cmd/cue
 	$(GO) run ./hack/benchrender -gardenfleet $(BIN)/gardenfleet -cue $(BIN)/cue 100 1000 5000
+
+# Times gardenfleet's apply beside `kubectl apply --server-side` of the same 1,000 rendered
+# shoots, each into a fresh API server, and counts the requests of a no-op pass (see README).
+.PHONY: bench-apply
+bench-apply: landscape-bin
+	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
+	$(GO) run ./hack/benchapply -assets $(BIN)/k8s -kubectl $(BIN)/k8s/kubectl -gardenfleet $(BIN)/gardenfleet -shoots 1000
