@@ -12,7 +12,7 @@ var opSigns = map[Op]string{Added: "+", Removed: "-", Changed: "~"}
 // headline summarises the report in one line.
 func (r *Report) headline() string {
 	if r.Invalid {
-		return fmt.Sprintf("the fleet is invalid: %d %s", r.Summary.Violations, plural(r.Summary.Violations, "violation", "violations"))
+		return fmt.Sprintf("fleet is invalid: %d %s", r.Summary.Violations, plural(r.Summary.Violations, "error", "errors"))
 	}
 	s := r.Summary
 	line := fmt.Sprintf("%d to add, %d to change, %d to remove, %d unchanged", s.Added, s.Changed, s.Removed, s.Unchanged)
