@@ -222,15 +222,16 @@ func matchObjects(base, next []*unstructured.Unstructured) []pair {
 // own bookkeeping labels and annotations.
 func diffObjects(base, next *unstructured.Unstructured, manager string) []FieldChange {
 	d := &differ{owned: ownedBy(base.Object, manager)}
-	d.diff(comparable(base.Object, next.Object), comparable(next.Object, base.Object))
+	d.diff(comparable(base.Object, next.Object), comparable(next.Object, nil))
 	return d.out
 }
 
 // comparable returns the fields of obj that a fleet can set: everything but
 // status, and of the metadata only name, namespace, labels and annotations.
-// Labels and annotations of gardenfleet itself are left out, and so are
-// Gardener's annotations that the other object does not set.
-func comparable(obj, other map[string]any) map[string]any {
+// Labels and annotations of gardenfleet itself are left out. For a base
+// object, so are Gardener's annotations that next does not set: Gardener
+// writes them on live shoots.
+func comparable(obj, next map[string]any) map[string]any {
 	out := make(map[string]any, len(obj))
 	for k, v := range obj {
 		if k != "status" && k != "metadata" {
@@ -238,7 +239,7 @@ func comparable(obj, other map[string]any) map[string]any {
 		}
 	}
 	meta, _ := obj["metadata"].(map[string]any)
-	otherMeta, _ := other["metadata"].(map[string]any)
+	nextMeta, _ := next["metadata"].(map[string]any)
 	m := map[string]any{}
 	for _, k := range []string{"name", "namespace"} {
 		if v, ok := meta[k]; ok {
@@ -247,11 +248,11 @@ func comparable(obj, other map[string]any) map[string]any {
 	}
 	for _, k := range []string{"labels", "annotations"} {
 		vals, _ := meta[k].(map[string]any)
-		otherVals, _ := otherMeta[k].(map[string]any)
+		nextVals, _ := nextMeta[k].(map[string]any)
 		kept := map[string]any{}
 		for name, v := range vals {
-			_, otherSets := otherVals[name]
-			if isGardenfleetKey(name) || (k == "annotations" && isGardenerKey(name) && !otherSets) {
+			_, nextSets := nextVals[name]
+			if isGardenfleetKey(name) || (next != nil && k == "annotations" && isGardenerKey(name) && !nextSets) {
 				continue
 			}
 			kept[name] = v

@@ -90,6 +90,17 @@ func TestBuildObjects(t *testing.T) {
 			wantSummary: Summary{Changed: 1},
 		},
 		{
+			name: "a Gardener annotation the fleet adds is compared",
+			base: objs(testShoot("garden-a", "s").build()),
+			next: objs(testShoot("garden-a", "s").set(map[string]any{"shoot.gardener.cloud/cleanup-extended-apis-finalize-grace-period-seconds": "600"}, "metadata", "annotations").build()),
+			wantObjects: []ObjectChange{
+				{Op: Changed, APIVersion: "core.gardener.cloud/v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s", Fields: []FieldChange{
+					{Path: `metadata.annotations["shoot.gardener.cloud/cleanup-extended-apis-finalize-grace-period-seconds"]`, Op: Added, To: "600"},
+				}},
+			},
+			wantSummary: Summary{Changed: 1},
+		},
+		{
 			name: "live base: a field nobody applied is no removal",
 			base: objs(testShoot("garden-a", "s").
 				set("evaluation", "spec", "purpose").

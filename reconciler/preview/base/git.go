@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -60,13 +61,13 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read base %s: %s: %w", rev, dir, ErrNotInWorkTree)
 	}
-	root, err := realPath(wt.Filesystem.Root())
+	top, err := realPath(wt.Filesystem.Root())
 	if err != nil {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
-	rel, err := filepath.Rel(root, abs)
+	rel, err := filepath.Rel(top, abs)
 	if err != nil || !filepath.IsLocal(rel) {
-		return nil, fmt.Errorf("read base %s: %s is outside the work tree %s", rev, dir, root)
+		return nil, fmt.Errorf("read base %s: %s is outside the work tree %s", rev, dir, top)
 	}
 	rel = filepath.ToSlash(rel)
 
@@ -79,12 +80,13 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
 	r := &Revision{Name: rev, Commit: hash.String()}
-	tree, err := commit.Tree()
+	root, err := commit.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("read base %s: tree of %s: %w", rev, hash, err)
 	}
+	tree := root
 	if rel != "." {
-		tree, err = tree.Tree(rel)
+		tree, err = root.Tree(rel)
 		if errors.Is(err, object.ErrDirectoryNotFound) {
 			r.Notes = append(r.Notes, fmt.Sprintf("%s has no fleet at %s: every object is new", r, rel))
 			return r, nil
@@ -99,7 +101,7 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
 	defer os.RemoveAll(tmp)
-	hasCUE, err := writeTree(ctx, tree, tmp)
+	hasCUE, err := writeTree(ctx, root, tree, rel, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
@@ -143,19 +145,23 @@ func invalidNote(r *Revision, rel string, issues []fleet.Issue) string {
 		r, strings.Join(lines, "; "))
 }
 
-// writeTree writes the files of tree below dir and reports whether there
-// is a .cue file at the top. Symlinks and submodules are left out: they
-// may point outside the tree.
-func writeTree(ctx context.Context, tree *object.Tree, dir string) (hasCUE bool, err error) {
+// writeTree writes the files of tree, the directory rel of root, below dir
+// and reports whether there is a .cue file at the top. A symlink is written
+// as a copy of the file it points to when that is a file of the commit;
+// others, and submodules, are left out.
+func writeTree(ctx context.Context, root, tree *object.Tree, rel, dir string) (hasCUE bool, err error) {
 	err = tree.Files().ForEach(func(f *object.File) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !f.Mode.IsFile() || f.Mode == filemode.Symlink {
-			return nil
-		}
 		if !filepath.IsLocal(f.Name) {
 			return fmt.Errorf("refuse path %q", f.Name)
+		}
+		content := f
+		if f.Mode == filemode.Symlink {
+			if content = symlinkTarget(root, rel, f); content == nil {
+				return nil
+			}
 		}
 		if !strings.Contains(f.Name, "/") && strings.HasSuffix(f.Name, ".cue") {
 			hasCUE = true
@@ -164,26 +170,44 @@ func writeTree(ctx context.Context, tree *object.Tree, dir string) (hasCUE bool,
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", f.Name, err)
 		}
-		return writeBlob(f, path)
+		return writeBlob(content, f.Name, path)
 	})
 	return hasCUE, err
 }
 
-func writeBlob(f *object.File, path string) error {
+// symlinkTarget returns the file of root that link (in directory rel of
+// root) points to, or nil when it points outside the commit or at no file.
+func symlinkTarget(root *object.Tree, rel string, link *object.File) *object.File {
+	target, err := link.Contents()
+	if err != nil || path.IsAbs(target) {
+		return nil
+	}
+	resolved := path.Join(rel, path.Dir(link.Name), target)
+	if !filepath.IsLocal(resolved) {
+		return nil
+	}
+	f, err := root.File(resolved)
+	if err != nil || f.Mode == filemode.Symlink || !f.Mode.IsFile() {
+		return nil
+	}
+	return f
+}
+
+func writeBlob(f *object.File, name, path string) error {
 	r, err := f.Reader()
 	if err != nil {
-		return fmt.Errorf("read %s: %w", f.Name, err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
 	defer r.Close()
 	out, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", f.Name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if _, err := io.Copy(out, r); err != nil {
-		return errors.Join(fmt.Errorf("write %s: %w", f.Name, err), out.Close())
+		return errors.Join(fmt.Errorf("write %s: %w", name, err), out.Close())
 	}
 	if err := out.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", f.Name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
 }

@@ -1,0 +1,173 @@
+package base
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/render"
+)
+
+// commitAll makes dir a Git repository with everything in it committed.
+func commitAll(t *testing.T, dir string) {
+	t.Helper()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.AddGlob("."); err != nil {
+		t.Fatal(err)
+	}
+	sig := &object.Signature{Name: "t", Email: "t@t", When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := wt.Commit("base", &git.CommitOptions{Author: sig, Committer: sig}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFromGitRendersLikeDisk checks that a fleet read from a commit, in a
+// subdirectory, with a kustomize overlay and a symlinked file, renders to
+// the same objects as the same fleet read from disk.
+func TestFromGitRendersLikeDisk(t *testing.T) {
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "fleets", "example")
+	copyDir(t, "../../../examples/fleet", dir)
+	writeFile(t, filepath.Join(repo, "shared", "team.cue"), "package fleet\n\nprojects: team: description: \"shared\"\n")
+	if err := os.Symlink("../../shared/team.cue", filepath.Join(dir, "team.cue")); err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, repo)
+
+	rev, err := FromGit(context.Background(), dir, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rev.Notes) > 0 {
+		t.Errorf("notes: %q", rev.Notes)
+	}
+	f, err := fleet.Load(dir)
+	if err != nil {
+		t.Fatal(fleet.Details(err, "."))
+	}
+	want, err := render.Fleet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Objects, rev.Objects); diff != "" {
+		t.Errorf("objects (-disk +git):\n%s", diff)
+	}
+	// The overlay and the symlinked project made it.
+	got := map[string]bool{}
+	for _, u := range rev.Objects {
+		got[u.GetKind()+"/"+u.GetName()] = true
+		if u.GetKind() == "Shoot" && u.GetLabels()["fleet.gardenfleet.dev/repo"] != "example" {
+			t.Errorf("Shoot %s lacks the overlay's label", u.GetName())
+		}
+	}
+	if !got["Project/team"] {
+		t.Errorf("the symlinked team.cue was not read: %v", got)
+	}
+}
+
+// TestFromGitSymlinkOutside leaves out a symlink that leaves the commit.
+func TestFromGitSymlinkOutside(t *testing.T) {
+	top := t.TempDir()
+	repo := filepath.Join(top, "repo")
+	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
+	writeFile(t, filepath.Join(top, "outside.cue"), "this is not CUE\n")
+	if err := os.Symlink("../../outside.cue", filepath.Join(repo, "fleet", "outside.cue")); err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, repo)
+
+	rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range rev.Objects {
+		names = append(names, u.GetKind()+"/"+u.GetName())
+	}
+	if diff := cmp.Diff([]string{"Project/a"}, names); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	if len(rev.Notes) > 0 {
+		t.Errorf("notes: %q", rev.Notes)
+	}
+}
+
+func TestFromGitErrors(t *testing.T) {
+	repo := t.TempDir()
+	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
+	commitAll(t, repo)
+	tests := []struct {
+		name    string
+		dir     string
+		rev     string
+		wantErr string
+	}{
+		{
+			name:    "unknown revision",
+			dir:     filepath.Join(repo, "fleet"),
+			rev:     "nope",
+			wantErr: "read base nope: resolve revision: reference not found",
+		},
+		{
+			name:    "missing directory",
+			dir:     filepath.Join(repo, "gone"),
+			rev:     "HEAD",
+			wantErr: "read base HEAD: lstat " + filepath.Join(repo, "gone") + ": no such file or directory",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromGit(context.Background(), tt.dir, tt.rev)
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
