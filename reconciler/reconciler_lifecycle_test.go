@@ -1,0 +1,233 @@
+package reconciler
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/google/go-cmp/cmp"
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+)
+
+// readyAt checks that the Fleet is Ready with rev applied and observed.
+func readyAt(g Gomega, f *v1alpha1.Fleet, rev string) {
+	ready := conditions.Get(f, meta.ReadyCondition)
+	g.Expect(ready).NotTo(BeNil(), "no Ready condition")
+	g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), "Ready: %s: %s", ready.Reason, ready.Message)
+	g.Expect(f.Status.LastAppliedRevision).To(Equal(rev))
+	g.Expect(f.Status.ObservedGeneration).To(Equal(f.Generation))
+}
+
+func readyReason(f *v1alpha1.Fleet) (metav1.ConditionStatus, string, string) {
+	c := conditions.Get(f, meta.ReadyCondition)
+	if c == nil {
+		return "", "", ""
+	}
+	return c.Status, c.Reason, c.Message
+}
+
+func purposeOf(u *unstructured.Unstructured) string {
+	p, _, _ := unstructured.NestedString(u.Object, "spec", "purpose")
+	return p
+}
+
+// TestFleetLifecycle follows one fleet through its life on the garden
+// cluster: created, changed, broken, fetched from a server that goes away,
+// edited by hand, and pruned within the deletion guard.
+func TestFleetLifecycle(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	fl := newFleet()
+	for _, n := range []string{"s1", "s2", "s3", "s4"} {
+		fl.shoot(n, "1.36.4", "")
+	}
+	rev1 := h.push(fl.files())
+	h.createFleet(func(f *v1alpha1.Fleet) {
+		f.Spec.Prune = true
+		f.Spec.ConfirmShootDeletion = true
+		f.Spec.DeletionGuard = &v1alpha1.DeletionGuard{AllowShootDeletion: true}
+	})
+	h.start()
+
+	t.Run("push a commit: the objects appear", func(t *testing.T) {
+		h.eventually(t, func(g Gomega) { readyAt(g, h.fleet(g), rev1) })
+		for _, n := range []string{"s1", "s2", "s3", "s4"} {
+			s := h.shoot(n)
+			if s == nil {
+				t.Fatalf("shoot %s not created", n)
+			}
+			want := map[string]string{clusters.LabelName: h.key.Name, clusters.LabelNamespace: h.key.Namespace}
+			if diff := cmp.Diff(want, s.GetLabels()); diff != "" {
+				t.Errorf("shoot %s labels (-want +got):\n%s", n, diff)
+			}
+		}
+		f := h.fleet(NewWithT(t))
+		var ids []string
+		for _, e := range f.Status.Inventory.Entries {
+			ids = append(ids, e.ID)
+		}
+		ns := h.shootNamespace()
+		want := []string{
+			"_" + h.project + "_core.gardener.cloud_Project",
+			ns + "_s1_core.gardener.cloud_Shoot", ns + "_s2_core.gardener.cloud_Shoot",
+			ns + "_s3_core.gardener.cloud_Shoot", ns + "_s4_core.gardener.cloud_Shoot",
+		}
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Errorf("inventory (-want +got):\n%s", diff)
+		}
+		if f.Status.ShootsUpToDate != 4 {
+			t.Errorf("shootsUpToDate = %d, want 4", f.Status.ShootsUpToDate)
+		}
+	})
+
+	rev2 := ""
+	t.Run("change it: the objects follow", func(t *testing.T) {
+		fl.shoots[0].with(`labels: team: "blue"`)
+		rev2 = h.push(fl.files())
+		h.eventually(t, func(g Gomega) {
+			readyAt(g, h.fleet(g), rev2)
+			g.Expect(h.shoot("s1").GetLabels()).To(HaveKeyWithValue("team", "blue"))
+		})
+	})
+
+	t.Run("push invalid CUE: Ready=False with file:line, nothing changed", func(t *testing.T) {
+		before := h.shoot("s1")
+		const wantIssue = `shoots.cue:8:18: shoots.s1.rollout.wave: shoot "s1" joins wave "nope", which is not declared in waves`
+		files := fl.files()
+		files["shoots.cue"] = strings.Replace(files["shoots.cue"], `purpose: "evaluation"`, `rollout: wave: "nope"`, 1)
+		rev3 := h.push(files)
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			g.Expect(f.Status.LastAttemptedRevision).To(Equal(rev3))
+			status, reason, msg := readyReason(f)
+			g.Expect(status).To(Equal(metav1.ConditionFalse))
+			g.Expect(reason).To(Equal(BuildFailedReason))
+			g.Expect(msg).To(Equal("fleet is invalid: 1 error:\n" + wantIssue))
+			g.Expect(conditions.IsStalled(f)).To(BeTrue())
+			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev2), "the previous revision stays in force")
+		})
+		if after := h.shoot("s1"); after.GetResourceVersion() != before.GetResourceVersion() {
+			t.Errorf("shoot s1 changed while the fleet was invalid: %s", purposeOf(after))
+		}
+		if !containsEvent(h.events.all(), "Warning BuildFailed fleet is invalid: 1 error:\n"+wantIssue) {
+			t.Errorf("no BuildFailed Warning Event with the position; events:\n%s", strings.Join(h.events.all(), "\n"))
+		}
+	})
+
+	rev4 := ""
+	t.Run("fix it: applied again", func(t *testing.T) {
+		fl.extra = "// fixed\n"
+		rev4 = h.push(fl.files())
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			readyAt(g, f, rev4)
+			g.Expect(conditions.Has(f, meta.StalledCondition)).To(BeFalse())
+		})
+	})
+
+	t.Run("stop the Git server: the last revision is kept, and recovers", func(t *testing.T) {
+		if err := git.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		restarted := false
+		defer func() {
+			if !restarted {
+				_ = git.Restart()
+			}
+		}()
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			status, reason, msg := readyReason(f)
+			g.Expect(status).To(Equal(metav1.ConditionFalse))
+			g.Expect(reason).To(Equal(FetchFailedReason))
+			g.Expect(msg).To(HaveSuffix("; revision " + rev4 + " stays applied"))
+			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev4))
+			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5), "could not fetch is not an empty fleet")
+		})
+		for _, n := range []string{"s1", "s2", "s3", "s4"} {
+			if s := h.shoot(n); s == nil || s.GetDeletionTimestamp() != nil {
+				t.Errorf("shoot %s gone while Git was down", n)
+			}
+		}
+		if err := git.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		restarted = true
+		h.eventually(t, func(g Gomega) { readyAt(g, h.fleet(g), rev4) })
+	})
+
+	t.Run("edit a Shoot by hand: the drift is corrected", func(t *testing.T) {
+		s1 := h.shoot("s1")
+		patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"purpose":"testing"}}`))
+		if err := env.Client.Patch(ctx, s1, patch, client.FieldOwner("kubectl-edit")); err != nil {
+			t.Fatal(err)
+		}
+		if got := purposeOf(h.shoot("s1")); got != "testing" {
+			t.Fatalf("purpose after the edit = %q", got)
+		}
+		h.eventually(t, func(g Gomega) {
+			g.Expect(purposeOf(h.shoot("s1"))).To(Equal("evaluation"))
+		})
+	})
+
+	t.Run("push a commit dropping half the shoots: the guard holds", func(t *testing.T) {
+		half := newFleet()
+		half.shoot("s1", "1.36.4", "").with(`labels: team: "blue"`)
+		half.shoot("s2", "1.36.4", "")
+		rev := h.push(half.files())
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			g.Expect(f.Status.LastAttemptedRevision).To(Equal(rev))
+			status, reason, msg := readyReason(f)
+			g.Expect(status).To(Equal(metav1.ConditionFalse))
+			g.Expect(reason).To(Equal(PruneRefusedReason))
+			ns := h.shootNamespace()
+			g.Expect(msg).To(Equal("prune revision " + rev + ": refusing to prune 2 of 4 shoots (Shoot/" + ns + "/s3, Shoot/" + ns +
+				"/s4): more than 10% of the fleet's shoots (at most 1) in one revision"))
+			g.Expect(conditions.IsStalled(f)).To(BeTrue())
+			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev4))
+			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5), "refused shoots stay in the inventory")
+		})
+		for _, n := range []string{"s3", "s4"} {
+			if s := h.shoot(n); s == nil || s.GetDeletionTimestamp() != nil {
+				t.Errorf("shoot %s deleted although the guard refused", n)
+			}
+		}
+	})
+
+	t.Run("drop one shoot: pruned with Gardener's confirmation", func(t *testing.T) {
+		three := newFleet()
+		three.shoot("s1", "1.36.4", "").with(`labels: team: "blue"`)
+		three.shoot("s2", "1.36.4", "")
+		three.shoot("s3", "1.36.4", "")
+		rev := h.push(three.files())
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			readyAt(g, f, rev)
+			g.Expect(f.Status.Inventory.Entries).To(HaveLen(4))
+			s4 := h.shoot("s4")
+			g.Expect(s4 == nil || s4.GetDeletionTimestamp() != nil).To(BeTrue(), "shoot s4 not deleted")
+		})
+		if !containsEvent(h.events.all(), "Normal Pruned revision "+rev+": deleted Shoot/"+h.shootNamespace()+"/s4") {
+			t.Errorf("no Pruned Event; events:\n%s", strings.Join(h.events.all(), "\n"))
+		}
+	})
+}
+
+func containsEvent(events []string, prefix string) bool {
+	for _, e := range events {
+		if strings.HasPrefix(e, prefix) {
+			return true
+		}
+	}
+	return false
+}
