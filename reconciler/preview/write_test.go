@@ -177,3 +177,31 @@ func TestWriteMarkdownLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteMarkdownFolds checks that lists longer than longList fold into
+// <details> blocks while the report still fits a comment whole.
+func TestWriteMarkdownFolds(t *testing.T) {
+	var base, next []*unstructured.Unstructured
+	for i := range longList + 2 {
+		name := fmt.Sprintf("shoot-%02d", i)
+		base = append(base, testShoot("garden-a", name).build())
+		next = append(next, testShoot("garden-a", name).version("1.36.2").build())
+	}
+	r := Build(Input{Base: "HEAD", BaseObjects: base, Objects: next, Catalogs: map[string]*planner.Catalog{"metal": catalog("1.35.4", "1.36.2")}})
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<details><summary>12 objects</summary>\n\n| Change | Kind |",
+		"<details><summary>12 changed objects</summary>\n\n`Shoot/garden-a/shoot-00`: 1 field\n\n```diff\n",
+		"<details><summary>12 shoots</summary>\n\n| Shoot | Wave |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "too long for a comment") {
+		t.Errorf("a short report says it is cut")
+	}
+}
