@@ -7,6 +7,6 @@
 // It is pure: it compares objects it is handed (rendered from a base Git
 // revision, or read from a cluster by the caller) with the newly rendered
 // ones, and reads no files, no Git and no cluster. It must not import
-// clusters, client-go or controller-runtime; the cluster side lives in
-// preview/livestate.
+// clusters, client-go or controller-runtime; reading Git and the cluster
+// lives in preview/base.
 package preview
