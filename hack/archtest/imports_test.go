@@ -1,0 +1,46 @@
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/gardenfleet/gardenfleet/"
+
+// TestImportRules checks each package's transitive imports against what its
+// doc.go says it must not import.
+func TestImportRules(t *testing.T) {
+	clusterClients := []string{"k8s.io/client-go/", "sigs.k8s.io/controller-runtime", module + "clusters"}
+	tests := []struct {
+		pkg       string
+		forbidden []string
+	}{
+		{"schema", []string{module + "fleet", module + "render"}},
+		{"fleet", append([]string{module + "render", module + "reconciler"}, clusterClients...)},
+		{"render", append([]string{module + "reconciler"}, clusterClients...)},
+		{"reconciler/planner", append([]string{module + "fleet", module + "render", module + "reconciler/source", "k8s.io/apimachinery"}, clusterClients...)},
+		{"reconciler/preview", append([]string{module + "reconciler/source"}, clusterClients...)},
+		{"reconciler/source", []string{module + "clusters", module + "render", module + "fleet", "k8s.io/"}},
+		{"clusters", []string{module + "fleet", module + "render", module + "reconciler"}},
+		{"clusters/inventory", clusterClients},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+tt.pkg).CombinedOutput()
+			if err != nil {
+				t.Fatalf("go list: %v\n%s", err, out)
+			}
+			for _, dep := range strings.Fields(string(out)) {
+				if dep == module+tt.pkg {
+					continue
+				}
+				for _, f := range tt.forbidden {
+					if dep == f || strings.HasPrefix(dep, f) && (strings.HasSuffix(f, "/") || strings.HasPrefix(dep[len(f):], "/")) {
+						t.Errorf("%s imports %s (forbidden: %s)", tt.pkg, dep, f)
+					}
+				}
+			}
+		})
+	}
+}
