@@ -103,8 +103,7 @@ func gate(in gateInput) gateOutput {
 			if s.Started {
 				reason = StepFailedReason
 			}
-			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: reason,
-				Message: fmt.Sprintf("last operation failed: %s", s.HealthMessage)}
+			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: reason, Message: s.HealthMessage}
 		case s.Health != clusters.Ready && s.Started && in.StepTimeout > 0 && !in.Now.Before(s.StepStartedAt.Add(in.StepTimeout)):
 			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: StepTimedOutReason,
 				Message: fmt.Sprintf("step not done %s after it was applied: %s", in.StepTimeout, s.HealthMessage)}

@@ -114,15 +114,15 @@ func TestGate(t *testing.T) {
 		},
 		{
 			name: "a failed step stalls",
-			in:   gateInput{Shoots: []gateShoot{gs("a", 1, failed("Reconcile failed: boom"), started(time.Minute))}},
+			in:   gateInput{Shoots: []gateShoot{gs("a", 1, failed("last operation Reconcile Failed: boom"), started(time.Minute))}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: StepFailedReason,
-				Message: "last operation failed: Reconcile failed: boom"}},
+				Message: "last operation Reconcile Failed: boom"}},
 		},
 		{
 			name: "a failed operation outside a plan stalls too",
-			in:   gateInput{Shoots: []gateShoot{gs("a", 0, failed("Create failed: boom"))}},
+			in:   gateInput{Shoots: []gateShoot{gs("a", 0, failed("last operation Create Failed: boom"))}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: OperationFailedReason,
-				Message: "last operation failed: Create failed: boom"}},
+				Message: "last operation Create Failed: boom"}},
 		},
 		{
 			name: "no plan stalls",
@@ -242,7 +242,7 @@ func TestGate(t *testing.T) {
 			in: gateInput{Now: gateNow, Waves: canaryProd,
 				Shoots: []gateShoot{gs("prod-a", 1, inWave("prod"), failed("boom"), started(time.Minute)), gs("prod-b", 1, inWave("prod"))}},
 			want: []gateDecision{
-				{Phase: v1alpha1.ShootStalled, Reason: StepFailedReason, Message: "last operation failed: boom"},
+				{Phase: v1alpha1.ShootStalled, Reason: StepFailedReason, Message: "boom"},
 				waiting(MaxParallelReason, "wave prod: 1 of 1 shoots upgrading"),
 			},
 			wantWaves: []v1alpha1.WaveStatus{{Name: "canary", Phase: v1alpha1.WaveDone}, {Name: "prod", Phase: v1alpha1.WaveUpgrading}},
