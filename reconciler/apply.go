@@ -24,9 +24,10 @@ func (e *engine) apply(ctx context.Context, sc *scope) error {
 		// Track what did get applied, so a later prune finds it.
 		inv := inventory.Merge(statusInventory(sc.prev.Inventory), cs.Inventory())
 		sc.inventory = &inv
-		err = fmt.Errorf("apply revision %s: %w", sc.artifact.Revision, err)
+		isTerminal := applyErrorIsTerminal(err)
+		err = fmt.Errorf("apply revision %s: %w", sc.artifact.Revision, summarize(err, maxListedErrors))
 		e.event(sc, true, ApplyFailedReason, "%s", err.Error())
-		if applyErrorIsTerminal(err) {
+		if isTerminal {
 			return terminal(ApplyFailedReason, err)
 		}
 		return transient(ApplyFailedReason, err)

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"errors"
+	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -78,4 +79,19 @@ func flatten(err error) []error {
 		out = append(out, flatten(e)...)
 	}
 	return out
+}
+
+// maxListedErrors bounds the object errors a status message lists one by one.
+const maxListedErrors = 5
+
+// summarize keeps the first max of the errors joined in err and counts the
+// rest, so a fleet failing on every object still has a readable status.
+// errors.Is and errors.As see the ones kept.
+func summarize(err error, max int) error {
+	leaves := flatten(err)
+	if len(leaves) <= max {
+		return err
+	}
+	kept := append(leaves[:max:max], fmt.Errorf("and %d more", len(leaves)-max))
+	return errors.Join(kept...)
 }
