@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -267,7 +268,7 @@ func (h *harness) createFleet(mutate ...func(*v1alpha1.Fleet)) {
 	f := &v1alpha1.Fleet{}
 	f.Namespace, f.Name = h.key.Namespace, h.key.Name
 	f.Spec.URL = git.URL(h.repo)
-	f.Spec.Interval.Duration = time.Second
+	f.Spec.Interval = &metav1.Duration{Duration: time.Second}
 	for _, m := range mutate {
 		m(f)
 	}

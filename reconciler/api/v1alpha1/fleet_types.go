@@ -39,7 +39,7 @@ type FleetSpec struct {
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern="^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
 	// +optional
-	Interval metav1.Duration `json:"interval,omitempty"`
+	Interval *metav1.Duration `json:"interval,omitempty"`
 
 	// Timeout bounds each of a pass's fetch, apply and prune.
 	// +kubebuilder:default="5m"
@@ -313,7 +313,7 @@ func (in *Fleet) SetConditions(conditions []metav1.Condition) { in.Status.Condit
 
 // GetInterval returns the fetch interval, DefaultInterval when unset.
 func (in *Fleet) GetInterval() metav1.Duration {
-	return durationOr(&in.Spec.Interval, DefaultInterval)
+	return durationOr(in.Spec.Interval, DefaultInterval)
 }
 
 // GetTimeout returns the timeout of a pass's operations, DefaultTimeout when unset.
