@@ -49,7 +49,7 @@ func main() {
 	flag.StringVar(&o.gardenfleet, "gardenfleet", "bin/gardenfleet", "gardenfleet binary (for the daemon memory check)")
 	limits := flag.String("limits", "none,50/300", "client rate limits gardenfleet is timed at, comma-separated: none or QPS/BURST (50/300 is fluxcd/pkg/runtime/client's default)")
 	flag.IntVar(&o.concurrency, "concurrency", clusters.DefaultApplyOptions().Concurrency, "ApplyOptions.Concurrency")
-	flag.IntVar(&o.rounds, "rounds", 3, "cold applies of each applier, alternating, each into a fresh API server; medians are reported")
+	flag.IntVar(&o.rounds, "rounds", 5, "cold applies of each applier, alternating, each into a fresh API server; medians are reported")
 	flag.IntVar(&o.noopRuns, "noop-runs", 3, "no-op passes after each gardenfleet cold apply")
 	flag.DurationVar(&o.timeout, "timeout", 45*time.Minute, "bound on the whole run")
 	flag.BoolVar(&o.verbose, "v", false, "send the API servers' logs to stderr")
