@@ -4,7 +4,11 @@
 // the API requests of a cold apply and of a no-op pass. It is `make
 // bench-apply`; the figures go into README.md ("Apply speed").
 //
-//	go run ./hack/benchapply [-shoots 1000] [-kubectl bin/k8s/kubectl]
+//	go run ./hack/benchapply [-shoots 1000] [-rounds 5] [-limits none,50/300]
 //
-// It is a developer tool: nothing in gardenfleet may import it.
+// It does not measure the daemon's memory yet: `gardenfleet serve` did not
+// exist when it was written, and it says so in its output.
+//
+// It owns only its measurements. It uses gardenfleet's packages as the daemon
+// would (fleet, render, clusters) and hack/ helpers; nothing may import it.
 package main
