@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/reconciler"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -21,22 +23,27 @@ const renderDoc = `Render a fleet repo to Kubernetes objects.
 Prints every object as multi-document YAML (or, with -o json, a List) in
 apply order; the same fleet always renders to the same bytes. With --out DIR
 it writes one file per object plus each lab's <lab>.clab.yaml instead.
---dry-run writes nothing to disk and contacts no cluster.
+--dry-run writes nothing to disk and contacts no cluster. --dry-run=server
+asks the garden cluster of --kubeconfig what applying would do, with a
+server-side dry run, and prints each object as created, configured or
+unchanged instead of the objects.
 
 Examples:
   gardenfleet render --dry-run examples/fleet
   gardenfleet render -o json .
-  gardenfleet render --out rendered/ examples/fleet`
+  gardenfleet render --out rendered/ examples/fleet
+  gardenfleet render --dry-run=server --kubeconfig garden.yaml examples/fleet`
 
 // outMarker marks a directory written by render --out, so that a later
 // render may remove the files it no longer produces.
 const outMarker = ".gardenfleet-render"
 
 type renderOptions struct {
-	path   string
-	output string
-	outDir string
-	dryRun string
+	path       string
+	output     string
+	outDir     string
+	dryRun     string
+	kubeconfig string
 }
 
 func init() { register(newRenderCmd) }
@@ -55,7 +62,8 @@ func newRenderCmd(streams Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "yaml", "output format: yaml or json")
 	cmd.Flags().StringVar(&opts.outDir, "out", "", "write one file per object into this directory")
-	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster`)
+	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster; "server": ask the cluster what apply would do`)
+	cmd.Flags().StringVar(&opts.kubeconfig, "kubeconfig", "", "with --dry-run=server: kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 	return cmd
 }
@@ -67,21 +75,24 @@ func pathArg(args []string) string {
 	return args[0]
 }
 
-func runRender(_ context.Context, streams Streams, opts *renderOptions) error {
+func runRender(ctx context.Context, streams Streams, opts *renderOptions) error {
 	if opts.output != "yaml" && opts.output != "json" {
 		return fmt.Errorf("unknown output format %q: use yaml or json", opts.output)
 	}
 	switch opts.dryRun {
-	case "none", "client":
+	case "none", "client", "server":
 	default:
-		return fmt.Errorf("unknown --dry-run value %q: use client", opts.dryRun)
+		return fmt.Errorf("unknown --dry-run value %q: use client or server", opts.dryRun)
 	}
-	if opts.dryRun == "client" && opts.outDir != "" {
+	if opts.dryRun != "none" && opts.outDir != "" {
 		return errors.New("--out writes files; it cannot be combined with --dry-run")
 	}
 	_, res, err := loadAndRender(opts.path)
 	if err != nil {
 		return err
+	}
+	if opts.dryRun == "server" {
+		return dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
 	}
 	if opts.outDir != "" {
 		return writeOut(opts.outDir, res)
@@ -90,6 +101,25 @@ func runRender(_ context.Context, streams Streams, opts *renderOptions) error {
 		return render.EncodeJSON(streams.Out, res.Objects)
 	}
 	return render.EncodeYAML(streams.Out, res.Objects)
+}
+
+// dryRunServer prints what applying objs would do to the cluster, one
+// object per line; objects the API server refuses make it fail.
+func dryRunServer(ctx context.Context, streams Streams, kubeconfig string, objs []*unstructured.Unstructured) error {
+	c, _, err := kubeClient(kubeconfig)
+	if err != nil {
+		return err
+	}
+	owner := reconciler.DefaultOnceOptions().Owner
+	cs, err := clusters.NewManager(c, owner).DryRun(ctx, objs, clusters.DefaultDryRunOptions())
+	if len(cs.Entries) > 0 {
+		fmt.Fprintln(streams.Out, cs.String())
+	}
+	if err != nil {
+		return failure(fmt.Errorf("server-side dry run: %w", err))
+	}
+	fmt.Fprintln(streams.Err, cs.Summary())
+	return nil
 }
 
 // writeOut writes one file per object and lab file into dir, and removes

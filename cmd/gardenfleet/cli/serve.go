@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/gardenfleet/gardenfleet/reconciler"
+)
+
+const serveDoc = `Run the reconciler: keep the garden cluster matching every Fleet object.
+
+Each Fleet (gardenfleet.dev/v1alpha1) names a fleet repository. The daemon
+fetches it at the Fleet's interval, renders it, applies it with server-side
+apply, prunes what left Git within the deletion guard, and moves shoots to
+new Kubernetes versions one confirmed step at a time. Status, Events and
+Prometheus metrics report what it did.
+
+Metrics are served at --metrics-bind-address (/metrics), liveness and
+readiness at --health-probe-bind-address (/healthz, /readyz); "0" turns either
+off. With --leader-elect several replicas run and one, holding a Lease,
+reconciles; another takes over when it stops. Logs are JSON on stderr.
+
+Examples:
+  gardenfleet serve --kubeconfig garden.yaml
+  gardenfleet serve --leader-elect --namespace gardenfleet-system`
+
+type serveOptions struct {
+	kubeconfig              string
+	namespace               string
+	leaderElect             bool
+	leaderElectionNamespace string
+	leaderElectionID        string
+	leaseDuration           time.Duration
+	renewDeadline           time.Duration
+	retryPeriod             time.Duration
+	concurrency             int
+	metricsAddr             string
+	probeAddr               string
+	cacheDir                string
+	gatePoll                time.Duration
+	verbose                 bool
+}
+
+func init() { register(newServeCmd) }
+
+func newServeCmd(streams Streams) *cobra.Command {
+	opts := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve [--kubeconfig FILE] [--namespace NS] [--leader-elect] [--concurrency N]",
+		Short: "Run the reconciler daemon",
+		Long:  serveDoc,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), streams, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+	f.StringVar(&opts.namespace, "namespace", "", "watch Fleets in this namespace only (default all)")
+	f.BoolVar(&opts.leaderElect, "leader-elect", false, "elect one active replica with a Lease")
+	f.StringVar(&opts.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default --namespace, else the pod's)")
+	f.StringVar(&opts.leaderElectionID, "leader-election-id", "gardenfleet-leader", "name of the Lease")
+	f.DurationVar(&opts.leaseDuration, "lease-duration", 15*time.Second, "how long a standby waits before taking a Lease its leader stopped renewing")
+	f.DurationVar(&opts.renewDeadline, "renew-deadline", 10*time.Second, "how long the leader tries to renew before giving up")
+	f.DurationVar(&opts.retryPeriod, "retry-period", 2*time.Second, "how often replicas try to acquire or renew the Lease")
+	f.IntVar(&opts.concurrency, "concurrency", 4, "Fleets reconciled at once")
+	f.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8080", `address of /metrics; "0" turns it off`)
+	f.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", `address of /healthz and /readyz; "0" turns it off`)
+	f.StringVar(&opts.cacheDir, "cache-dir", filepath.Join(os.TempDir(), "gardenfleet"), "where Git clones are kept")
+	f.DurationVar(&opts.gatePoll, "gate-poll-interval", 30*time.Second, "how often shoots on their way to new versions are looked at")
+	f.BoolVar(&opts.verbose, "verbose", false, "log at debug level")
+	return cmd
+}
+
+func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
+	if opts.concurrency < 1 {
+		return fmt.Errorf("--concurrency %d: want at least 1", opts.concurrency)
+	}
+	level := slog.LevelInfo
+	if opts.verbose {
+		level = slog.LevelDebug
+	}
+	log := logr.FromSlogHandler(slog.NewJSONHandler(streams.Err, &slog.HandlerOptions{Level: level}))
+	ctrl.SetLogger(log)
+
+	cfg, err := kubeConfig(opts.kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	scheme, err := kubeScheme()
+	if err != nil {
+		return err
+	}
+	mopts := ctrl.Options{
+		Scheme:                        scheme,
+		Logger:                        log,
+		Metrics:                       metricsserver.Options{BindAddress: opts.metricsAddr},
+		HealthProbeBindAddress:        opts.probeAddr,
+		LeaderElection:                opts.leaderElect,
+		LeaderElectionID:              opts.leaderElectionID,
+		LeaderElectionNamespace:       opts.leaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &opts.leaseDuration,
+		RenewDeadline:                 &opts.renewDeadline,
+		RetryPeriod:                   &opts.retryPeriod,
+	}
+	if opts.namespace != "" {
+		mopts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{opts.namespace: {}}}
+		if mopts.LeaderElectionNamespace == "" {
+			mopts.LeaderElectionNamespace = opts.namespace
+		}
+	}
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("add readiness check: %w", err)
+	}
+
+	ropts := reconciler.DefaultOptions()
+	ropts.CacheDir, ropts.GatePollInterval = opts.cacheDir, opts.gatePoll
+	r := reconciler.NewFleetReconciler(mgr.GetClient(), mgr.GetAPIReader(),
+		mgr.GetEventRecorderFor(reconciler.ControllerName), //nolint:staticcheck // the Event API client-go's record package speaks
+		nil, ropts)
+	// One controller per process; the check only trips over replicas run in
+	// one process, as the tests do.
+	copts := controller.Options{MaxConcurrentReconciles: opts.concurrency, SkipNameValidation: ptr.To(true)}
+	if err := r.SetupWithManager(mgr, copts); err != nil {
+		return fmt.Errorf("set up the reconciler: %w", err)
+	}
+	log.Info("starting", "namespace", opts.namespace, "leaderElect", opts.leaderElect, "concurrency", opts.concurrency)
+	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
+}
