@@ -30,6 +30,7 @@ import (
 type versionTrail struct {
 	mu     sync.Mutex
 	states []string
+	seen   []time.Time // when each state was first seen
 	stop   func()
 }
 
@@ -67,6 +68,7 @@ func (h *harness) watchVersions(t *testing.T, name string) *versionTrail {
 			tr.mu.Lock()
 			if n := len(tr.states); n == 0 || tr.states[n-1] != s {
 				tr.states = append(tr.states, s)
+				tr.seen = append(tr.seen, time.Now())
 			}
 			tr.mu.Unlock()
 		}
@@ -80,6 +82,17 @@ func (tr *versionTrail) all() []string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	return append([]string(nil), tr.states...)
+}
+
+// span returns when the first step and the last one were seen (the initial
+// state does not count).
+func (tr *versionTrail) span() (first, last time.Time) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.seen) < 2 {
+		return time.Time{}, time.Time{}
+	}
+	return tr.seen[1], tr.seen[len(tr.seen)-1]
 }
 
 // expectedPlan plans a shoot with the planner against the landscape's
