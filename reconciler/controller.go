@@ -49,10 +49,12 @@ func NewFleetReconciler(c client.Client, reader client.Reader, recorder record.E
 	if opts.Apply == (clusters.ApplyOptions{}) {
 		opts.Apply = defaults.Apply
 	}
-	return &FleetReconciler{
+	r := &FleetReconciler{
 		engine: engine{client: c, reader: reader, recorder: recorder, metrics: metrics, opts: opts},
 		fleets: c,
 	}
+	r.progress = r.reportProgress
+	return r
 }
 
 // SetupWithManager registers the reconciler with mgr. A Fleet is reconciled
@@ -81,8 +83,8 @@ func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 		}
 		return ctrl.Result{}, fmt.Errorf("get fleet: %w", err)
 	}
-	orig := f.DeepCopy()
 	sc := r.newScope(ctx, f)
+	sc.written = f.DeepCopy()
 
 	// The one status patch and metrics write of the pass, whatever happened.
 	defer func() {
@@ -96,7 +98,7 @@ func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 				result, retErr = ctrl.Result{RequeueAfter: r.jitter(f.GetInterval().Duration)}, nil
 			}
 		}
-		if err := r.patchStatus(ctx, orig, f); err != nil {
+		if err := r.patchStatus(ctx, sc.written, f); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 		r.metrics.observe(f, r.opts.Clock.Since(start), retErr, r.opts.Clock.Now())
@@ -115,6 +117,19 @@ func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 	}
 	res.RequeueAfter = r.jitter(res.RequeueAfter)
 	return res, nil
+}
+
+// reportProgress marks the Fleet Reconciling with msg and writes the status
+// now, so a long pass shows what it is doing. A failed write is only logged:
+// the pass writes the status again at its end.
+func (r *FleetReconciler) reportProgress(ctx context.Context, sc *scope, msg string) {
+	conditions.MarkUnknown(sc.fleet, meta.ReadyCondition, ProgressingReason, "%s", msg)
+	conditions.MarkReconciling(sc.fleet, ProgressingReason, "%s", msg)
+	if err := r.patchStatus(ctx, sc.written, sc.fleet); err != nil {
+		sc.log.Error(err, "report progress")
+		return
+	}
+	sc.written = sc.fleet.DeepCopy()
 }
 
 // finish sets the conditions and the parts of the status a failed pass still

@@ -59,6 +59,10 @@ type engine struct {
 	metrics  *Metrics
 	opts     Options
 
+	// progress, when set, writes a progress message into the status right
+	// away; RunOnce has no status to write.
+	progress func(ctx context.Context, sc *scope, msg string)
+
 	mu     sync.Mutex
 	fleets map[types.NamespacedName]*fleetState
 }
@@ -118,6 +122,9 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 	// Load and render the fleet at that revision, unless it is the one built last.
 	if err := e.buildFleet(ctx, sc); err != nil {
 		return ctrl.Result{}, err
+	}
+	if rev := sc.artifact.Revision; rev != sc.prev.LastAppliedRevision && e.progress != nil {
+		e.progress(ctx, sc, "applying revision "+rev)
 	}
 	// Plan every shoot's next step from its live state and gate it.
 	if err := e.plan(ctx, sc); err != nil {

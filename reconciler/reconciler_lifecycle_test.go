@@ -90,13 +90,23 @@ func TestFleetLifecycle(t *testing.T) {
 	})
 
 	rev2 := ""
-	t.Run("change it: the objects follow", func(t *testing.T) {
+	t.Run("change it: the objects follow, with progress in the status", func(t *testing.T) {
+		readies := h.watchReady(t)
 		fl.shoots[0].with(`labels: team: "blue"`)
 		rev2 = h.push(fl.files())
 		h.eventually(t, func(g Gomega) {
 			readyAt(g, h.fleet(g), rev2)
 			g.Expect(h.shoot("s1").GetLabels()).To(HaveKeyWithValue("team", "blue"))
 		})
+		want := []string{
+			"Unknown Progressing applying revision " + rev2,
+			"True ReconciliationSucceeded applied revision " + rev2,
+		}
+		h.eventually(t, func(g Gomega) { g.Expect(readies()).To(ContainElements(want)) })
+		got := readies()
+		if i, j := indexOf(got, want[0]), indexOf(got, want[1]); i > j {
+			t.Errorf("Ready went %v", got)
+		}
 	})
 
 	t.Run("push invalid CUE: Ready=False with file:line, nothing changed", func(t *testing.T) {
@@ -221,6 +231,15 @@ func TestFleetLifecycle(t *testing.T) {
 			t.Errorf("no Pruned Event; events:\n%s", strings.Join(h.events.all(), "\n"))
 		}
 	})
+}
+
+func indexOf(ss []string, s string) int {
+	for i, x := range ss {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 func containsEvent(events []string, prefix string) bool {

@@ -23,6 +23,9 @@ type scope struct {
 	fleet *v1alpha1.Fleet
 	// prev is the status as the pass found it.
 	prev v1alpha1.FleetStatus
+	// written is the Fleet as last written to the API server, the base of
+	// the next status patch.
+	written *v1alpha1.Fleet
 	// now is the pass's time, so every decision sees the same clock.
 	now time.Time
 	log logr.Logger

@@ -359,3 +359,44 @@ func (c *requestCounter) take() []string {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// watchReady records every Ready condition the Fleet is written with, as
+// "Status Reason Message", until the test ends.
+func (h *harness) watchReady(t *testing.T) func() []string {
+	t.Helper()
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := wc.Watch(ctx, &v1alpha1.FleetList{}, client.InNamespace(h.ns))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range w.ResultChan() {
+			f, ok := ev.Object.(*v1alpha1.Fleet)
+			if !ok {
+				continue
+			}
+			for _, c := range f.Status.Conditions {
+				if c.Type == "Ready" {
+					mu.Lock()
+					seen = append(seen, string(c.Status)+" "+c.Reason+" "+c.Message)
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { w.Stop(); cancel(); <-done })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
