@@ -103,6 +103,9 @@ func TestFleetLifecycle(t *testing.T) {
 			"True ReconciliationSucceeded applied revision " + rev2,
 		}
 		h.eventually(t, func(g Gomega) { g.Expect(readies()).To(ContainElements(want)) })
+		if e := "Normal Applied revision " + rev2 + ": 1 configured, 4 unchanged"; !containsEvent(h.events.all(), e) {
+			t.Errorf("no Event %q; events:\n%s", e, strings.Join(h.events.all(), "\n"))
+		}
 		got := readies()
 		if i, j := indexOf(got, want[0]), indexOf(got, want[1]); i > j {
 			t.Errorf("Ready went %v", got)
