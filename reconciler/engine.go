@@ -3,11 +3,11 @@ package reconciler
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/fluxcd/pkg/runtime/jitter"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -32,8 +32,17 @@ type Options struct {
 	// Clock is the time gates and timeouts are measured on.
 	Clock clock.PassiveClock
 	// Jitter spreads requeues so Fleets with one interval do not fetch in
-	// lockstep.
-	Jitter jitter.Duration
+	// lockstep; nil requeues at exactly the interval. It is called from
+	// concurrent reconciles.
+	Jitter func(time.Duration) time.Duration
+}
+
+// PercentJitter returns a Jitter moving durations by up to ±p of themselves.
+func PercentJitter(p float64) func(time.Duration) time.Duration {
+	return func(d time.Duration) time.Duration {
+		// math/rand/v2's top-level functions are safe for concurrent use.
+		return time.Duration(float64(d) * (1 + p*(2*rand.Float64()-1)))
+	}
 }
 
 // DefaultOptions returns the options the reconciler is meant to run with.
@@ -42,7 +51,7 @@ func DefaultOptions() Options {
 		GatePollInterval: 30 * time.Second,
 		Apply:            clusters.DefaultApplyOptions(),
 		Clock:            clock.RealClock{},
-		Jitter:           jitter.Percent(0.05, nil),
+		Jitter:           PercentJitter(0.05),
 	}
 }
 
