@@ -14,8 +14,8 @@ import (
 )
 
 // runFleet is `make run`: bring the landscape up, push the fleet into its Git server,
-// render and apply it as gardenfleet would (server-side apply, field manager gardenfleet),
-// show the shoots, then wait. On Ctrl-C it stops the landscape if it started it.
+// install the Fleet API and a Fleet following that repository, and run the gardenfleet
+// daemon on it. On Ctrl-C it stops the daemon, and the landscape if it started it.
 func runFleet(ctx context.Context, cfg *config) (retErr error) {
 	started, err := up(ctx, cfg)
 	if err != nil {
@@ -42,54 +42,109 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 	}
 	fmt.Printf("pushed %s to %s (commit %s)\n", cfg.fleet, st.GitURL, commit[:12])
 
-	// NOTE: until the gardenfleet daemon exists, render and apply once the way it will.
-	rendered, err := output(ctx, nil, nil, cfg.gardenfleet, "render", cfg.fleet)
-	if err != nil {
-		return fmt.Errorf("render %s: %w", cfg.fleet, err)
-	}
 	kubectl := filepath.Join(cfg.bin, "kubectl")
 	kenv := []string{"KUBECONFIG=" + st.Kubeconfig}
-	// Shoots land in project namespaces that the simulated project controller creates a
-	// moment after their Project: apply again until they exist.
-	var applied []byte
-	for attempt := 1; ; attempt++ {
-		applied, err = output(ctx, kenv, rendered, kubectl, "apply", "--server-side", "--field-manager", "gardenfleet", "-f", "-")
-		if err == nil {
-			break
-		}
-		if attempt == 30 || !strings.Contains(err.Error(), "not found") {
-			return fmt.Errorf("apply the rendered fleet: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Second):
-		}
-	}
-	fmt.Print(string(applied))
-
-	shoots, err := output(ctx, kenv, nil, kubectl, "get", "shoots", "-A")
+	root, err := repoRoot()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%s\n", shoots)
-	fmt.Printf("The simulated gardenlet now reconciles the shoots (%s per operation). Watch them:\n", cfg.delay)
-	fmt.Printf("  export KUBECONFIG=%s\n  %s get shoots -A -w\n\nCtrl-C stops everything.\n", st.Kubeconfig, kubectl)
+	// The Fleet API, then a Fleet that follows the landscape's Git server.
+	if _, err := output(ctx, kenv, nil, kubectl, "apply", "--server-side", "--field-manager", "make-run",
+		"-f", filepath.Join(root, "config", "crd", "bases")); err != nil {
+		return fmt.Errorf("install the Fleet CRD: %w", err)
+	}
+	if _, err := output(ctx, kenv, nil, kubectl, "wait", "--for=condition=Established", "--timeout=60s",
+		"crd/fleets.gardenfleet.dev"); err != nil {
+		return err
+	}
+	fleetObj := fmt.Sprintf(exampleFleet, st.GitURL)
+	if _, err := output(ctx, kenv, []byte(fleetObj), kubectl, "apply", "--server-side", "--field-manager", "make-run", "-f", "-"); err != nil {
+		return fmt.Errorf("create the Fleet: %w", err)
+	}
+
+	// The daemon itself, until Ctrl-C.
+	logFile, err := os.Create(filepath.Join(cfg.dir, "gardenfleet.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	daemon := exec.Command(cfg.gardenfleet, "serve",
+		"--kubeconfig", st.Kubeconfig,
+		"--cache-dir", filepath.Join(cfg.dir, "gardenfleet-cache"),
+		"--metrics-bind-address", "127.0.0.1:18080",
+		"--health-probe-bind-address", "127.0.0.1:18081",
+		"--gate-poll-interval", "2s")
+	daemon.Stdout, daemon.Stderr = logFile, logFile
+	if err := daemon.Start(); err != nil {
+		return fmt.Errorf("start gardenfleet serve: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- daemon.Wait() }()
+	defer func() {
+		if daemon.ProcessState == nil {
+			_ = daemon.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				_ = daemon.Process.Kill()
+				<-exited
+			}
+		}
+	}()
+
+	fmt.Printf("gardenfleet serve is running (logs: %s, metrics: http://127.0.0.1:18080/metrics).\n", logFile.Name())
+	fmt.Printf("The simulated gardenlet confirms each shoot operation after %s. Look at it with:\n", cfg.delay)
+	fmt.Printf("  export KUBECONFIG=%s\n", st.Kubeconfig)
+	fmt.Printf("  %s get fleets,shoots,topologies -A\n", kubectl)
+	fmt.Printf("  %s get fleet -n gardenfleet-system example -o yaml\n", kubectl)
+	fmt.Printf("Change the fleet and push it to %s to see it follow.\n\nCtrl-C stops everything.\n\n", st.GitURL)
 
 	self, _ := os.Executable()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	last := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-exited:
+			return fmt.Errorf("gardenfleet serve stopped: %v\n%s", err, tail(logFile.Name(), 20))
 		case <-tick.C:
 			if st, err := readState(cfg.dir); err != nil || st == nil || !alive(st.PID, self) {
 				return fmt.Errorf("the landscape stopped:\n%s", tail(logPath(cfg.dir), 20))
 			}
+			// Print the Fleet's Ready condition whenever it changes.
+			ready, err := output(ctx, kenv, nil, kubectl, "get", "fleet", "-n", "gardenfleet-system", "example",
+				"-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].message}`)
+			if err == nil && string(ready) != last && strings.TrimSpace(string(ready)) != "" {
+				last = string(ready)
+				fmt.Printf("%s Fleet example Ready=%s\n", time.Now().Format("15:04:05"), last)
+				if shoots, err := output(ctx, kenv, nil, kubectl, "get", "shoots", "-A"); err == nil {
+					fmt.Println(string(shoots))
+				}
+			}
 		}
 	}
 }
+
+// exampleFleet is the Fleet that `make run` creates; %s is the Git URL.
+const exampleFleet = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: gardenfleet-system
+---
+apiVersion: gardenfleet.dev/v1alpha1
+kind: Fleet
+metadata:
+  name: example
+  namespace: gardenfleet-system
+spec:
+  url: %s
+  ref:
+    branch: main
+  interval: 30s
+  prune: true
+`
 
 func output(ctx context.Context, env []string, stdin []byte, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
