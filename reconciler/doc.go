@@ -5,6 +5,13 @@
 // look at the shoots' health and record it all in the Fleet's status, Events
 // and metrics. RunOnce runs the same phases once without a Fleet object.
 //
+// A pass at an unchanged revision neither clones nor renders again, but
+// applies again, which corrects drift: an object that did not change costs no
+// request of its own, so the whole pass costs a few lists.
+//
+// Deleting a Fleet leaves what it applied in place. Health is that of the
+// Shoots, as Gardener reports it; other objects are applied, not watched.
+//
 // Upgrades are gated: a shoot gets the next step of its plan only when
 // Gardener confirmed the previous one, its dependencies are done, its wave is
 // open and the wave's parallelism allows it (see gate). The plan is computed

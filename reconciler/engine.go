@@ -147,6 +147,8 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 	if err := e.prune(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	// Look at the shoots' health: a failed or timed-out step stalls its shoot only.
+	e.health(sc)
 	// Record the new inventory, the revision and each shoot's state.
 	e.record(sc)
 	return e.requeue(sc), nil

@@ -146,6 +146,7 @@ func (e *engine) once(ctx context.Context, sc *scope) error {
 	if err := e.prune(ctx, sc); err != nil {
 		return err
 	}
+	e.health(sc)
 	e.record(sc)
 	return nil
 }

@@ -12,6 +12,25 @@ import (
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
+// health sums up where the shoots stand after apply. Their health was read
+// in plan, from the same live Shoots the gate decided on: a failed operation
+// or a step past its timeout stalled that shoot (HealthCheckFailed), a shoot
+// with no plan stalled too (PlanRejected). Neither fails the pass: the rest of
+// the fleet goes on, and the Ready condition says which shoots stalled.
+func (e *engine) health(sc *scope) {
+	c := countPhases(sc)
+	sc.health = &c
+	for _, it := range sc.shoots {
+		if it.status.Phase == v1alpha1.ShootStalled && (it.prev == nil || it.prev.Phase != v1alpha1.ShootStalled) {
+			reason := HealthCheckFailedReason
+			if it.status.Reason == PlanRejectedReason {
+				reason = PlanRejectedReason
+			}
+			e.event(sc, true, reason, "Shoot/%s stalled: %s", it.key(), it.status.Message)
+		}
+	}
+}
+
 // record writes what the pass did into the status: the inventory, the
 // revision and where each shoot and wave stands. Conditions are set by
 // setConditions, which also runs when a phase failed.
@@ -78,6 +97,9 @@ func setConditions(sc *scope, err error) {
 		conditions.Delete(f, meta.StalledCondition)
 	default:
 		c := countPhases(sc)
+		if sc.health != nil {
+			c = *sc.health
+		}
 		conditions.Delete(f, meta.StalledCondition)
 		summary := c.summary()
 		msg := "applied revision " + rev

@@ -52,6 +52,8 @@ type scope struct {
 	// awaitingConfirmation are stale Shoots left in place because
 	// confirmShootDeletion is off.
 	awaitingConfirmation []inventory.Ref
+	// health counts the shoots by phase once the pass applied its revision.
+	health *phaseCounts
 	// inventory is what the Fleet tracks after the pass.
 	inventory *inventory.Inventory
 	// done is true when the revision was applied (and pruned) in full.
