@@ -279,6 +279,10 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 	if cp, _ := liveVersions(good); cp != "1.37.1" {
 		t.Errorf("good shoot control plane = %s, want 1.37.1", cp)
 	}
+	stalled := "Warning HealthCheckFailed Shoot/" + h.shootNamespace() + "/bad stalled: step 1/2: last operation Reconcile Failed"
+	if !containsEvent(h.events.all(), stalled) {
+		t.Errorf("no Event %q; events:\n%s", stalled, strings.Join(h.events.all(), "\n"))
+	}
 }
 
 // TestHibernatedShootsHold holds a hibernated shoot's steps until it wakes,
