@@ -56,12 +56,13 @@ type reconcileOptions struct {
 	owner                string
 	kubeconfig           string
 	timeout              time.Duration
+	limits               clientLimits
 }
 
 func init() { register(newReconcileCmd) }
 
 func newReconcileCmd(streams Streams) *cobra.Command {
-	opts := &reconcileOptions{}
+	opts := &reconcileOptions{limits: defaultClientLimits()}
 	cmd := &cobra.Command{
 		Use:   "reconcile --once --repo URL [--ref REF] [--path DIR] [--prune] [--kubeconfig FILE]",
 		Short: "Apply a fleet repo to the garden cluster once",
@@ -72,6 +73,7 @@ func newReconcileCmd(streams Streams) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	opts.limits.addFlags(f)
 	f.BoolVar(&opts.once, "once", false, "run one pass and exit (required: the daemon is `gardenfleet serve`)")
 	f.StringVar(&opts.repo, "repo", "", "URL of the fleet repository, or a local directory")
 	f.StringVar(&opts.ref, "ref", "", "branch, tag:NAME, semver:RANGE or commit SHA-1 (default the branch main)")
@@ -111,7 +113,7 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 	once.ConfirmShootDeletion = opts.confirmShootDeletion
 	once.DeletionGuard = v1alpha1.DeletionGuard{AllowShootDeletion: opts.allowShootDeletion, MaxShootFraction: &opts.maxShootFraction}
 
-	c, _, err := kubeClient(opts.kubeconfig)
+	c, _, err := kubeClient(opts.kubeconfig, opts.limits)
 	if err != nil {
 		return err
 	}
@@ -224,13 +226,12 @@ func kubeScheme() (*runtime.Scheme, error) {
 }
 
 // kubeClient connects to the cluster of a kubeconfig.
-func kubeClient(path string) (client.Client, *rest.Config, error) {
+func kubeClient(path string, limits clientLimits) (client.Client, *rest.Config, error) {
 	cfg, err := kubeConfig(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	// A fleet is many objects; client-go's default 5 QPS would crawl.
-	cfg.QPS, cfg.Burst = 50, 100
+	limits.apply(cfg)
 	scheme, err := kubeScheme()
 	if err != nil {
 		return nil, nil, err

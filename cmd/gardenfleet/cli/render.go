@@ -106,7 +106,7 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 // dryRunServer prints what applying objs would do to the cluster, one
 // object per line; objects the API server refuses make it fail.
 func dryRunServer(ctx context.Context, streams Streams, kubeconfig string, objs []*unstructured.Unstructured) error {
-	c, _, err := kubeClient(kubeconfig)
+	c, _, err := kubeClient(kubeconfig, defaultClientLimits())
 	if err != nil {
 		return err
 	}

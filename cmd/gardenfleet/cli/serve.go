@@ -53,12 +53,13 @@ type serveOptions struct {
 	cacheDir                string
 	gatePoll                time.Duration
 	verbose                 bool
+	limits                  clientLimits
 }
 
 func init() { register(newServeCmd) }
 
 func newServeCmd(streams Streams) *cobra.Command {
-	opts := &serveOptions{}
+	opts := &serveOptions{limits: defaultClientLimits()}
 	cmd := &cobra.Command{
 		Use:   "serve [--kubeconfig FILE] [--namespace NS] [--leader-elect] [--concurrency N]",
 		Short: "Run the reconciler daemon",
@@ -69,6 +70,7 @@ func newServeCmd(streams Streams) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	opts.limits.addFlags(f)
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	f.StringVar(&opts.namespace, "namespace", "", "watch Fleets in this namespace only (default all)")
 	f.BoolVar(&opts.leaderElect, "leader-elect", false, "elect one active replica with a Lease")
@@ -101,7 +103,7 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg.QPS, cfg.Burst = 50, 100
+	opts.limits.apply(cfg)
 	scheme, err := kubeScheme()
 	if err != nil {
 		return err
