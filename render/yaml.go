@@ -78,22 +78,34 @@ func (y *yamlWriter) mapping(m map[string]any, depth int) {
 	}
 }
 
-// value writes v after "key:" or "- "; it starts on the current line.
-func (y *yamlWriter) value(v any, depth int) {
+// empty writes an empty map or list in flow style and reports whether v was one.
+func (y *yamlWriter) empty(v any) bool {
 	switch x := v.(type) {
 	case map[string]any:
 		if len(x) == 0 {
 			y.str(" {}\n")
-			return
+			return true
 		}
+	case []any:
+		if len(x) == 0 {
+			y.str(" []\n")
+			return true
+		}
+	}
+	return false
+}
+
+// value writes v after "key:" or "- "; it starts on the current line.
+func (y *yamlWriter) value(v any, depth int) {
+	if y.empty(v) {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
 		y.str("\n")
 		y.indent(depth)
 		y.mapping(x, depth)
 	case []any:
-		if len(x) == 0 {
-			y.str(" []\n")
-			return
-		}
 		y.str("\n")
 		for _, e := range x {
 			// Lists sit at their key's indentation, as kubectl writes them.
@@ -119,19 +131,14 @@ func (y *yamlWriter) value(v any, depth int) {
 
 // listItem writes a list element after "-".
 func (y *yamlWriter) listItem(v any, depth int) {
+	if y.empty(v) {
+		return
+	}
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 0 {
-			y.str(" {}\n")
-			return
-		}
 		y.str(" ")
 		y.mapping(x, depth)
 	case []any:
-		if len(x) == 0 {
-			y.str(" []\n")
-			return
-		}
 		// A list in a list: one element per line, nested one level deeper.
 		y.str("\n")
 		for _, e := range x {
