@@ -67,3 +67,9 @@ bench-render:
 bench-apply: landscape-bin
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
 	$(GO) run ./hack/benchapply -assets $(BIN)/k8s -kubectl $(BIN)/k8s/kubectl -gardenfleet $(BIN)/gardenfleet -shoots 1000
+
+# Runs `gardenfleet serve` against 5,000 generated shoots (API server, simulator, Git server)
+# until the Fleet is Ready and through two more passes, sampling its RSS (see README).
+.PHONY: bench-daemon
+bench-daemon: build landscape-bin
+	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots 5000

@@ -6,8 +6,9 @@
 //
 //	go run ./hack/benchapply [-shoots 1000] [-rounds 5] [-limits none,50/300]
 //
-// It does not measure the daemon's memory yet: `gardenfleet serve` did not
-// exist when it was written, and it says so in its output.
+// The daemon's memory is measured by hack/benchdaemon (`make bench-daemon`),
+// which runs `gardenfleet serve` with the gardenlet simulator; this driver
+// only points there.
 //
 // It owns only its measurements. It uses gardenfleet's packages as the daemon
 // would (fleet, render, clusters) and hack/ helpers; nothing may import it.

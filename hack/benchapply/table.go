@@ -57,7 +57,7 @@ func (r *results) print(w io.Writer) {
 	row(fmt.Sprintf("no-op pass, requests (most of %d passes)", len(r.noop)),
 		firstOnly(fmt.Sprintf("%d (%s)", noop.requests, met(float64(noop.requests) < limit))), fmt.Sprintf("< %.1f (1 per 50 objects)", limit))
 	row("no-op pass, wall, median", firstOnly(seconds(median(r.noop, wall))), "")
-	row("daemon peak RSS, 5,000 shoots", firstOnly("not measured"), "< 300 MiB")
+	row("daemon peak RSS, 5,000 shoots", firstOnly("see make bench-daemon"), "< 300 MiB")
 	tw.Flush()
 	fmt.Fprintf(w, "\ngardenfleet cold requests: %s\ngardenfleet no-op requests: %s\nkubectl requests held back by its client rate limiter: %d\ndaemon memory: %s\n",
 		r.gardenfleet[0][0].counts, noop.counts, r.kubectlThrottle, r.serve)

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/gardenfleet/gardenfleet/hack/gitserver"
+	"github.com/gardenfleet/gardenfleet/hack/simulator"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+)
+
+// fleetKey is the Fleet the daemon reconciles.
+var fleetKey = types.NamespacedName{Namespace: "gardenfleet-system", Name: "bench"}
+
+// landscape is the garden cluster and Git server the daemon runs against.
+type landscape struct {
+	env        *testenv.Env
+	git        *gitserver.Server
+	kubeconfig string
+	// revision is what the Fleet reports once the pushed commit is applied.
+	revision string
+}
+
+// startLandscape starts the API server with the simulator, installs the
+// Fleet CRD, pushes the fleet in dir to a Git server and creates a Fleet
+// following it.
+func startLandscape(ctx context.Context, o options, dir, work string) (_ *landscape, retErr error) {
+	l := &landscape{}
+	defer func() {
+		if retErr != nil {
+			retErr = errors.Join(retErr, l.stop())
+		}
+	}()
+	logf("starting the API server and the gardenlet simulator (delay %s)", o.delay)
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	var err error
+	l.env, err = testenv.Start(sctx, testenv.Options{
+		BinaryAssetsDirectory: o.assets,
+		Verbose:               o.verbose,
+		Simulator:             simulator.Options{Delay: o.delay, Clock: clock.RealClock{}, Resync: time.Second},
+	})
+	cancel()
+	if err != nil {
+		return l, err
+	}
+	if err := installFleetCRD(ctx, l.env); err != nil {
+		return l, err
+	}
+
+	if l.git, err = gitserver.Start(ctx, filepath.Join(work, "git")); err != nil {
+		return l, fmt.Errorf("start git server: %w", err)
+	}
+	const repo = "fleet"
+	if err := l.git.CreateRepo(ctx, repo); err != nil {
+		return l, err
+	}
+	commit, err := l.git.PushDir(ctx, repo, dir, fmt.Sprintf("%d shoots", o.shoots))
+	if err != nil {
+		return l, err
+	}
+	l.revision = gitserver.DefaultBranch + "@sha1:" + commit
+
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fleetKey.Namespace}}
+	if err := l.env.Client.Create(ctx, ns); err != nil {
+		return l, fmt.Errorf("create namespace %s: %w", ns.Name, err)
+	}
+	f := &v1alpha1.Fleet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: fleetKey.Namespace, Name: fleetKey.Name},
+		Spec: v1alpha1.FleetSpec{
+			URL:      l.git.URL(repo),
+			Ref:      &v1alpha1.GitRef{Branch: gitserver.DefaultBranch},
+			Interval: &metav1.Duration{Duration: o.interval},
+			Prune:    true,
+		},
+	}
+	if err := l.env.Client.Create(ctx, f); err != nil {
+		return l, fmt.Errorf("create Fleet %s: %w", fleetKey, err)
+	}
+
+	l.kubeconfig = filepath.Join(work, "kubeconfig")
+	if err := writeKubeconfig(l.kubeconfig, l.env.Config); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// stop stops the Git server and the API server; it may be called twice.
+func (l *landscape) stop() error {
+	var errs []error
+	if l.git != nil {
+		errs = append(errs, l.git.Stop())
+		l.git = nil
+	}
+	if l.env != nil {
+		errs = append(errs, l.env.Stop())
+		l.env = nil
+	}
+	return errors.Join(errs...)
+}
+
+// installFleetCRD installs the CRD as shipped in config/crd/bases and adds
+// the Fleet API to the environment's scheme.
+func installFleetCRD(ctx context.Context, e *testenv.Env) error {
+	if err := v1alpha1.AddToScheme(e.Scheme); err != nil {
+		return fmt.Errorf("add the Fleet API to the scheme: %w", err)
+	}
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(root, "config", "crd", "bases", "gardenfleet.dev_fleets.yaml"))
+	if err != nil {
+		return fmt.Errorf("read the Fleet CRD: %w", err)
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.UnmarshalStrict(b, crd); err != nil {
+		return fmt.Errorf("parse the Fleet CRD: %w", err)
+	}
+	if err := e.Client.Create(ctx, crd); err != nil {
+		return fmt.Errorf("create the Fleet CRD: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		if err := e.Client.Get(ctx, client.ObjectKeyFromObject(crd), crd); err != nil {
+			return fmt.Errorf("get the Fleet CRD: %w", err)
+		}
+		for _, c := range crd.Status.Conditions {
+			if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the Fleet CRD is not established: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// writeKubeconfig writes a kubeconfig reaching the API server of cfg with
+// its client certificate, for the daemon.
+func writeKubeconfig(path string, cfg *rest.Config) error {
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["bench"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["bench"] = &clientcmdapi.AuthInfo{
+		ClientCertificateData: cfg.CertData,
+		ClientKeyData:         cfg.KeyData,
+		Token:                 cfg.BearerToken,
+	}
+	kc.Contexts["bench"] = &clientcmdapi.Context{Cluster: "bench", AuthInfo: "bench"}
+	kc.CurrentContext = "bench"
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		return fmt.Errorf("write kubeconfig: %w", err)
+	}
+	return nil
+}
