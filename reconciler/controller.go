@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
@@ -88,6 +89,12 @@ func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resu
 
 	// The one status patch and metrics write of the pass, whatever happened.
 	defer func() {
+		// NOTE: a panic must not pass for success: controller-runtime would
+		// recover it with retErr still nil, and the Fleet would read Ready.
+		if p := recover(); p != nil {
+			retErr = fmt.Errorf("reconcile panicked: %v", p)
+			sc.log.Error(retErr, "panic", "stack", string(debug.Stack()))
+		}
 		if !f.Spec.Suspend {
 			r.finish(sc, retErr)
 			if retErr != nil && !isTerminal(retErr) {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/clusters/inventory"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 )
@@ -83,6 +84,9 @@ type fleetState struct {
 	sourceKey string
 	src       *source.Source
 	build     *buildResult
+	// applied is the build of the last revision applied, kept in force
+	// while a newer one cannot be fetched or built.
+	applied *buildResult
 }
 
 func (e *engine) stateFor(key types.NamespacedName) *fleetState {
@@ -124,13 +128,14 @@ func (e *engine) newScope(ctx context.Context, f *v1alpha1.Fleet) *scope {
 // that fails. The result asks for the next pass: at the Fleet's interval, or
 // sooner while shoots are on their way.
 func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) {
-	// Fetch the revision Git points at; a failure keeps the last applied one.
+	// Fetch the revision Git points at; a failure keeps the last applied one in force.
 	if err := e.fetch(ctx, sc); err != nil {
-		return ctrl.Result{}, err
+		return e.keepInForce(ctx, sc, err)
 	}
-	// Load and render the fleet at that revision, unless it is the one built last.
+	// Load and render the fleet at that revision, unless it is the one built
+	// last; an invalid fleet keeps the last applied one in force.
 	if err := e.buildFleet(ctx, sc); err != nil {
-		return ctrl.Result{}, err
+		return e.keepInForce(ctx, sc, err)
 	}
 	if rev := sc.artifact.Revision; rev != sc.prev.LastAppliedRevision && e.progress != nil {
 		e.progress(ctx, sc, "applying revision "+rev)
@@ -143,6 +148,7 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 	if err := e.apply(ctx, sc); err != nil {
 		return ctrl.Result{}, err
 	}
+	sc.state.applied = sc.build
 	// Delete what the revision no longer has, within the deletion guard.
 	if err := e.prune(ctx, sc); err != nil {
 		return ctrl.Result{}, err
@@ -152,6 +158,38 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 	// Record the new inventory, the revision and each shoot's state.
 	e.record(sc)
 	return e.requeue(sc), nil
+}
+
+// keepInForce keeps the last applied revision in force when the new one
+// cannot be had (Git unreachable, an invalid fleet): its objects go through
+// plan, apply and health again, so drift is still corrected and upgrade steps
+// go on, while the Ready condition reports cause. Nothing is pruned. It needs
+// the revision's build from this process: after a restart with Git down,
+// the pass only reports cause until Git answers.
+func (e *engine) keepInForce(ctx context.Context, sc *scope, cause error) (ctrl.Result, error) {
+	last := sc.state.applied
+	if last == nil || last.revision != sc.prev.LastAppliedRevision {
+		return ctrl.Result{}, cause
+	}
+	objs, err := selectObjects(last.objects, sc.fleet.Spec.ShootSelector)
+	if err != nil {
+		return ctrl.Result{}, cause
+	}
+	attempted := sc.fleet.Status.LastAttemptedRevision
+	sc.build, sc.objects, sc.artifact = last, objs, source.Artifact{Revision: last.revision}
+	if err := e.plan(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := e.apply(ctx, sc); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Nothing is pruned: everything tracked stays tracked.
+	kept := inventory.Merge(statusInventory(sc.prev.Inventory), inventory.New(sc.toApply))
+	sc.inventory = &kept
+	e.health(sc)
+	e.record(sc)
+	sc.fleet.Status.LastAttemptedRevision = attempted
+	return ctrl.Result{}, cause
 }
 
 // requeue picks when to look again: soon while shoots are on their way, when

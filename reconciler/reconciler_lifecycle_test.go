@@ -35,6 +35,18 @@ func readyReason(f *v1alpha1.Fleet) (metav1.ConditionStatus, string, string) {
 	return c.Status, c.Reason, c.Message
 }
 
+// editPurpose changes a shoot's purpose as someone with kubectl edit would.
+func editPurpose(t *testing.T, h *harness, name, purpose string) {
+	t.Helper()
+	patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"purpose":"`+purpose+`"}}`))
+	if err := env.Client.Patch(context.Background(), h.shoot(name), patch, client.FieldOwner("kubectl-edit")); err != nil {
+		t.Fatal(err)
+	}
+	if got := purposeOf(h.shoot(name)); got != purpose {
+		t.Fatalf("purpose after the edit = %q", got)
+	}
+}
+
 func purposeOf(u *unstructured.Unstructured) string {
 	p, _, _ := unstructured.NestedString(u.Object, "spec", "purpose")
 	return p
@@ -45,7 +57,6 @@ func purposeOf(u *unstructured.Unstructured) string {
 // edited by hand, and pruned within the deletion guard.
 func TestFleetLifecycle(t *testing.T) {
 	h := newHarness(t)
-	ctx := context.Background()
 	fl := newFleet()
 	for _, n := range []string{"s1", "s2", "s3", "s4"} {
 		fl.shoot(n, "1.36.4", "")
@@ -134,6 +145,14 @@ func TestFleetLifecycle(t *testing.T) {
 		if !containsEvent(h.events.all(), "Warning BuildFailed fleet is invalid: 1 error:\n"+wantIssue) {
 			t.Errorf("no BuildFailed Warning Event with the position; events:\n%s", strings.Join(h.events.all(), "\n"))
 		}
+		// The previous revision stays in force: drift is still corrected.
+		editPurpose(t, h, "s2", "testing")
+		h.eventually(t, func(g Gomega) {
+			g.Expect(purposeOf(h.shoot("s2"))).To(Equal("evaluation"))
+			status, reason, _ := readyReason(h.fleet(g))
+			g.Expect(status).To(Equal(metav1.ConditionFalse))
+			g.Expect(reason).To(Equal(BuildFailedReason))
+		})
 	})
 
 	rev4 := ""
@@ -171,6 +190,13 @@ func TestFleetLifecycle(t *testing.T) {
 				t.Errorf("shoot %s gone while Git was down", n)
 			}
 		}
+		// The last revision stays in force while Git is down: drift is corrected.
+		editPurpose(t, h, "s3", "testing")
+		h.eventually(t, func(g Gomega) {
+			g.Expect(purposeOf(h.shoot("s3"))).To(Equal("evaluation"))
+			_, reason, _ := readyReason(h.fleet(g))
+			g.Expect(reason).To(Equal(FetchFailedReason))
+		})
 		if err := git.Restart(); err != nil {
 			t.Fatal(err)
 		}
@@ -179,14 +205,7 @@ func TestFleetLifecycle(t *testing.T) {
 	})
 
 	t.Run("edit a Shoot by hand: the drift is corrected", func(t *testing.T) {
-		s1 := h.shoot("s1")
-		patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"purpose":"testing"}}`))
-		if err := env.Client.Patch(ctx, s1, patch, client.FieldOwner("kubectl-edit")); err != nil {
-			t.Fatal(err)
-		}
-		if got := purposeOf(h.shoot("s1")); got != "testing" {
-			t.Fatalf("purpose after the edit = %q", got)
-		}
+		editPurpose(t, h, "s1", "testing")
 		h.eventually(t, func(g Gomega) {
 			g.Expect(purposeOf(h.shoot("s1"))).To(Equal("evaluation"))
 		})

@@ -336,13 +336,19 @@ func (r *eventRecorder) all() []string {
 type requestCounter struct {
 	mu       sync.Mutex
 	requests []string
+	// panicOn, when set, makes requests whose path contains it panic.
+	panicOn string
 }
 
 func (c *requestCounter) RoundTrip(rt http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		c.mu.Lock()
 		c.requests = append(c.requests, r.Method+" "+r.URL.Path)
+		panicOn := c.panicOn
 		c.mu.Unlock()
+		if panicOn != "" && strings.Contains(r.URL.Path, panicOn) {
+			panic("test: request to " + r.URL.Path)
+		}
 		return rt.RoundTrip(r)
 	})
 }
