@@ -15,6 +15,12 @@
 //
 //	go run ./hack/benchdaemon [-shoots 5000] [-passes 2] [-env GOMEMLIMIT=250MiB]
 //
+// -profile says where the memory goes, with the reconciler in this process:
+// `build` loads and renders the fleet as the daemon does, `passes` reconciles
+// until Ready and then profiles the passes. Both write the heap profile of
+// the collection that saw the largest live heap (GOGC=10, so collections are
+// frequent), for `go tool pprof`.
+//
 // Linux only: it reads /proc. It owns only its measurements; it uses
 // gardenfleet's packages and hack/ helpers as a test would, and nothing may
 // import it.

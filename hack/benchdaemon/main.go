@@ -105,7 +105,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, o options) (*results, error) {
+func run(ctx context.Context, o options) (_ *results, retErr error) {
 	for _, p := range []*string{&o.assets, &o.gardenfleet} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
@@ -135,7 +135,7 @@ func run(ctx context.Context, o options) (*results, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { l.stop() }()
+	defer func() { retErr = errors.Join(retErr, l.stop()) }()
 
 	logPath := o.logFile
 	if logPath == "" {

@@ -36,7 +36,7 @@ import (
 //	go tool pprof -top -diff_base DIR/baseline.pprof DIR/peak.pprof
 //
 // The simulator runs in this process too; its share is in both profiles.
-func profilePasses(ctx context.Context, o options, dir string, w io.Writer) error {
+func profilePasses(ctx context.Context, o options, dir string, w io.Writer) (retErr error) {
 	work, err := os.MkdirTemp("", "benchdaemon-passes")
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer l.stop()
+	defer func() { retErr = errors.Join(retErr, l.stop()) }()
 
 	// As serve: the client limits, the reconciler's options, no Events.
 	cfg := rest.CopyConfig(l.env.Config)
@@ -78,7 +78,9 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) erro
 	go func() { done <- mgr.Start(mctx) }()
 	defer func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			retErr = errors.Join(retErr, fmt.Errorf("reconciler manager: %w", err))
+		}
 	}()
 
 	logf("reconciling in this process until the Fleet is Ready")
