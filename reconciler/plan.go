@@ -239,7 +239,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			out[u.GetNamespace()+"/"+u.GetName()] = u
+			out[u.GetNamespace()+"/"+u.GetName()] = trimLiveShoot(u)
 		}
 		if cont = list.GetContinue(); cont == "" {
 			break
@@ -254,10 +254,60 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 			return nil, err
 		}
 		if u != nil {
-			out[it.key()] = u
+			out[it.key()] = trimLiveShoot(u)
 		}
 	}
 	return out, nil
+}
+
+// trimLiveShoot keeps of a live Shoot only what planning, gating and health
+// read: its versions, pools, hibernation, generation and status. A pass holds
+// every live Shoot at once, and managedFields alone are half of one.
+func trimLiveShoot(u *unstructured.Unstructured) *unstructured.Unstructured {
+	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "generation": u.GetGeneration()}
+	if ts, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "deletionTimestamp"); ok {
+		meta["deletionTimestamp"] = ts
+	}
+	out := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": u.GetAPIVersion(),
+		"kind":       u.GetKind(),
+		"metadata":   meta,
+	}}
+	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "kubernetes", "version"); ok {
+		_ = unstructured.SetNestedField(out.Object, v, "spec", "kubernetes", "version")
+	}
+	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "hibernation", "enabled"); ok {
+		_ = unstructured.SetNestedField(out.Object, v, "spec", "hibernation", "enabled")
+	}
+	if list, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "provider", "workers"); ok {
+		if items, ok := list.([]any); ok {
+			pools := make([]any, 0, len(items))
+			for _, item := range items {
+				w, ok := item.(map[string]any)
+				if !ok {
+					continue
+				}
+				p := map[string]any{}
+				for _, k := range []string{"name", "kubernetes", "updateStrategy"} {
+					if v, ok := w[k]; ok {
+						p[k] = v
+					}
+				}
+				pools = append(pools, p)
+			}
+			_ = unstructured.SetNestedField(out.Object, pools, "spec", "provider", "workers")
+		}
+	}
+	if status, ok := u.Object["status"].(map[string]any); ok {
+		st := map[string]any{}
+		for _, k := range []string{"hibernated", "observedGeneration", "lastOperation", "conditions"} {
+			if v, ok := status[k]; ok {
+				st[k] = v
+			}
+		}
+		out.Object["status"] = st
+	}
+	return out
 }
 
 // getLive returns the live object of obj, nil when it does not exist.
