@@ -113,7 +113,8 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 }
 
 // prepare copies objs, adds the ownership labels and sorts them in ssa's
-// kind order.
+// kind order. The copies are the Manager's own: later steps change them in
+// place rather than copy again.
 func (m *Manager) prepare(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, len(objs))
 	for i, o := range objs {
@@ -204,10 +205,8 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 			}
 		}
-		obj, it.notes = PreserveGardenerOwned(obj, live)
-		if obj == it.desired {
-			obj = obj.DeepCopy()
-		}
+		// obj is prepare's copy: change it in place.
+		it.notes = preserveGardenerOwned(obj, live)
 		if err := setDigest(obj); err != nil {
 			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
 		}
@@ -293,15 +292,13 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 				return
 			}
 			it := &items[i]
-			desired, notes := PreserveGardenerOwned(it.desired, live)
-			if desired == it.desired {
-				desired = desired.DeepCopy()
-			}
-			if err := setDigest(desired); err != nil {
+			// it.desired is prepare's copy: change it in place.
+			notes := preserveGardenerOwned(it.desired, live)
+			if err := setDigest(it.desired); err != nil {
 				return
 			}
-			it.desired, it.notes, it.seen = desired, notes, true
-			it.unchanged = unchangedLocally(desired, live)
+			it.notes, it.seen = notes, true
+			it.unchanged = unchangedLocally(it.desired, live)
 		}); err != nil {
 			continue
 		}

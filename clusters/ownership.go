@@ -66,7 +66,21 @@ func PreserveGardenerOwned(desired, live *unstructured.Unstructured) (*unstructu
 		return desired, nil
 	}
 	out := desired.DeepCopy()
-	id := objectString(desired)
+	notes := preserveGardenerOwned(out, live)
+	if len(notes) == 0 {
+		return desired, nil
+	}
+	return out, notes
+}
+
+// preserveGardenerOwned applies PreserveGardenerOwned's rules to out in
+// place, for objects the Manager already copied.
+func preserveGardenerOwned(out, live *unstructured.Unstructured) []Note {
+	gvk := out.GroupVersionKind()
+	if gvk.Group != ShootGroup || gvk.Kind != ShootKind {
+		return nil
+	}
+	id := objectString(out)
 	var notes []Note
 
 	if live != nil {
@@ -84,10 +98,7 @@ func PreserveGardenerOwned(desired, live *unstructured.Unstructured) (*unstructu
 		notes = append(notes, Note{Object: id, Path: "spec.hibernation.enabled", Desired: fmt.Sprint(enabled), Reason: reasonHibernation})
 	}
 
-	if len(notes) == 0 {
-		return desired, nil
-	}
-	return out, notes
+	return notes
 }
 
 // preserveWorkers applies the version rule to every desired pool that also
