@@ -1,9 +1,6 @@
 package clusters
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -23,51 +20,20 @@ import (
 )
 
 // env is the garden cluster shared by the envtest tests of this package; nil
-// when the binaries are missing outside CI (envSkip says why).
-var (
-	env     *testenv.Env
-	envSkip error
-)
+// when the binaries are missing outside CI.
+var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	e, err := testenv.Start(ctx, testenv.Options{
+	os.Exit(testenv.Main(m, &env, testenv.Options{
 		// Operations end on the next look, so Wait tests do not sleep.
 		Simulator: simulator.Options{Clock: clock.RealClock{}, Resync: time.Second},
-	})
-	cancel()
-	switch {
-	case errors.Is(err, testenv.ErrNoBinaries) && os.Getenv("CI") == "":
-		// The pure tests still run; the envtest ones skip with this reason.
-		envSkip = err
-		return m.Run()
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "clusters: start envtest: %v\n", err)
-		return 1
-	}
-	env = e
-	code := m.Run()
-	if err := e.Stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "clusters: stop envtest: %v\n", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
+	}))
 }
 
-// requireEnv returns the envtest environment or skips the test; under CI a
-// missing environment already failed TestMain.
+// requireEnv returns the envtest environment or skips the test.
 func requireEnv(t testing.TB) *testenv.Env {
 	t.Helper()
-	if env == nil {
-		t.Skipf("envtest not available: %v (under CI, CI=1, this fails instead)", envSkip)
-	}
-	return env
+	return testenv.Require(t, env)
 }
 
 // requestCounter counts the API requests made through a client.

@@ -3,6 +3,7 @@ package landscape_test
 import (
 	"context"
 	"fmt"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"strings"
 	"testing"
 
@@ -38,6 +39,7 @@ shoots: cp: {project: "a", cloudProfile: "local", provider: type: "local"}
 // written once as fleet CUE and once as the same change to the rendered
 // Shoot, which is then sent to the real API server.
 func TestFleetAndCELAgree(t *testing.T) {
+	testenv.Require(t, env)
 	ctx := context.Background()
 	tests := []struct {
 		name   string

@@ -2,6 +2,7 @@ package landscape_test
 
 import (
 	"context"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,6 +17,7 @@ import (
 // TestDeletionConfirmation proves Gardener's deletion confirmation: a Shoot or Project goes
 // only with confirmation.gardener.cloud/deletion set to a true value.
 func TestDeletionConfirmation(t *testing.T) {
+	testenv.Require(t, env)
 	ctx := context.Background()
 	ns := env.NewNamespace(t)
 	const refused = `ValidatingAdmissionPolicy 'gardener-deletion-confirmation' with binding 'gardener-deletion-confirmation' denied request: must have a "confirmation.gardener.cloud/deletion" annotation to delete`
@@ -66,6 +68,7 @@ func TestDeletionConfirmation(t *testing.T) {
 // TestInstall checks that installing again changes nothing and that the CloudProfiles
 // carry the version list tests rely on.
 func TestInstall(t *testing.T) {
+	testenv.Require(t, env)
 	ctx := context.Background()
 	if err := landscape.Install(ctx, env.Client, landscape.DefaultInstallOptions()); err != nil {
 		t.Fatalf("second install: %v", err)

@@ -3,6 +3,7 @@ package landscape_test
 import (
 	"context"
 	"fmt"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 )
 
@@ -11,6 +12,7 @@ import (
 // Gardener's words, what it allows is accepted. A case with old creates old first and then
 // updates it to new.
 func TestShootRules(t *testing.T) {
+	testenv.Require(t, env)
 	ctx := context.Background()
 	ns := env.NewNamespace(t)
 

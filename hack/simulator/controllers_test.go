@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ func stepTo(t *testing.T, to time.Time) {
 // TestHibernationSchedule: like Gardener's hibernation controller, the simulator flips
 // spec.hibernation.enabled when a schedule fires, in the schedule's time zone.
 func TestHibernationSchedule(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	now := clock.Now().In(berlin)
@@ -87,6 +89,7 @@ func versions(g Gomega, key types.NamespacedName) []string {
 // TestMaintenance: like Gardener's maintenance controller, patch versions move to the
 // newest non-preview, non-expired patch of their minor, only with autoUpdate on.
 func TestMaintenance(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	create := func(name string, autoUpdate bool, window bool) types.NamespacedName {
@@ -140,6 +143,7 @@ func TestMaintenance(t *testing.T) {
 
 // TestProject: like Gardener's project controller, a Project gets its namespace.
 func TestProject(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ctx := context.Background()
 	p := &unstructured.Unstructured{}
@@ -167,6 +171,7 @@ func TestProject(t *testing.T) {
 
 // TestTopology: like clabernetes, a Topology ends up running and ready.
 func TestTopology(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ctx := context.Background()
 	ns := env.NewNamespace(t)

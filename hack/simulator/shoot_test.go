@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 	"time"
 
@@ -94,6 +95,7 @@ func mergePatch(t *testing.T, u *unstructured.Unstructured, patch string) {
 // TestShootOperation follows a shoot through create, a spec change and hibernation: each
 // operation is Processing, 50% halfway, then Succeeded with the generation observed.
 func TestShootOperation(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	u := newShoot(ns, "op")
@@ -154,6 +156,7 @@ func TestShootOperation(t *testing.T) {
 
 // TestShootFailNextOperation: the annotation fails one operation, then the next succeeds.
 func TestShootFailNextOperation(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	u := newShoot(ns, "fail")
@@ -180,6 +183,7 @@ func TestShootFailNextOperation(t *testing.T) {
 
 // TestShootWorkerlessConditions: a workerless shoot reports only control plane conditions.
 func TestShootWorkerlessConditions(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	u := newShoot(ns, "wl")
@@ -201,6 +205,7 @@ func TestShootWorkerlessConditions(t *testing.T) {
 
 // TestShootDeletion: a confirmed deletion runs a Delete operation, then the shoot is gone.
 func TestShootDeletion(t *testing.T) {
+	testenv.Require(t, env)
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	u := newShoot(ns, "del")
