@@ -87,10 +87,14 @@ func (b *builder) fail(path cue.Path, format string, args ...any) {
 }
 
 // pos returns the position of the value at path, or of its closest parent.
-func (b *builder) pos(path cue.Path) token.Pos {
+func (b *builder) pos(path cue.Path) token.Pos { return positionAt(b.value(), path) }
+
+// positionAt returns where the user wrote the value at path in root, or its
+// closest parent.
+func positionAt(root cue.Value, path cue.Path) token.Pos {
 	sels := path.Selectors()
 	for n := len(sels); n >= 0; n-- {
-		if v := b.value().LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
+		if v := root.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
 			if p := userPos(v, 3); p.IsValid() {
 				return p
 			}

@@ -3,8 +3,10 @@ package fleet
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 )
@@ -96,6 +98,55 @@ func userPosition(e cueerrors.Error) token.Pos {
 		}
 	}
 	return token.NoPos
+}
+
+// placeInUserFiles gives each error that CUE placed only in the schema (an
+// error() of the schema's, say) the position of the user's value it is about.
+func placeInUserFiles(root cue.Value, err error) error {
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if p := userPosition(e); !p.IsValid() || isSchemaFile(p.Filename()) {
+			if q := positionAt(root, errorPath(e.Path())); q.IsValid() && !isSchemaFile(q.Filename()) {
+				e = &placedError{err: e, pos: q}
+			}
+		}
+		out = cueerrors.Append(out, e)
+	}
+	return out
+}
+
+// placedError is a CUE error with the position of the user's value.
+type placedError struct {
+	err cueerrors.Error
+	pos token.Pos
+}
+
+func (e *placedError) Position() token.Pos         { return e.pos }
+func (e *placedError) InputPositions() []token.Pos { return e.err.InputPositions() }
+func (e *placedError) Path() []string              { return e.err.Path() }
+func (e *placedError) Msg() (string, []any)        { return e.err.Msg() }
+func (e *placedError) Error() string               { return e.err.Error() }
+
+// errorPath turns an error's path (labels quoted where CUE needs it) back
+// into a cue.Path.
+func errorPath(labels []string) cue.Path {
+	sels := make([]cue.Selector, 0, len(labels))
+	for _, l := range labels {
+		switch i, err := strconv.Atoi(l); {
+		case err == nil:
+			sels = append(sels, cue.Index(i))
+		case strings.HasPrefix(l, "#"):
+			sels = append(sels, cue.Def(l))
+		case strings.HasPrefix(l, `"`):
+			if u, err := strconv.Unquote(l); err == nil {
+				l = u
+			}
+			sels = append(sels, cue.Str(l))
+		default:
+			sels = append(sels, cue.Str(l))
+		}
+	}
+	return cue.MakePath(sels...)
 }
 
 func isSchemaFile(name string) bool {

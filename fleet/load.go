@@ -79,50 +79,72 @@ func userFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// loadPackage evaluates the user's files together with the schema.
+// loadPackage evaluates the user's files together with the schema. A valid
+// fleet takes the lean path (exportChecked); anything else is evaluated
+// whole, which finds every error and its position.
 func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
-	if overlay == nil {
-		overlay = map[string]load.Source{}
-	}
-	entries, err := fs.ReadDir(schema.Files, ".")
-	if err != nil {
-		return nil, fmt.Errorf("reading embedded schema: %w", err)
-	}
-	for _, e := range entries {
-		src, err := fs.ReadFile(schema.Files, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("reading embedded schema: %w", err)
+	doc, ok := exportChecked(dir, overlay)
+	var errs cueerrors.Error
+	if !ok {
+		var err error
+		if doc, errs, err = exportWhole(dir, overlay); err != nil {
+			return nil, err
 		}
-		overlay[filepath.Join(dir, schemaFilePrefix+e.Name())] = load.FromBytes(src)
 	}
-	insts := load.Instances([]string{"."}, &load.Config{Dir: dir, Overlay: overlay})
-	if len(insts) != 1 {
-		return nil, fmt.Errorf("loading fleet %s: expected one CUE package, found %d", dir, len(insts))
+	// Only errors need the evaluated graph (for positions): evaluate
+	// again if one comes.
+	b := &builder{doc: doc, errs: errs, evaluate: func() cue.Value {
+		all, err := schemaSources(dir, func(string) bool { return true })
+		if err != nil {
+			return cue.Value{} // the embedded schema reads; no position otherwise
+		}
+		inst, err := instance(dir, withSources(overlay, all))
+		if err != nil {
+			return cue.Value{}
+		}
+		return cuecontext.New().BuildInstance(inst)
+	}}
+	f := b.build()
+	if b.errs != nil {
+		return nil, cueerrors.Sanitize(b.errs)
 	}
-	inst := insts[0]
+	return f, nil
+}
+
+// exportWhole evaluates the user's files and the whole schema as one
+// package and exports it. Invalid input yields every CUE error at once
+// (err); fields the fleet does not know come back as rule errors (errs).
+func exportWhole(dir string, overlay map[string]load.Source) (doc document, errs cueerrors.Error, err error) {
+	all, err := schemaSources(dir, func(string) bool { return true })
+	if err != nil {
+		return document{}, nil, err
+	}
+	inst, err := instance(dir, withSources(overlay, all))
+	if err != nil {
+		return document{}, nil, err
+	}
 	if inst.Err != nil {
-		return nil, cueerrors.Promote(inst.Err, "")
+		return document{}, nil, cueerrors.Promote(inst.Err, "")
 	}
 	if inst.PkgName != schema.Package {
-		return nil, cueerrors.Newf(inst.Files[0].Pos(), "fleet files must be package %s, not %s", schema.Package, inst.PkgName)
+		return document{}, nil, cueerrors.Newf(inst.Files[0].Pos(), "fleet files must be package %s, not %s", schema.Package, inst.PkgName)
 	}
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return document{}, nil, placeInUserFiles(v, err)
 	}
 	// Exporting fails on the first error only; validate just then, to
 	// report every error, and spare valid fleets a second walk.
 	data, err := v.MarshalJSON()
 	if err != nil {
 		if verr := v.Validate(cue.Concrete(true)); verr != nil {
-			return nil, verr
+			return document{}, nil, placeInUserFiles(v, verr)
 		}
-		return nil, err
+		return document{}, nil, err
 	}
-	var errs cueerrors.Error
 	iter, err := v.Fields()
 	if err != nil {
-		return nil, err
+		return document{}, nil, err
 	}
 	for iter.Next() {
 		if name := iter.Selector().String(); !topLevelFields[name] {
@@ -130,19 +152,10 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 				"unknown field %q: a fleet has defaults, environments, projects, shoots, labs and waves (use a hidden _%s for helpers)", name, name))
 		}
 	}
-	var doc document
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("decoding fleet: %w", err)
+		return document{}, nil, fmt.Errorf("decoding fleet: %w", err)
 	}
-	// The evaluated graph is most of the memory and only errors need it
-	// (for positions): let it go, and evaluate again if an error comes.
-	v = cue.Value{}
-	b := &builder{doc: doc, errs: errs, evaluate: func() cue.Value { return cuecontext.New().BuildInstance(inst) }}
-	f := b.build()
-	if b.errs != nil {
-		return nil, cueerrors.Sanitize(b.errs)
-	}
-	return f, nil
+	return doc, errs, nil
 }
 
 // document is the fleet package as exported JSON, each layer kept raw so

@@ -69,7 +69,26 @@ func TestRules(t *testing.T) {
 
 		// schema (CUE) errors
 		{name: "pool name longer than 15 characters", src: `shoots: s: {project: "a", pools: "averyveryverylongpool": {}}`,
-			want: []string{`case.cue:3:34: shoots.s.pools.averyveryverylongpool: field not allowed`}},
+			want: []string{`case.cue:3:34: shoots.s.pools.averyveryverylongpool: pool name "averyveryverylongpool" is not valid: at most 15 lowercase letters, digits and '-', starting and ending with a letter or digit`}},
+		{name: "shoot name longer than 21 characters", src: `shoots: "a-shoot-name-far-too-long": {project: "a", pools: p: {}}`,
+			want: []string{`case.cue:3:9: shoots."a-shoot-name-far-too-long": shoot name "a-shoot-name-far-too-long" is not valid: at most 21 lowercase letters, digits and '-', starting and ending with a letter or digit`}},
+		{name: "project name with capitals", src: `projects: Ops: {}`,
+			want: []string{`case.cue:3:11: projects.Ops: project name "Ops" is not valid: at most 10 lowercase letters, digits and '-', starting and ending with a letter or digit`}},
+		{name: "environment name ending in a dash", src: `environments: "dev-": {}`,
+			want: []string{`case.cue:3:15: environments."dev-": environment name "dev-" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit`}},
+		{name: "lab name with a space", src: `labs: "mini lab": nodes: a: kind: "linux"`,
+			want: []string{`case.cue:3:7: labs."mini lab": lab name "mini lab" is not valid: letters, digits, '-', '.' and '_', starting with a letter or digit`}},
+		{name: "a field the schema does not know", src: `shoots: s: {project: "a", pools: p: {}, colour: "blue"}`,
+			want: []string{`case.cue:3:41: shoots.s.colour: field not allowed`}},
+		{name: "a fleet's own policy on a schema definition", src: `#Shoot: purpose: "production"
+shoots: s: {project: "a", pools: p: {}, purpose: "development"}`,
+			want: []string{
+				`case.cue:3:18: shoots.s.purpose: conflicting values "production" and "development"`,
+				`case.cue:4:41: shoots.s.purpose: 3 errors in empty disjunction:`,
+				`case.cue:4:50: shoots.s.purpose: conflicting values "evaluation" and "development"`,
+				`case.cue:4:50: shoots.s.purpose: conflicting values "testing" and "development"`,
+			}},
+		{name: "a default of the fleet's that the schema rules out gives way", src: `shoots: s: {project: "a", pools: p: {}, purpose: *"staging" | "production"}`},
 		{name: "minimum must be a number", src: `shoots: s: {project: "a", pools: p: minimum: "three"}`,
 			want: []string{`case.cue:3:46: shoots.s.pools.p.minimum: conflicting values "three" and int (mismatched types string and int)`}},
 		{name: "unknown top-level field", src: `shots: {}`,
@@ -220,5 +239,17 @@ shoots: s: {project: "a", environment: "dev", labels: own: "yes", pools: p: {max
 	p := s.Pools[0]
 	if p.Machine != "v1-small-x86" || *p.Maximum != 4 {
 		t.Errorf("pool machine %q maximum %d, want the default machine and 4", p.Machine, *p.Maximum)
+	}
+}
+
+// A default the schema rules out must give way to the other choice, as CUE
+// resolves the whole package, however the loader evaluates it.
+func TestFleetDefaultThatTheSchemaRulesOut(t *testing.T) {
+	f, issues := loadCase(t, `shoots: s: {project: "a", pools: p: {}, purpose: *"staging" | "production"}`)
+	if issues != nil {
+		t.Fatalf("unexpected issues: %v", issues)
+	}
+	if got := f.Shoots[0].Purpose; got != "production" {
+		t.Errorf("purpose %q, want production", got)
 	}
 }

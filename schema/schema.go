@@ -8,6 +8,12 @@ import "embed"
 // Package is the CUE package name fleet repos must use.
 const Package = "fleet"
 
+// FieldsFile is the file that constrains the package's top-level fields
+// (defaults, shoots, ...). Every other file holds only definitions, so the
+// loader can evaluate a fleet with the definitions but without the
+// constraints, and check the result against the whole schema piece by piece.
+const FieldsFile = "fleet.cue"
+
 // Files holds the schema's .cue files.
 //
 //go:embed *.cue

@@ -1,0 +1,283 @@
+package fleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+	cuejson "cuelang.org/go/encoding/json"
+
+	"github.com/gardenfleet/gardenfleet/schema"
+)
+
+// shootsPerChunk is how many shoots one schema check evaluates at once:
+// enough to spread a chunk's fixed cost, few enough to keep its graph small.
+const shootsPerChunk = 250
+
+// exportChecked is the fast, lean way to a valid fleet's document.
+//
+// CUE keeps a package's whole evaluated graph in memory, and the schema
+// makes it large: every shoot unified with #Shoot carries a node for each
+// field the schema declares, about 36 KiB a shoot. So exportChecked
+// evaluates the user's files with the schema's definitions but without its
+// top-level constraints (schema.FieldsFile), exports the result, and checks
+// that export against the whole schema a chunk of shoots at a time, each
+// chunk in a context of its own, on every core.
+//
+// Unification is commutative and associative, so when both steps succeed
+// the document equals what evaluating everything at once would export: the
+// constraints only narrow values, and a default they would have rejected
+// fails the check instead. That holds only if the user's files add nothing
+// to the schema's definitions, which the check sees only as the schema
+// declares them. So ok is false when a user file declares a field named
+// like a schema definition, when a user file does not evaluate on its own
+// (it may lean on the constraints), and on any error at all: the caller
+// then evaluates the package whole, which also places every error.
+func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool) {
+	defs, err := schemaSources(dir, func(name string) bool { return name != schema.FieldsFile })
+	if err != nil {
+		return document{}, false
+	}
+	// Blank, in case a copy of the schema sits in the repo (the loader
+	// overlays the others by name).
+	defs[filepath.Join(dir, schemaFilePrefix+schema.FieldsFile)] = load.FromString("package " + schema.Package + "\n")
+	inst, err := instance(dir, withSources(overlay, defs))
+	if err != nil || inst.Err != nil || inst.PkgName != schema.Package || redeclaresDefinition(inst) {
+		return document{}, false
+	}
+	data, err := cuecontext.New().BuildInstance(inst).MarshalJSON()
+	if err != nil {
+		return document{}, false
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return document{}, false
+	}
+	for name := range top {
+		if !topLevelFields[name] {
+			return document{}, false
+		}
+	}
+	var shoots map[string]json.RawMessage
+	if raw, found := top["shoots"]; found {
+		if err := json.Unmarshal(raw, &shoots); err != nil {
+			return document{}, false
+		}
+		delete(top, "shoots")
+	}
+
+	// The first chunk is everything but the shoots; each other one a run
+	// of shoots, under "shoots" as in the package.
+	chunks := []map[string]json.RawMessage{top}
+	names := slices.Sorted(maps.Keys(shoots))
+	for len(names) > 0 {
+		n := min(len(names), shootsPerChunk)
+		part := make(map[string]json.RawMessage, n)
+		for _, name := range names[:n] {
+			part[name] = shoots[name]
+		}
+		raw, err := json.Marshal(part)
+		if err != nil {
+			return document{}, false
+		}
+		chunks = append(chunks, map[string]json.RawMessage{"shoots": raw})
+		names = names[n:]
+	}
+	checked, ok := checkChunks(chunks)
+	if !ok {
+		return document{}, false
+	}
+	if err := json.Unmarshal(checked[0], &doc); err != nil {
+		return document{}, false
+	}
+	if len(chunks) > 1 {
+		doc.Shoots = make(map[string]json.RawMessage, len(shoots))
+	}
+	for _, c := range checked[1:] {
+		var part struct {
+			Shoots map[string]json.RawMessage `json:"shoots"`
+		}
+		if err := json.Unmarshal(c, &part); err != nil {
+			return document{}, false
+		}
+		maps.Copy(doc.Shoots, part.Shoots)
+	}
+	return doc, true
+}
+
+// checkChunks unifies each chunk with the whole schema and exports it. The
+// chunks are shared out among workers, each with its own CUE context (a
+// context is not safe for concurrent use).
+func checkChunks(chunks []map[string]json.RawMessage) ([][]byte, bool) {
+	out := make([][]byte, len(chunks))
+	next := make(chan int)
+	var failed sync.Once
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			ctx := cuecontext.New()
+			// An instance is built by one context only: load one per worker.
+			inst, ierr := schemaInstance()
+			var s cue.Value
+			if ierr == nil {
+				s = ctx.BuildInstance(inst)
+			}
+			for i := range next {
+				if ierr != nil {
+					failed.Do(func() { close(stop) })
+					continue
+				}
+				data, err := checkChunk(ctx, s, chunks[i])
+				if err != nil {
+					failed.Do(func() { close(stop) })
+					continue
+				}
+				out[i] = data
+			}
+		})
+	}
+feed:
+	for i := range chunks {
+		select {
+		case next <- i:
+		case <-stop:
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case <-stop:
+		return nil, false
+	default:
+		return out, true
+	}
+}
+
+func checkChunk(ctx *cue.Context, schemaValue cue.Value, chunk map[string]json.RawMessage) ([]byte, error) {
+	if err := schemaValue.Err(); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(chunk)
+	if err != nil {
+		return nil, err
+	}
+	expr, err := cuejson.Extract("fleet.json", data)
+	if err != nil {
+		return nil, err
+	}
+	return schemaValue.Unify(ctx.BuildExpr(expr)).MarshalJSON()
+}
+
+// redeclaresDefinition reports whether a user file declares a field named
+// like one of the schema's definitions, anywhere (a nested one would only
+// shadow, but telling the two apart is not worth it).
+func redeclaresDefinition(inst *build.Instance) bool {
+	defs := schemaDefinitions()
+	found := false
+	for _, f := range inst.Files {
+		if isSchemaFile(f.Filename) {
+			continue
+		}
+		ast.Walk(f, func(n ast.Node) bool {
+			if field, ok := n.(*ast.Field); ok {
+				if name, _, err := ast.LabelName(field.Label); err == nil && defs[name] {
+					found = true
+				}
+			}
+			return !found
+		}, nil)
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// schemaDefinitions is the set of definition names the schema declares.
+var schemaDefinitions = sync.OnceValue(func() map[string]bool {
+	defs := map[string]bool{}
+	inst, err := schemaInstance()
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range inst.Files {
+		for _, d := range f.Decls {
+			if field, ok := d.(*ast.Field); ok {
+				if name, _, err := ast.LabelName(field.Label); err == nil && strings.HasPrefix(name, "#") {
+					defs[name] = true
+				}
+			}
+		}
+	}
+	return defs
+})
+
+// schemaDir is where the schema alone is loaded from: a directory that
+// exists only in the loader's overlay.
+const schemaDir = "/gardenfleet-schema"
+
+// schemaInstance loads the schema on its own, as a package of its own.
+func schemaInstance() (*build.Instance, error) {
+	src, err := schemaSources(schemaDir, func(string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	inst, err := instance(schemaDir, src)
+	if err != nil {
+		return nil, err
+	}
+	if inst.Err != nil {
+		return nil, fmt.Errorf("embedded schema: %w", inst.Err)
+	}
+	return inst, nil
+}
+
+// schemaSources returns the embedded schema files that keep selects, as
+// overlay sources in dir.
+func schemaSources(dir string, keep func(name string) bool) (map[string]load.Source, error) {
+	entries, err := fs.ReadDir(schema.Files, ".")
+	if err != nil {
+		return nil, fmt.Errorf("reading embedded schema: %w", err)
+	}
+	out := map[string]load.Source{}
+	for _, e := range entries {
+		if !keep(e.Name()) {
+			continue
+		}
+		src, err := fs.ReadFile(schema.Files, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading embedded schema: %w", err)
+		}
+		out[filepath.Join(dir, schemaFilePrefix+e.Name())] = load.FromBytes(src)
+	}
+	return out, nil
+}
+
+func withSources(a, b map[string]load.Source) map[string]load.Source {
+	out := make(map[string]load.Source, len(a)+len(b))
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
+}
+
+// instance loads the one CUE package in dir.
+func instance(dir string, overlay map[string]load.Source) (*build.Instance, error) {
+	insts := load.Instances([]string{"."}, &load.Config{Dir: dir, Overlay: overlay})
+	if len(insts) != 1 {
+		return nil, fmt.Errorf("loading fleet %s: expected one CUE package, found %d", dir, len(insts))
+	}
+	return insts[0], nil
+}
