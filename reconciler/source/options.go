@@ -36,6 +36,10 @@ var (
 	// ErrInvalidKey means a verification key is not an armored OpenPGP public key.
 	ErrInvalidKey = errors.New("invalid openpgp public key")
 
+	// ErrNotCached means Source.Cached was asked for a revision the cache
+	// does not hold.
+	ErrNotCached = errors.New("revision not in the cache")
+
 	// ErrRefNotFound means the branch, tag, semver range or commit does not
 	// exist in the remote.
 	ErrRefNotFound = errors.New("ref not found")

@@ -136,6 +136,38 @@ func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
 	return s.last, nil
 }
 
+// Cached returns the artifact of a revision as Fetch formatted it, from the
+// cache alone: after a restart with the remote down, the revision applied
+// last can stay in force. The commit is verified again when keys are
+// configured. A revision the cache does not hold is an *Error wrapping
+// ErrNotCached.
+func (s *Source) Cached(revision string) (Artifact, error) {
+	_, hex, _ := strings.Cut(revision, "sha1:")
+	if !commitPattern.MatchString(hex) {
+		return Artifact{}, s.err("cache", fmt.Errorf("%w: revision %q names no commit", ErrNotCached, revision))
+	}
+	if !dirExists(s.repoDir) {
+		return Artifact{}, s.err("cache", fmt.Errorf("%w: no repository in %s", ErrNotCached, s.repoDir))
+	}
+	repo, err := s.openRepo()
+	if err != nil {
+		return Artifact{}, s.err("cache", err)
+	}
+	hash := plumbing.NewHash(hex)
+	commit, err := repo.CommitObject(hash)
+	if err != nil {
+		return Artifact{}, s.err("cache", fmt.Errorf("%w: commit %s: %w", ErrNotCached, hex, err))
+	}
+	if err := s.verify(commit); err != nil {
+		return Artifact{}, err
+	}
+	dir, err := s.checkout(commit)
+	if err != nil {
+		return Artifact{}, s.err("checkout", err)
+	}
+	return Artifact{Revision: revision, Dir: dir}, nil
+}
+
 // revision formats the artifact revision of a resolved target.
 func revision(t target) string {
 	if t.name == "" {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -347,5 +348,73 @@ func TestFetchVerify(t *testing.T) {
 				t.Errorf("Revision = %q, want %q", art.Revision, tt.wantRev)
 			}
 		})
+	}
+}
+
+// A restarted daemon finds the revision it applied last in the cache, with
+// the remote gone: from the revision directory, or from the object store
+// when that directory was removed.
+func TestCached(t *testing.T) {
+	ctx := context.Background()
+	repo := newGitRepo(t)
+	first := repo.commit("first", map[string]string{"fleet.cue": "a: 1\n"})
+	cache := t.TempDir()
+	s := mustNew(t, Options{URL: repo.url(), Branch: "main", CacheDir: cache})
+	art, err := s.Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(repo.dir); err != nil {
+		t.Fatal(err)
+	}
+
+	restarted := mustNew(t, Options{URL: repo.url(), Branch: "main", CacheDir: cache})
+	if _, err := restarted.Fetch(ctx); err == nil {
+		t.Fatal("Fetch() from a removed remote succeeded")
+	}
+	got, err := restarted.Cached(art.Revision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(art, got); diff != "" {
+		t.Errorf("Cached() (-want +got):\n%s", diff)
+	}
+
+	if err := os.RemoveAll(art.Dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err = restarted.Cached(art.Revision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if content := readFile(t, filepath.Join(got.Dir, "fleet.cue")); content != "a: 1\n" {
+		t.Errorf("checked out again: fleet.cue = %q", content)
+	}
+
+	for _, rev := range []string{"", "main", "main@sha1:" + strings.Repeat("0", 40), "main@sha1:" + first[:12]} {
+		if _, err := restarted.Cached(rev); !errors.Is(err, ErrNotCached) {
+			t.Errorf("Cached(%q) = %v, want ErrNotCached", rev, err)
+		}
+	}
+	empty := mustNew(t, Options{URL: repo.url(), Branch: "main", CacheDir: t.TempDir()})
+	if _, err := empty.Cached(art.Revision); !errors.Is(err, ErrNotCached) {
+		t.Errorf("Cached() from an empty cache = %v, want ErrNotCached", err)
+	}
+}
+
+func TestCachedVerifies(t *testing.T) {
+	ctx := context.Background()
+	signer, signerPub := newKey(t, "signer")
+	_, otherPub := newKey(t, "other")
+	repo := newGitRepo(t)
+	repo.signedCommit("signed", map[string]string{"f": "1"}, signer)
+	cache := t.TempDir()
+	art, err := mustNew(t, Options{URL: repo.url(), Branch: "main", CacheDir: cache, VerifyKeys: []string{signerPub}}).Fetch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustNew(t, Options{URL: repo.url(), Branch: "main", CacheDir: cache, VerifyKeys: []string{otherPub}})
+	if _, err := other.Cached(art.Revision); !errors.Is(err, ErrSignature) {
+		t.Errorf("Cached() with another key = %v, want ErrSignature", err)
 	}
 }
