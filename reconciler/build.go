@@ -15,6 +15,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -33,12 +34,9 @@ type buildResult struct {
 // with its file:line:col and in one Warning Event, and the previous revision
 // stays in force until a new one is pushed.
 func (e *engine) buildFleet(_ context.Context, sc *scope) error {
-	path := sc.fleet.Spec.Path
-	if path == "" {
-		path = "."
-	}
-	if !filepath.IsLocal(path) {
-		return terminal(InvalidSpecReason, fmt.Errorf("spec.path %q must be a relative path inside the repository", path))
+	path, err := fleetPath(sc.fleet)
+	if err != nil {
+		return err
 	}
 	key := sc.artifact.Revision + "\x00" + path
 	b := sc.state.build
@@ -60,6 +58,48 @@ func (e *engine) buildFleet(_ context.Context, sc *scope) error {
 	}
 	sc.objects = objs
 	return nil
+}
+
+// fleetPath is the fleet's directory inside the repository.
+func fleetPath(f *v1alpha1.Fleet) (string, error) {
+	path := f.Spec.Path
+	if path == "" {
+		path = "."
+	}
+	if !filepath.IsLocal(path) {
+		return "", terminal(InvalidSpecReason, fmt.Errorf("spec.path %q must be a relative path inside the repository", path))
+	}
+	return path, nil
+}
+
+// restoreApplied rebuilds, from the source's cache, the revision the
+// status says was applied last, when this process has not built it (it
+// restarted): so that revision stays in force while Git is down or a newer
+// commit is invalid. A revision that cannot be restored is tried once.
+func (e *engine) restoreApplied(sc *scope) *buildResult {
+	rev := sc.prev.LastAppliedRevision
+	if rev == "" || sc.state.src == nil || sc.state.restoreTried == rev {
+		return nil
+	}
+	sc.state.restoreTried = rev
+	path, err := fleetPath(sc.fleet)
+	if err != nil {
+		return nil
+	}
+	art, err := sc.state.src.Cached(rev)
+	if err != nil {
+		sc.log.Info("cannot restore the revision applied last from the cache", "revision", rev, "error", err.Error())
+		return nil
+	}
+	b := build(art.Dir, path)
+	if b.err != nil {
+		sc.log.Info("cannot rebuild the revision applied last", "revision", rev, "error", b.err.Error())
+		return nil
+	}
+	b.key, b.revision = rev+"\x00"+path, rev
+	sc.state.applied = b
+	sc.log.Info("restored the revision applied last from the cache", "revision", rev)
+	return b
 }
 
 // build loads and renders the fleet in root/path. Issues are reported relative

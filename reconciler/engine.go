@@ -87,6 +87,8 @@ type fleetState struct {
 	// applied is the build of the last revision applied, kept in force
 	// while a newer one cannot be fetched or built.
 	applied *buildResult
+	// restoreTried is the revision restoreApplied last tried.
+	restoreTried string
 }
 
 func (e *engine) stateFor(key types.NamespacedName) *fleetState {
@@ -163,13 +165,15 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 // keepInForce keeps the last applied revision in force when the new one
 // cannot be had (Git unreachable, an invalid fleet): its objects go through
 // plan, apply and health again, so drift is still corrected and upgrade steps
-// go on, while the Ready condition reports cause. Nothing is pruned. It needs
-// the revision's build from this process: after a restart with Git down,
-// the pass only reports cause until Git answers.
+// go on, while the Ready condition reports cause. Nothing is pruned. After a
+// restart the revision is rebuilt from the source's cache; without one (a new
+// pod), the pass only reports cause until Git answers.
 func (e *engine) keepInForce(ctx context.Context, sc *scope, cause error) (ctrl.Result, error) {
 	last := sc.state.applied
 	if last == nil || last.revision != sc.prev.LastAppliedRevision {
-		return ctrl.Result{}, cause
+		if last = e.restoreApplied(sc); last == nil {
+			return ctrl.Result{}, cause
+		}
 	}
 	objs, err := selectObjects(last.objects, sc.fleet.Spec.ShootSelector)
 	if err != nil {

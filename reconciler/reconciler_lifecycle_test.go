@@ -67,7 +67,8 @@ func TestFleetLifecycle(t *testing.T) {
 		f.Spec.ConfirmShootDeletion = true
 		f.Spec.DeletionGuard = &v1alpha1.DeletionGuard{AllowShootDeletion: true}
 	})
-	h.start()
+	opts := h.reconcilerOptions()
+	stop := h.startWith(opts)
 
 	t.Run("push a commit: the objects appear", func(t *testing.T) {
 		h.eventually(t, func(g Gomega) { readyAt(g, h.fleet(g), rev1) })
@@ -196,6 +197,17 @@ func TestFleetLifecycle(t *testing.T) {
 			g.Expect(purposeOf(h.shoot("s3"))).To(Equal("evaluation"))
 			_, reason, _ := readyReason(h.fleet(g))
 			g.Expect(reason).To(Equal(FetchFailedReason))
+		})
+		// So it does for a restarted daemon: it rebuilds it from its cache.
+		stop()
+		stop = h.startWith(opts)
+		editPurpose(t, h, "s2", "testing")
+		h.eventually(t, func(g Gomega) {
+			g.Expect(purposeOf(h.shoot("s2"))).To(Equal("evaluation"))
+			f := h.fleet(g)
+			_, reason, _ := readyReason(f)
+			g.Expect(reason).To(Equal(FetchFailedReason))
+			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5))
 		})
 		if err := git.Restart(); err != nil {
 			t.Fatal(err)
