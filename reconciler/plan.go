@@ -57,7 +57,9 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 	}
 	catalogs := &catalogCache{e: e, now: sc.now, byKey: map[string]catalogEntry{}}
 	for _, it := range sc.shoots {
-		it.live = live[it.key()]
+		if l, ok := live[it.key()]; ok {
+			it.live, it.health = l.shoot, l.health
+		}
 		e.planShoot(ctx, it, catalogs)
 	}
 
@@ -107,7 +109,6 @@ func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalog
 		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
 		return
 	}
-	it.health = clusters.ShootStatus(it.live)
 	cur, want, err := shootVersions(it.live, it.desired)
 	if err != nil {
 		it.planErr = err
@@ -222,11 +223,23 @@ func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
 	}
 }
 
+// liveShoot is what a pass keeps of one live Shoot.
+type liveShoot struct {
+	// shoot is the Shoot trimmed to what planning reads (trimLiveShoot).
+	shoot *unstructured.Unstructured
+	// health is read off the full Shoot, so its status need not be kept.
+	health clusters.Health
+}
+
+func observeLiveShoot(u *unstructured.Unstructured) liveShoot {
+	return liveShoot{shoot: trimLiveShoot(u), health: clusters.ShootStatus(u)}
+}
+
 // liveShoots returns the live Shoots of the scope by namespace/name: one
 // paged list of the Shoots this Fleet labelled, and a get for each rendered
 // Shoot not among them (not created yet, or not applied by this Fleet yet).
-func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstructured.Unstructured, error) {
-	out := map[string]*unstructured.Unstructured{}
+func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]liveShoot, error) {
+	out := map[string]liveShoot{}
 	if len(sc.shoots) == 0 {
 		return out, nil
 	}
@@ -239,7 +252,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			out[u.GetNamespace()+"/"+u.GetName()] = trimLiveShoot(u)
+			out[u.GetNamespace()+"/"+u.GetName()] = observeLiveShoot(u)
 		}
 		if cont = list.GetContinue(); cont == "" {
 			break
@@ -254,20 +267,18 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 			return nil, err
 		}
 		if u != nil {
-			out[it.key()] = trimLiveShoot(u)
+			out[it.key()] = observeLiveShoot(u)
 		}
 	}
 	return out, nil
 }
 
-// trimLiveShoot keeps of a live Shoot only what planning, gating and health
-// read: its versions, pools, hibernation, generation and status. A pass holds
-// every live Shoot at once, and managedFields alone are half of one.
+// trimLiveShoot keeps of a live Shoot only what planning and gating read:
+// its versions, pools and hibernation. A pass holds every live Shoot at once,
+// and managedFields alone are half of one. Its health is read off the full
+// Shoot (observeLiveShoot), so conditions and lastOperation go too.
 func trimLiveShoot(u *unstructured.Unstructured) *unstructured.Unstructured {
-	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "generation": u.GetGeneration()}
-	if ts, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "deletionTimestamp"); ok {
-		meta["deletionTimestamp"] = ts
-	}
+	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace()}
 	out := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": u.GetAPIVersion(),
 		"kind":       u.GetKind(),
@@ -298,14 +309,8 @@ func trimLiveShoot(u *unstructured.Unstructured) *unstructured.Unstructured {
 			_ = unstructured.SetNestedField(out.Object, pools, "spec", "provider", "workers")
 		}
 	}
-	if status, ok := u.Object["status"].(map[string]any); ok {
-		st := map[string]any{}
-		for _, k := range []string{"hibernated", "observedGeneration", "lastOperation", "conditions"} {
-			if v, ok := status[k]; ok {
-				st[k] = v
-			}
-		}
-		out.Object["status"] = st
+	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "hibernated"); ok {
+		_ = unstructured.SetNestedField(out.Object, v, "status", "hibernated")
 	}
 	return out
 }
