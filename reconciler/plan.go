@@ -57,9 +57,7 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 	}
 	catalogs := &catalogCache{e: e, now: sc.now, byKey: map[string]catalogEntry{}}
 	for _, it := range sc.shoots {
-		if l, ok := live[it.key()]; ok {
-			it.live, it.health = l.shoot, l.health
-		}
+		it.live = live[it.key()]
 		e.planShoot(ctx, it, catalogs)
 	}
 
@@ -109,7 +107,8 @@ func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalog
 		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
 		return
 	}
-	cur, want, err := shootVersions(it.live, it.desired)
+	it.health = it.live.health
+	cur, want, err := shootVersions(it.live.shootState, it.desired)
 	if err != nil {
 		it.planErr = err
 		return
@@ -152,7 +151,7 @@ func (it *shootItem) gateShoot() gateShoot {
 		g.ProceedWhileHibernated = r.WhileHibernated == "proceed"
 	}
 	if it.live != nil {
-		g.Hibernated = hibernated(it.live)
+		g.Hibernated = it.live.hibernated
 	}
 	if it.started() {
 		g.Started = true
@@ -182,12 +181,12 @@ func (it *shootItem) shootStatus(now time.Time) v1alpha1.ShootStatus {
 		StepsLeft: int32(len(it.steps)),
 	}
 	if it.live != nil {
-		st.ControlPlane, st.Pools = liveVersions(it.live)
+		st.ControlPlane, st.Pools = liveVersions(it.live.shootState)
 		if it.planErr == nil {
 			st.Target = it.target.String()
 		}
 	} else {
-		st.ControlPlane, st.Pools = liveVersions(it.desired)
+		st.ControlPlane, st.Pools = liveVersions(stateOf(it.desired))
 		st.Message = "created at its target"
 	}
 	switch {
@@ -217,29 +216,28 @@ func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
 	case it.live == nil:
 		return it.desired, nil
 	case it.decision.Proceed:
-		return withVersions(it.desired, it.live, it.steps[0])
+		return withVersions(it.desired, it.live.shootState, it.steps[0])
 	default:
-		return withLiveVersions(it.desired, it.live)
+		return withLiveVersions(it.desired, it.live.shootState)
 	}
 }
 
 // liveShoot is what a pass keeps of one live Shoot.
 type liveShoot struct {
-	// shoot is the Shoot trimmed to what planning reads (trimLiveShoot).
-	shoot *unstructured.Unstructured
+	shootState
 	// health is read off the full Shoot, so its status need not be kept.
 	health clusters.Health
 }
 
-func observeLiveShoot(u *unstructured.Unstructured) liveShoot {
-	return liveShoot{shoot: trimLiveShoot(u), health: clusters.ShootStatus(u)}
+func observeLiveShoot(u *unstructured.Unstructured) *liveShoot {
+	return &liveShoot{shootState: stateOf(u), health: clusters.ShootStatus(u)}
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
 // paged list of the Shoots this Fleet labelled, and a get for each rendered
 // Shoot not among them (not created yet, or not applied by this Fleet yet).
-func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]liveShoot, error) {
-	out := map[string]liveShoot{}
+func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveShoot, error) {
+	out := map[string]*liveShoot{}
 	if len(sc.shoots) == 0 {
 		return out, nil
 	}
@@ -271,48 +269,6 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]liveShoo
 		}
 	}
 	return out, nil
-}
-
-// trimLiveShoot keeps of a live Shoot only what planning and gating read:
-// its versions, pools and hibernation. A pass holds every live Shoot at once,
-// and managedFields alone are half of one. Its health is read off the full
-// Shoot (observeLiveShoot), so conditions and lastOperation go too.
-func trimLiveShoot(u *unstructured.Unstructured) *unstructured.Unstructured {
-	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace()}
-	out := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": u.GetAPIVersion(),
-		"kind":       u.GetKind(),
-		"metadata":   meta,
-	}}
-	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "kubernetes", "version"); ok {
-		_ = unstructured.SetNestedField(out.Object, v, "spec", "kubernetes", "version")
-	}
-	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "hibernation", "enabled"); ok {
-		_ = unstructured.SetNestedField(out.Object, v, "spec", "hibernation", "enabled")
-	}
-	if list, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "provider", "workers"); ok {
-		if items, ok := list.([]any); ok {
-			pools := make([]any, 0, len(items))
-			for _, item := range items {
-				w, ok := item.(map[string]any)
-				if !ok {
-					continue
-				}
-				p := map[string]any{}
-				for _, k := range []string{"name", "kubernetes", "updateStrategy"} {
-					if v, ok := w[k]; ok {
-						p[k] = v
-					}
-				}
-				pools = append(pools, p)
-			}
-			_ = unstructured.SetNestedField(out.Object, pools, "spec", "provider", "workers")
-		}
-	}
-	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "hibernated"); ok {
-		_ = unstructured.SetNestedField(out.Object, v, "status", "hibernated")
-	}
-	return out
 }
 
 // getLive returns the live object of obj, nil when it does not exist.
@@ -387,7 +343,7 @@ func dependencyDone(desired, live *unstructured.Unstructured) bool {
 	if clusters.ShootStatus(live).State != clusters.Ready {
 		return false
 	}
-	cur, want, err := shootVersions(live, desired)
+	cur, want, err := shootVersions(stateOf(live), desired)
 	if err != nil {
 		return false
 	}

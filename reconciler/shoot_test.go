@@ -116,7 +116,7 @@ func TestShootVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cur, want, err := shootVersions(tt.live, tt.want)
+			cur, want, err := shootVersions(stateOf(tt.live), tt.want)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -183,7 +183,7 @@ func TestWithVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := withVersions(tt.desired, tt.live, tt.state)
+			got, err := withVersions(tt.desired, stateOf(tt.live), tt.state)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +270,7 @@ func TestWithLiveVersions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := tt.desired.DeepCopy()
-			got, err := withLiveVersions(tt.desired, tt.live)
+			got, err := withLiveVersions(tt.desired, stateOf(tt.live))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +289,7 @@ func TestWithLiveVersions(t *testing.T) {
 	t.Run("a workers field of the wrong type is an error, as before", func(t *testing.T) {
 		desired := shootObj("1.35.6")
 		_ = unstructured.SetNestedField(desired.Object, "pools", "spec", "provider", "workers")
-		if _, err := withLiveVersions(desired, shootObj("1.35.6")); err == nil {
+		if _, err := withLiveVersions(desired, stateOf(shootObj("1.35.6"))); err == nil {
 			t.Errorf("withLiveVersions() error = nil, want one")
 		}
 	})
