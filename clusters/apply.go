@@ -112,23 +112,39 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	return cs, nil
 }
 
-// prepare copies objs, adds the ownership labels and sorts them in ssa's
-// kind order. The copies are the Manager's own: later steps change them in
-// place rather than copy again.
+// prepare returns objs with the ownership labels, sorted in ssa's kind
+// order. Each is a view of the caller's object with top-level and metadata
+// maps of its own, where the labels and the digest go; the rest (spec, data)
+// is shared and never written: settle copies a Shoot in full before changing
+// Gardener's fields. A pass that finds everything unchanged copies no object.
 func (m *Manager) prepare(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, len(objs))
 	for i, o := range objs {
-		c := o.DeepCopy()
-		labels := c.GetLabels()
+		v := &unstructured.Unstructured{Object: maps.Clone(o.Object)}
+		if md, ok := o.Object["metadata"].(map[string]any); ok {
+			v.Object["metadata"] = maps.Clone(md)
+		}
+		labels := v.GetLabels()
 		if labels == nil {
 			labels = map[string]string{}
 		}
 		maps.Copy(labels, m.OwnerLabels())
-		c.SetLabels(labels)
-		out[i] = c
+		v.SetLabels(labels)
+		out[i] = v
 	}
 	sort.Sort(ssa.SortableUnstructureds(out))
 	return out
+}
+
+// settle returns prepare's obj as it is applied over live (nil: not created
+// yet): Gardener's fields preserved, in a copy when they change, and the
+// digest set.
+func settle(obj, live *unstructured.Unstructured) (*unstructured.Unstructured, []Note, error) {
+	out, notes := PreserveGardenerOwned(obj, live)
+	if err := setDigest(out); err != nil {
+		return nil, nil, err
+	}
+	return out, notes, nil
 }
 
 // stages splits sorted objects into Namespaces and CRDs, other cluster-scoped
@@ -205,14 +221,16 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 			}
 		}
-		// obj is prepare's copy: change it in place.
-		it.notes = preserveGardenerOwned(obj, live)
-		if err := setDigest(obj); err != nil {
+		var err error
+		if obj, it.notes, err = settle(obj, live); err != nil {
 			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
 		}
 		if live == nil {
 			// Nothing to diff against: the apply is the create, and the
 			// server validates it as a dry run would.
+			// NOTE: the response replaces obj.Object, a map of prepare's
+			// own; the maps it shares with the caller's object stay as they
+			// were.
 			err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj),
 				client.ForceOwnership, client.FieldOwner(FieldManager))
 			if err != nil {
@@ -292,13 +310,12 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 				return
 			}
 			it := &items[i]
-			// it.desired is prepare's copy: change it in place.
-			notes := preserveGardenerOwned(it.desired, live)
-			if err := setDigest(it.desired); err != nil {
+			desired, notes, err := settle(it.desired, live)
+			if err != nil {
 				return
 			}
-			it.notes, it.seen = notes, true
-			it.unchanged = unchangedLocally(it.desired, live)
+			it.desired, it.notes, it.seen = desired, notes, true
+			it.unchanged = unchangedLocally(desired, live)
 		}); err != nil {
 			continue
 		}

@@ -48,6 +48,7 @@ func TestApplyLifecycle(t *testing.T) {
 	labs := "labs-" + suffix
 	m, counter := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)
+	pristine := deepCopies(objs)
 	dev := byKind(objs, "Shoot")[0]
 	if dev.GetName() != "dev" {
 		t.Fatalf("fixture order changed: %s", dev.GetName())
@@ -227,6 +228,15 @@ func TestApplyLifecycle(t *testing.T) {
 		}
 	})
 
+	// Apply shares the objects' specs instead of copying them: creating,
+	// correcting drift and keeping Gardener's versions above must all have
+	// left them alone.
+	t.Run("the caller's objects are not modified", func(t *testing.T) {
+		if diff := cmp.Diff(pristine, objs); diff != "" {
+			t.Errorf("objects after Apply (-before +after):\n%s", diff)
+		}
+	})
+
 	old := inventory.New(objs)
 	remaining := without(without(objs, "Shoot", "cp-service"), "Topology", "mini-lab")
 
@@ -354,10 +364,14 @@ func TestApplyColdAndAdoption(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	pristine := deepCopies(objs)
 	counter.take()
 	cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(pristine, objs); diff != "" {
+		t.Errorf("objects after Apply (-before +after):\n%s", diff)
 	}
 	var want []string
 	for i := range 25 {

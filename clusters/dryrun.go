@@ -89,6 +89,8 @@ func (m *Manager) dryRunOne(ctx context.Context, obj *unstructured.Unstructured,
 	}
 	adjusted, notes := PreserveGardenerOwned(obj, live)
 	if adjusted == obj {
+		// obj shares its spec with the caller's object, and ssa's Diff may
+		// drop a CRD's caBundle in place.
 		adjusted = obj.DeepCopy()
 	}
 	if err := setDigest(adjusted); err != nil {

@@ -21,6 +21,7 @@ func TestDryRun(t *testing.T) {
 	labs := "labs-" + suffix
 	m, _ := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)
+	pristine := deepCopies(objs)
 	dev := byKind(objs, "Shoot")[0]
 
 	t.Run("before anything exists", func(t *testing.T) {
@@ -72,6 +73,12 @@ func TestDryRun(t *testing.T) {
 		}
 		if got, _, _ := unstructured.NestedString(get(ctx, t, e.Client, dev).Object, "spec", "purpose"); got != "testing" {
 			t.Errorf("DryRun() corrected the drift: spec.purpose = %q", got)
+		}
+	})
+
+	t.Run("the caller's objects are not modified", func(t *testing.T) {
+		if diff := cmp.Diff(pristine, objs); diff != "" {
+			t.Errorf("objects after DryRun (-before +after):\n%s", diff)
 		}
 	})
 

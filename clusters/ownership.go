@@ -61,40 +61,38 @@ const (
 //
 // Values that do not parse as versions are left alone.
 func PreserveGardenerOwned(desired, live *unstructured.Unstructured) (*unstructured.Unstructured, []Note) {
-	gvk := desired.GroupVersionKind()
-	if gvk.Group != ShootGroup || gvk.Kind != ShootKind {
+	if !isShoot(desired) {
+		return desired, nil
+	}
+	// Look first, copy only to change: most Shoots need nothing, and a pass
+	// goes through all of them.
+	if len(gardenerOwned(desired, live, false)) == 0 {
 		return desired, nil
 	}
 	out := desired.DeepCopy()
-	notes := preserveGardenerOwned(out, live)
-	if len(notes) == 0 {
-		return desired, nil
-	}
-	return out, notes
+	return out, gardenerOwned(out, live, true)
 }
 
-// preserveGardenerOwned applies PreserveGardenerOwned's rules to out in
-// place, for objects the Manager already copied.
-func preserveGardenerOwned(out, live *unstructured.Unstructured) []Note {
-	gvk := out.GroupVersionKind()
-	if gvk.Group != ShootGroup || gvk.Kind != ShootKind {
-		return nil
-	}
+// gardenerOwned returns the notes of PreserveGardenerOwned's rules for out,
+// and with write makes the changes in out.
+func gardenerOwned(out, live *unstructured.Unstructured, write bool) []Note {
 	id := objectString(out)
 	var notes []Note
 
 	if live != nil {
 		if n, ok := keepNewerVersion(out.Object, live.Object, "spec.kubernetes.version",
-			[]string{"spec", "kubernetes", "version"}); ok {
+			[]string{"spec", "kubernetes", "version"}, write); ok {
 			n.Object = id
 			notes = append(notes, n)
 		}
-		notes = append(notes, preserveWorkers(out, live, id)...)
+		notes = append(notes, preserveWorkers(out, live, id, write)...)
 	}
 
 	schedules, _, _ := unstructured.NestedSlice(out.Object, "spec", "hibernation", "schedules")
 	if enabled, found, _ := unstructured.NestedFieldNoCopy(out.Object, "spec", "hibernation", "enabled"); found && len(schedules) > 0 {
-		unstructured.RemoveNestedField(out.Object, "spec", "hibernation", "enabled")
+		if write {
+			unstructured.RemoveNestedField(out.Object, "spec", "hibernation", "enabled")
+		}
 		notes = append(notes, Note{Object: id, Path: "spec.hibernation.enabled", Desired: fmt.Sprint(enabled), Reason: reasonHibernation})
 	}
 
@@ -102,8 +100,8 @@ func preserveGardenerOwned(out, live *unstructured.Unstructured) []Note {
 }
 
 // preserveWorkers applies the version rule to every desired pool that also
-// exists live, matched by name.
-func preserveWorkers(out, live *unstructured.Unstructured, id string) []Note {
+// exists live, matched by name; out is changed only with write.
+func preserveWorkers(out, live *unstructured.Unstructured, id string, write bool) []Note {
 	desiredPools, found, _ := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
 	if !found {
 		return nil
@@ -132,7 +130,7 @@ func preserveWorkers(out, live *unstructured.Unstructured, id string) []Note {
 		}
 		for _, f := range [][]string{{"kubernetes", "version"}, {"machine", "image", "version"}} {
 			path := fmt.Sprintf("spec.provider.workers[name=%s].%s", name, joinPath(f))
-			if n, ok := keepNewerVersion(pool, lp, path, f); ok {
+			if n, ok := keepNewerVersion(pool, lp, path, f, write); ok {
 				n.Object = id
 				notes = append(notes, n)
 				changed = true
@@ -140,16 +138,16 @@ func preserveWorkers(out, live *unstructured.Unstructured, id string) []Note {
 		}
 		desiredPools[i] = pool
 	}
-	if changed {
+	if changed && write {
 		// NestedSlice returned a deep copy; write the adjusted pools back.
 		_ = unstructured.SetNestedSlice(out.Object, desiredPools, "spec", "provider", "workers")
 	}
 	return notes
 }
 
-// keepNewerVersion sets desired's field to live's when live holds a newer
-// version, and reports it.
-func keepNewerVersion(desired, live map[string]any, path string, fields []string) (Note, bool) {
+// keepNewerVersion reports when live holds a newer version than desired's
+// field, and with write sets the field to live's.
+func keepNewerVersion(desired, live map[string]any, path string, fields []string, write bool) (Note, bool) {
 	dv, dFound, _ := unstructured.NestedString(desired, fields...)
 	lv, lFound, _ := unstructured.NestedString(live, fields...)
 	if !dFound || !lFound || dv == lv {
@@ -167,7 +165,9 @@ func keepNewerVersion(desired, live map[string]any, path string, fields []string
 	if l.Major() == d.Major() && l.Minor() == d.Minor() {
 		reason = reasonPatch
 	}
-	_ = unstructured.SetNestedField(desired, lv, fields...)
+	if write {
+		_ = unstructured.SetNestedField(desired, lv, fields...)
+	}
 	return Note{Path: path, Desired: dv, Live: lv, Reason: reason}, true
 }
 

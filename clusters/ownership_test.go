@@ -122,6 +122,10 @@ func TestPreserveGardenerOwned(t *testing.T) {
 			if diff := cmp.Diff(before.Object, tt.desired.Object); diff != "" {
 				t.Errorf("PreserveGardenerOwned() modified its input (-before +after):\n%s", diff)
 			}
+			// A pass goes through every Shoot: one needing no change is not copied.
+			if copied := got != tt.desired; copied != (len(tt.wantNotes) > 0) {
+				t.Errorf("PreserveGardenerOwned() copied = %v, want %v", copied, len(tt.wantNotes) > 0)
+			}
 		})
 	}
 

@@ -43,7 +43,7 @@ func BenchmarkPlanShoots5000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	live := shootObj("1.34.8", "a=", "b=1.33.10")
+	live := stateOf(shootObj("1.34.8", "a=", "b=1.33.10"))
 	desired := shootObj("1.37.1", "a=", "b=")
 	b.ReportAllocs()
 	for b.Loop() {

@@ -107,8 +107,8 @@ func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalog
 		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
 		return
 	}
-	it.health = clusters.ShootStatus(it.live)
-	cur, want, err := shootVersions(it.live, it.desired)
+	it.health = it.live.health
+	cur, want, err := shootVersions(it.live.shootState, it.desired)
 	if err != nil {
 		it.planErr = err
 		return
@@ -151,7 +151,7 @@ func (it *shootItem) gateShoot() gateShoot {
 		g.ProceedWhileHibernated = r.WhileHibernated == "proceed"
 	}
 	if it.live != nil {
-		g.Hibernated = hibernated(it.live)
+		g.Hibernated = it.live.hibernated
 	}
 	if it.started() {
 		g.Started = true
@@ -181,12 +181,12 @@ func (it *shootItem) shootStatus(now time.Time) v1alpha1.ShootStatus {
 		StepsLeft: int32(len(it.steps)),
 	}
 	if it.live != nil {
-		st.ControlPlane, st.Pools = liveVersions(it.live)
+		st.ControlPlane, st.Pools = liveVersions(it.live.shootState)
 		if it.planErr == nil {
 			st.Target = it.target.String()
 		}
 	} else {
-		st.ControlPlane, st.Pools = liveVersions(it.desired)
+		st.ControlPlane, st.Pools = liveVersions(stateOf(it.desired))
 		st.Message = "created at its target"
 	}
 	switch {
@@ -216,17 +216,28 @@ func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
 	case it.live == nil:
 		return it.desired, nil
 	case it.decision.Proceed:
-		return withVersions(it.desired, it.live, it.steps[0])
+		return withVersions(it.desired, it.live.shootState, it.steps[0])
 	default:
-		return withLiveVersions(it.desired, it.live)
+		return withLiveVersions(it.desired, it.live.shootState)
 	}
+}
+
+// liveShoot is what a pass keeps of one live Shoot.
+type liveShoot struct {
+	shootState
+	// health is read off the full Shoot, so its status need not be kept.
+	health clusters.Health
+}
+
+func observeLiveShoot(u *unstructured.Unstructured) *liveShoot {
+	return &liveShoot{shootState: stateOf(u), health: clusters.ShootStatus(u)}
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
 // paged list of the Shoots this Fleet labelled, and a get for each rendered
 // Shoot not among them (not created yet, or not applied by this Fleet yet).
-func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstructured.Unstructured, error) {
-	out := map[string]*unstructured.Unstructured{}
+func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveShoot, error) {
+	out := map[string]*liveShoot{}
 	if len(sc.shoots) == 0 {
 		return out, nil
 	}
@@ -239,7 +250,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			out[u.GetNamespace()+"/"+u.GetName()] = trimLiveShoot(u)
+			out[u.GetNamespace()+"/"+u.GetName()] = observeLiveShoot(u)
 		}
 		if cont = list.GetContinue(); cont == "" {
 			break
@@ -254,60 +265,10 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*unstruc
 			return nil, err
 		}
 		if u != nil {
-			out[it.key()] = trimLiveShoot(u)
+			out[it.key()] = observeLiveShoot(u)
 		}
 	}
 	return out, nil
-}
-
-// trimLiveShoot keeps of a live Shoot only what planning, gating and health
-// read: its versions, pools, hibernation, generation and status. A pass holds
-// every live Shoot at once, and managedFields alone are half of one.
-func trimLiveShoot(u *unstructured.Unstructured) *unstructured.Unstructured {
-	meta := map[string]any{"name": u.GetName(), "namespace": u.GetNamespace(), "generation": u.GetGeneration()}
-	if ts, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "deletionTimestamp"); ok {
-		meta["deletionTimestamp"] = ts
-	}
-	out := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": u.GetAPIVersion(),
-		"kind":       u.GetKind(),
-		"metadata":   meta,
-	}}
-	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "kubernetes", "version"); ok {
-		_ = unstructured.SetNestedField(out.Object, v, "spec", "kubernetes", "version")
-	}
-	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "hibernation", "enabled"); ok {
-		_ = unstructured.SetNestedField(out.Object, v, "spec", "hibernation", "enabled")
-	}
-	if list, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "provider", "workers"); ok {
-		if items, ok := list.([]any); ok {
-			pools := make([]any, 0, len(items))
-			for _, item := range items {
-				w, ok := item.(map[string]any)
-				if !ok {
-					continue
-				}
-				p := map[string]any{}
-				for _, k := range []string{"name", "kubernetes", "updateStrategy"} {
-					if v, ok := w[k]; ok {
-						p[k] = v
-					}
-				}
-				pools = append(pools, p)
-			}
-			_ = unstructured.SetNestedField(out.Object, pools, "spec", "provider", "workers")
-		}
-	}
-	if status, ok := u.Object["status"].(map[string]any); ok {
-		st := map[string]any{}
-		for _, k := range []string{"hibernated", "observedGeneration", "lastOperation", "conditions"} {
-			if v, ok := status[k]; ok {
-				st[k] = v
-			}
-		}
-		out.Object["status"] = st
-	}
-	return out
 }
 
 // getLive returns the live object of obj, nil when it does not exist.
@@ -382,7 +343,7 @@ func dependencyDone(desired, live *unstructured.Unstructured) bool {
 	if clusters.ShootStatus(live).State != clusters.Ready {
 		return false
 	}
-	cur, want, err := shootVersions(live, desired)
+	cur, want, err := shootVersions(stateOf(live), desired)
 	if err != nil {
 		return false
 	}

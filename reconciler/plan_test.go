@@ -89,7 +89,10 @@ func TestPlanShoot(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			catalogs := &catalogCache{now: time.Now(), byKey: map[string]catalogEntry{"CloudProfile//": {cat: cat}}}
-			it := &shootItem{desired: tt.desired, live: tt.live}
+			it := &shootItem{desired: tt.desired}
+			if tt.live != nil {
+				it.live = observeLiveShoot(tt.live)
+			}
 			(&engine{}).planShoot(context.Background(), it, catalogs)
 			gotErr := ""
 			if it.planErr != nil {

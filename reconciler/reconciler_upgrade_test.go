@@ -60,7 +60,7 @@ func (h *harness) watchVersions(t *testing.T, name string) *versionTrail {
 			if !ok {
 				continue
 			}
-			cur, _, err := shootVersions(u, u)
+			cur, _, err := shootVersions(stateOf(u), u)
 			if err != nil {
 				continue
 			}
@@ -276,7 +276,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 		h.shootHealthy(g, "good")
 	})
 	good := h.shoot("good")
-	if cp, _ := liveVersions(good); cp != "1.37.1" {
+	if cp, _ := liveVersions(stateOf(good)); cp != "1.37.1" {
 		t.Errorf("good shoot control plane = %s, want 1.37.1", cp)
 	}
 	stalled := "Warning HealthCheckFailed Shoot/" + h.shootNamespace() + "/bad stalled: step 1/2: last operation Reconcile Failed"

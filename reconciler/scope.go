@@ -64,7 +64,7 @@ type scope struct {
 type shootItem struct {
 	model   *fleet.Shoot // rollout settings; nil for a Shoot only the overlay adds
 	desired *unstructured.Unstructured
-	live    *unstructured.Unstructured // nil when the Shoot does not exist yet
+	live    *liveShoot // nil when the Shoot does not exist yet
 
 	current planner.Current
 	target  planner.State

@@ -33,6 +33,23 @@ func workers(u *unstructured.Unstructured) []worker {
 	return out
 }
 
+// shootState is what planning and gating read of a live Shoot: a pass keeps
+// it for every Shoot instead of the object.
+type shootState struct {
+	controlPlane string   // spec.kubernetes.version
+	pools        []worker // spec.provider.workers
+	// hibernated: the Shoot is, or is about to be, asleep (status.hibernated
+	// or spec.hibernation.enabled).
+	hibernated bool
+}
+
+func stateOf(u *unstructured.Unstructured) shootState {
+	cp, _, _ := unstructured.NestedString(u.Object, "spec", "kubernetes", "version")
+	status, _, _ := unstructured.NestedBool(u.Object, "status", "hibernated")
+	spec, _, _ := unstructured.NestedBool(u.Object, "spec", "hibernation", "enabled")
+	return shootState{controlPlane: cp, pools: workers(u), hibernated: status || spec}
+}
+
 func inPlace(strategy string) bool {
 	return strategy == fleet.AutoInPlaceUpdate || strategy == fleet.ManualInPlaceUpdate
 }
@@ -41,11 +58,10 @@ func inPlace(strategy string) bool {
 // input. Only pools both have are planned: a pool Git adds is created with the
 // step's versions, one Git drops is removed, right away, as any change that
 // is not a version.
-func shootVersions(live, desired *unstructured.Unstructured) (planner.Current, planner.Desired, error) {
+func shootVersions(live shootState, desired *unstructured.Unstructured) (planner.Current, planner.Desired, error) {
 	var cur planner.Current
 	var want planner.Desired
-	liveCP, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
-	cp, err := planner.ParseVersion(liveCP)
+	cp, err := planner.ParseVersion(live.controlPlane)
 	if err != nil {
 		return cur, want, fmt.Errorf("live control plane: %w", err)
 	}
@@ -59,7 +75,7 @@ func shootVersions(live, desired *unstructured.Unstructured) (planner.Current, p
 	for _, w := range workers(desired) {
 		rendered[w.name] = w
 	}
-	for _, w := range workers(live) {
+	for _, w := range live.pools {
 		r, ok := rendered[w.name]
 		if !ok {
 			continue
@@ -93,7 +109,7 @@ func shootVersions(live, desired *unstructured.Unstructured) (planner.Current, p
 // inheriting, so that holding a shoot where it is never changes its spec. A
 // pool that is not live yet gets its own version, but never one newer than
 // the control plane's.
-func withVersions(desired, live *unstructured.Unstructured, s planner.State) (*unstructured.Unstructured, error) {
+func withVersions(desired *unstructured.Unstructured, live shootState, s planner.State) (*unstructured.Unstructured, error) {
 	out := desired.DeepCopy()
 	if err := unstructured.SetNestedField(out.Object, s.ControlPlane.String(), "spec", "kubernetes", "version"); err != nil {
 		return nil, fmt.Errorf("set control plane version: %w", err)
@@ -103,7 +119,7 @@ func withVersions(desired, live *unstructured.Unstructured, s planner.State) (*u
 		state[p.Name] = p.Version
 	}
 	liveExplicit := map[string]bool{}
-	for _, w := range workers(live) {
+	for _, w := range live.pools {
 		liveExplicit[w.name] = w.version != ""
 	}
 	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
@@ -139,23 +155,15 @@ func withVersions(desired, live *unstructured.Unstructured, s planner.State) (*u
 	return out, nil
 }
 
-// hibernated reports whether a live Shoot is, or is about to be, asleep.
-func hibernated(live *unstructured.Unstructured) bool {
-	status, _, _ := unstructured.NestedBool(live.Object, "status", "hibernated")
-	spec, _, _ := unstructured.NestedBool(live.Object, "spec", "hibernation", "enabled")
-	return status || spec
-}
-
 // liveVersions reports a live Shoot's control plane and effective pool
 // versions for the status.
-func liveVersions(live *unstructured.Unstructured) (string, map[string]string) {
-	cp, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
-	ws := workers(live)
-	if len(ws) == 0 {
+func liveVersions(live shootState) (string, map[string]string) {
+	cp := live.controlPlane
+	if len(live.pools) == 0 {
 		return cp, nil
 	}
-	pools := make(map[string]string, len(ws))
-	for _, w := range ws {
+	pools := make(map[string]string, len(live.pools))
+	for _, w := range live.pools {
 		v := w.version
 		if v == "" {
 			v = cp
@@ -165,25 +173,59 @@ func liveVersions(live *unstructured.Unstructured) (string, map[string]string) {
 	return cp, pools
 }
 
-// withLiveVersions returns a copy of the rendered Shoot carrying the live
-// Shoot's versions as they are, so that a shoot on hold keeps them while every
-// other change goes through. The values are copied, not parsed: this also
-// holds a shoot whose versions the planner cannot read. A pool that is not
-// live yet is capped at the control plane's version as in withVersions.
-func withLiveVersions(desired, live *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+// withLiveVersions returns the rendered Shoot carrying the live Shoot's
+// versions as they are, so that a shoot on hold keeps them while every other
+// change goes through. The values are copied, not parsed: this also holds a
+// shoot whose versions the planner cannot read. A pool that is not live yet
+// is capped at the control plane's version as in withVersions. The rendered
+// Shoot itself is returned when it carries those versions already, as every
+// shoot at its target does: a pass goes through all of them.
+func withLiveVersions(desired *unstructured.Unstructured, live shootState) (*unstructured.Unstructured, error) {
+	cp := live.controlPlane
+	pools := heldPoolVersions(desired, live)
+	if carriesVersions(desired, cp, pools) {
+		return desired, nil
+	}
 	out := desired.DeepCopy()
-	cp, _, _ := unstructured.NestedString(live.Object, "spec", "kubernetes", "version")
 	if err := unstructured.SetNestedField(out.Object, cp, "spec", "kubernetes", "version"); err != nil {
 		return nil, fmt.Errorf("set control plane version: %w", err)
-	}
-	liveVersion := map[string]string{}
-	for _, w := range workers(live) {
-		liveVersion[w.name] = w.version
 	}
 	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
 	if err != nil || !found {
 		return out, err
 	}
+	for _, p := range pools {
+		m, ok := list[p.index].(map[string]any)
+		if !ok {
+			continue
+		}
+		if err := unstructured.SetNestedField(m, p.version, "kubernetes", "version"); err != nil {
+			return nil, fmt.Errorf("set pool %s version: %w", p.name, err)
+		}
+	}
+	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
+		return nil, fmt.Errorf("set workers: %w", err)
+	}
+	return out, nil
+}
+
+// heldPool is a version withLiveVersions writes into a rendered pool.
+type heldPool struct {
+	index         int // in spec.provider.workers
+	name, version string
+}
+
+// heldPoolVersions returns, in order, the rendered pools withLiveVersions
+// gives a version; desired is only read.
+func heldPoolVersions(desired *unstructured.Unstructured, live shootState) []heldPool {
+	cp := live.controlPlane
+	liveVersion := map[string]string{}
+	for _, w := range live.pools {
+		liveVersion[w.name] = w.version
+	}
+	field, _, _ := unstructured.NestedFieldNoCopy(desired.Object, "spec", "provider", "workers")
+	list, _ := field.([]any)
+	var out []heldPool
 	for i, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
@@ -201,20 +243,41 @@ func withLiveVersions(desired, live *unstructured.Unstructured) (*unstructured.U
 			set = cp
 		case !isLive && explicit != "":
 			own, err1 := planner.ParseVersion(explicit)
-			live, err2 := planner.ParseVersion(cp)
-			if err1 == nil && err2 == nil && live.Less(own) {
+			liveCP, err2 := planner.ParseVersion(cp)
+			if err1 == nil && err2 == nil && liveCP.Less(own) {
 				set = cp
 			}
 		}
 		if set != "" {
-			if err := unstructured.SetNestedField(m, set, "kubernetes", "version"); err != nil {
-				return nil, fmt.Errorf("set pool %s version: %w", name, err)
-			}
+			out = append(out, heldPool{index: i, name: name, version: set})
 		}
-		list[i] = m
 	}
-	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
-		return nil, fmt.Errorf("set workers: %w", err)
+	return out
+}
+
+// carriesVersions reports whether desired already holds control plane
+// version cp and every pool version of pools, so writing them would change
+// nothing. Any doubt (a field of an unexpected type) answers false.
+func carriesVersions(desired *unstructured.Unstructured, cp string, pools []heldPool) bool {
+	if v, found, err := unstructured.NestedFieldNoCopy(desired.Object, "spec", "kubernetes", "version"); err != nil || !found || v != any(cp) {
+		return false
 	}
-	return out, nil
+	field, found, err := unstructured.NestedFieldNoCopy(desired.Object, "spec", "provider", "workers")
+	if err != nil {
+		return false
+	}
+	list, ok := field.([]any)
+	if found && !ok {
+		return false
+	}
+	for _, p := range pools {
+		m, ok := list[p.index].(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, found, err := unstructured.NestedFieldNoCopy(m, "kubernetes", "version"); err != nil || !found || v != any(p.version) {
+			return false
+		}
+	}
+	return true
 }
