@@ -228,10 +228,7 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 		if live == nil {
 			// Nothing to diff against: the apply is the create, and the
 			// server validates it as a dry run would.
-			// NOTE: the response replaces obj.Object, a map of prepare's
-			// own; the maps it shares with the caller's object stay as they
-			// were.
-			err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj),
+			err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(discardResponse(obj)),
 				client.ForceOwnership, client.FieldOwner(FieldManager))
 			if err != nil {
 				return ChangeSetEntry{}, applyError(ref, "apply", err)
@@ -250,6 +247,15 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 		return ChangeSetEntry{}, applyError(ref, "apply", err)
 	}
 	return ChangeSetEntry{Ref: ref, Action: fromSSA(e.Action), Notes: it.notes}, nil
+}
+
+// discardResponse returns obj for a request whose response is decoded into
+// it: the decoded object replaces the returned one's Object, and obj, kept to
+// the end of Apply, does not hold the server's copy (a cold apply of 5,000
+// Shoots would otherwise keep 5,000 responses, managedFields and all). Its
+// maps are not written: decoding replaces Object rather than filling it.
+func discardResponse(obj *unstructured.Unstructured) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: obj.Object}
 }
 
 // getLive returns the live object, or nil when it does not exist.

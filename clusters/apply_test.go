@@ -393,3 +393,38 @@ func TestApplyColdAndAdoption(t *testing.T) {
 		t.Errorf("adopted data.n = %q, want 7", n)
 	}
 }
+
+// The server's answer to a create or a patch is not kept in the objects the
+// Manager holds until Apply returns: for a cold apply of thousands of Shoots
+// that would be thousands of server copies, managedFields and all.
+func TestApplyKeepsNoResponse(t *testing.T) {
+	e := requireEnv(t)
+	ctx := context.Background()
+	ns := e.NewNamespace(t)
+	m, _ := newManager(t, e)
+	cm := func(n string) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": "cm", "namespace": ns},
+			"data":     map[string]any{"n": n},
+		}}
+	}
+	opts := DefaultApplyOptions().withDefaults()
+	for _, step := range []struct {
+		name string
+		obj  *unstructured.Unstructured
+		want Action
+	}{{"create", cm("1"), Created}, {"patch", cm("2"), Configured}} {
+		held := m.prepare([]*unstructured.Unstructured{step.obj})
+		entries, err := m.applyStage(ctx, held, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if len(entries) != 1 || entries[0].Action != step.want {
+			t.Fatalf("%s: entries %v, want one %s", step.name, entries, step.want)
+		}
+		if uid := held[0].GetUID(); uid != "" || held[0].GetManagedFields() != nil {
+			t.Errorf("%s: the held object took the server's copy (uid %q, managedFields %v)", step.name, uid, held[0].GetManagedFields())
+		}
+	}
+}
