@@ -33,7 +33,8 @@ type ApplyOptions struct {
 	// fetched and dry-run.
 	FastNoOp bool
 
-	// ListPageSize is the page size of the FastNoOp lists.
+	// ListPageSize is the page size of the FastNoOp lists: one decoded page
+	// of live objects is held at a time.
 	ListPageSize int64
 
 	// ExistenceListThreshold: with FastNoOp, when at least this many objects
@@ -55,7 +56,7 @@ func DefaultApplyOptions() ApplyOptions {
 	return ApplyOptions{
 		Concurrency:            8,
 		FastNoOp:               true,
-		ListPageSize:           500,
+		ListPageSize:           250,
 		ExistenceListThreshold: 20,
 		CRDTimeout:             time.Minute,
 		PollInterval:           500 * time.Millisecond,

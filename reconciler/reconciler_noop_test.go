@@ -80,10 +80,13 @@ func TestNoOpReconcileCost(t *testing.T) {
 		got = append(got, r)
 	}
 	sort.Strings(got)
+	// 300 Shoots are two pages of 250 in each Shoot list.
 	want := []string{
 		"GET /apis/core.gardener.cloud/v1beta1/projects", // apply: no-op detection
-		"GET /apis/core.gardener.cloud/v1beta1/shoots",   // apply: no-op detection
-		"GET /apis/core.gardener.cloud/v1beta1/shoots",   // plan: live state
+		"GET /apis/core.gardener.cloud/v1beta1/shoots",   // apply: no-op detection, two pages
+		"GET /apis/core.gardener.cloud/v1beta1/shoots",
+		"GET /apis/core.gardener.cloud/v1beta1/shoots", // plan: live state, two pages
+		"GET /apis/core.gardener.cloud/v1beta1/shoots",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("requests of a no-op pass (-want +got):\n%s", diff)
