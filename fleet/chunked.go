@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/load"
 	cuejson "cuelang.org/go/encoding/json"
 
@@ -44,35 +46,37 @@ const shootsPerChunk = 250
 // like a schema definition, when a user file does not evaluate on its own
 // (it may lean on the constraints), and on any error at all: the caller
 // then evaluates the package whole, which also places every error.
-func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool) {
-	defs, err := schemaSources(dir, func(name string) bool { return name != schema.FieldsFile })
+func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool, suspects []string) {
+	defs, err := schemaSources(dir, func(name string) bool { return !isFieldsFile(name) })
 	if err != nil {
-		return document{}, false
+		return document{}, false, nil
 	}
 	// Blank, in case a copy of the schema sits in the repo (the loader
 	// overlays the others by name).
-	defs[filepath.Join(dir, schemaFilePrefix+schema.FieldsFile)] = load.FromString("package " + schema.Package + "\n")
+	for _, name := range []string{schema.FieldsFile, schema.ShootsFile} {
+		defs[filepath.Join(dir, schemaFilePrefix+name)] = load.FromString("package " + schema.Package + "\n")
+	}
 	inst, err := instance(dir, withSources(overlay, defs))
 	if err != nil || inst.Err != nil || inst.PkgName != schema.Package || redeclaresDefinition(inst) {
-		return document{}, false
+		return document{}, false, nil
 	}
 	data, err := cuecontext.New().BuildInstance(inst).MarshalJSON()
 	if err != nil {
-		return document{}, false
+		return document{}, false, nil
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return document{}, false
+		return document{}, false, nil
 	}
 	for name := range top {
 		if !topLevelFields[name] {
-			return document{}, false
+			return document{}, false, nil
 		}
 	}
 	var shoots map[string]json.RawMessage
 	if raw, found := top["shoots"]; found {
 		if err := json.Unmarshal(raw, &shoots); err != nil {
-			return document{}, false
+			return document{}, false, nil
 		}
 		delete(top, "shoots")
 	}
@@ -89,17 +93,25 @@ func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok
 		}
 		raw, err := json.Marshal(part)
 		if err != nil {
-			return document{}, false
+			return document{}, false, nil
 		}
 		chunks = append(chunks, map[string]json.RawMessage{"shoots": raw})
 		names = names[n:]
 	}
-	checked, ok := checkChunks(chunks)
-	if !ok {
-		return document{}, false
+	checked, failed := checkChunks(chunks)
+	if len(failed) > 0 {
+		// Only the shoots of the failed chunks need the whole schema to
+		// find the errors (all of them: every chunk was checked).
+		suspects = []string{}
+		for _, i := range failed {
+			if i > 0 {
+				suspects = append(suspects, slices.Sorted(maps.Keys(shootsOf(chunks[i])))...)
+			}
+		}
+		return document{}, false, suspects
 	}
 	if err := json.Unmarshal(checked[0], &doc); err != nil {
-		return document{}, false
+		return document{}, false, nil
 	}
 	if len(chunks) > 1 {
 		doc.Shoots = make(map[string]json.RawMessage, len(shoots))
@@ -109,21 +121,27 @@ func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok
 			Shoots map[string]json.RawMessage `json:"shoots"`
 		}
 		if err := json.Unmarshal(c, &part); err != nil {
-			return document{}, false
+			return document{}, false, nil
 		}
 		maps.Copy(doc.Shoots, part.Shoots)
 	}
-	return doc, true
+	return doc, true, nil
 }
 
-// checkChunks unifies each chunk with the whole schema and exports it. The
-// chunks are shared out among workers, each with its own CUE context (a
-// context is not safe for concurrent use).
-func checkChunks(chunks []map[string]json.RawMessage) ([][]byte, bool) {
-	out := make([][]byte, len(chunks))
+func shootsOf(chunk map[string]json.RawMessage) map[string]json.RawMessage {
+	var shoots map[string]json.RawMessage
+	_ = json.Unmarshal(chunk["shoots"], &shoots)
+	return shoots
+}
+
+// checkChunks unifies each chunk with the whole schema and exports it, and
+// returns the indices of the chunks that failed. The chunks are shared out
+// among workers, each with its own CUE context (a context is not safe for
+// concurrent use).
+func checkChunks(chunks []map[string]json.RawMessage) (checked [][]byte, failed []int) {
+	checked = make([][]byte, len(chunks))
+	ok := make([]bool, len(chunks))
 	next := make(chan int)
-	var failed sync.Once
-	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
 		wg.Go(func() {
@@ -136,34 +154,24 @@ func checkChunks(chunks []map[string]json.RawMessage) ([][]byte, bool) {
 			}
 			for i := range next {
 				if ierr != nil {
-					failed.Do(func() { close(stop) })
 					continue
 				}
 				data, err := checkChunk(ctx, s, chunks[i])
-				if err != nil {
-					failed.Do(func() { close(stop) })
-					continue
-				}
-				out[i] = data
+				checked[i], ok[i] = data, err == nil
 			}
 		})
 	}
-feed:
 	for i := range chunks {
-		select {
-		case next <- i:
-		case <-stop:
-			break feed
-		}
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	select {
-	case <-stop:
-		return nil, false
-	default:
-		return out, true
+	for i := range ok {
+		if !ok[i] {
+			failed = append(failed, i)
+		}
 	}
+	return checked, failed
 }
 
 func checkChunk(ctx *cue.Context, schemaValue cue.Value, chunk map[string]json.RawMessage) ([]byte, error) {
@@ -244,6 +252,33 @@ func schemaInstance() (*build.Instance, error) {
 	}
 	return inst, nil
 }
+
+// isFieldsFile reports whether a schema file constrains top-level fields
+// rather than declaring definitions.
+func isFieldsFile(name string) bool { return name == schema.FieldsFile || name == schema.ShootsFile }
+
+// shootsCheckedOnly returns the schema's shoots file with #Shoot applied to
+// the named shoots only (names that break the pattern are still refused):
+// errors among a few shoots are found without unifying every shoot with
+// #Shoot. ok is false when the file no longer has the line it replaces.
+func shootsCheckedOnly(names []string) (src string, ok bool) {
+	full, err := fs.ReadFile(schema.Files, schema.ShootsFile)
+	if err != nil {
+		return "", false
+	}
+	line := shootConstraint.FindAllIndex(full, -1)
+	if len(line) != 1 {
+		return "", false
+	}
+	var b strings.Builder
+	for _, name := range names {
+		fmt.Fprintf(&b, "\t%s?: #Shoot\n", literal.Label.Quote(name))
+	}
+	return string(full[:line[0][0]]) + b.String() + string(full[line[0][1]:]), true
+}
+
+// shootConstraint is the line of the shoots file that applies #Shoot.
+var shootConstraint = regexp.MustCompile(`(?m)^\t\[#ShootName\]:\s*#Shoot\n`)
 
 // schemaSources returns the embedded schema files that keep selects, as
 // overlay sources in dir.

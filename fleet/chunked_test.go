@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,11 +65,11 @@ waves: [{name: "canary"}]`,
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
-			lean, ok := exportChecked(dir, overlay)
+			lean, ok, _ := exportChecked(dir, overlay)
 			if !ok {
 				t.Fatal("exportChecked refused a valid fleet")
 			}
-			whole, errs, err := exportWhole(dir, overlay)
+			whole, errs, err := exportWhole(dir, overlay, nil)
 			if err != nil || errs != nil {
 				t.Fatalf("exportWhole: %v %v", err, errs)
 			}
@@ -98,9 +99,58 @@ func TestExportCheckedRefuses(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
-			if _, ok := exportChecked(dir, overlay); ok {
+			if _, ok, _ := exportChecked(dir, overlay); ok {
 				t.Error("exportChecked accepted it")
 			}
 		})
+	}
+}
+
+// Errors among many shoots are looked for with the schema on the shoots of
+// the failed chunks only, and found exactly as a whole evaluation finds them.
+func TestErrorsAmongManyShoots(t *testing.T) {
+	dir := t.TempDir()
+	src := manyShoots(3*shootsPerChunk) + `
+shoots: s0300: kubernetes: version: "1.36"
+shoots: s0301: colour: "blue"
+`
+	overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "shoots.cue": src})
+
+	_, ok, suspects := exportChecked(dir, overlay)
+	if ok {
+		t.Fatal("exportChecked accepted invalid shoots")
+	}
+	if len(suspects) != shootsPerChunk || !slices.Contains(suspects, "s0300") || !slices.Contains(suspects, "s0301") {
+		t.Fatalf("suspects: %d shoots, want the %d of the chunk with s0300 and s0301", len(suspects), shootsPerChunk)
+	}
+	_, _, narrowed := exportWhole(dir, overlay, suspects)
+	_, _, whole := exportWhole(dir, overlay, nil)
+	if narrowed == nil || whole == nil {
+		t.Fatalf("errors: narrowed %v, whole %v", narrowed, whole)
+	}
+	if diff := cmp.Diff(Issues(whole, dir), Issues(narrowed, dir)); diff != "" {
+		t.Errorf("issues (-whole +narrowed):\n%s", diff)
+	}
+	_, err := LoadSource(dir, map[string][]byte{"base.cue": []byte(chunkBase), "shoots.cue": []byte(src)})
+	if diff := cmp.Diff(Issues(whole, dir), Issues(err, dir)); diff != "" {
+		t.Errorf("LoadSource issues (-whole +got):\n%s", diff)
+	}
+	for _, is := range Issues(err, dir) {
+		t.Log(is)
+	}
+}
+
+func TestShootsCheckedOnly(t *testing.T) {
+	src, ok := shootsCheckedOnly([]string{"a", "with-dash", "Bad Name"})
+	if !ok {
+		t.Fatal("the schema's shoots file has no [#ShootName]: #Shoot line")
+	}
+	for _, want := range []string{"\t\"a\"?: #Shoot\n", "\t\"with-dash\"?: #Shoot\n", "\t\"Bad Name\"?: #Shoot\n", "[N=!~#shootNamePattern]"} {
+		if !strings.Contains(src, want) {
+			t.Errorf("missing %q in:\n%s", want, src)
+		}
+	}
+	if shootConstraint.MatchString(src) {
+		t.Errorf("#Shoot still applies to every name:\n%s", src)
 	}
 }

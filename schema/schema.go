@@ -8,11 +8,15 @@ import "embed"
 // Package is the CUE package name fleet repos must use.
 const Package = "fleet"
 
-// FieldsFile is the file that constrains the package's top-level fields
-// (defaults, shoots, ...). Every other file holds only definitions, so the
-// loader can evaluate a fleet with the definitions but without the
-// constraints, and check the result against the whole schema piece by piece.
-const FieldsFile = "fleet.cue"
+// FieldsFile and ShootsFile constrain the package's top-level fields
+// (ShootsFile the shoots, FieldsFile the others). Every other file holds only
+// definitions, so the loader can evaluate a fleet with the definitions but
+// without the constraints, and check the result against the whole schema
+// piece by piece.
+const (
+	FieldsFile = "fleet.cue"
+	ShootsFile = "shoots.cue"
+)
 
 // Files holds the schema's .cue files.
 //
