@@ -150,6 +150,10 @@ func exportWhole(dir string, overlay map[string]load.Source, only []string) (doc
 	}
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Err(); err != nil {
+		// Err tells only the first error: validate for every one.
+		if verr := v.Validate(cue.Concrete(true)); verr != nil {
+			err = verr
+		}
 		return document{}, nil, placeInUserFiles(v, err)
 	}
 	// Exporting fails on the first error only; validate just then, to

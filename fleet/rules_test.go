@@ -253,3 +253,20 @@ func TestFleetDefaultThatTheSchemaRulesOut(t *testing.T) {
 		t.Errorf("purpose %q, want production", got)
 	}
 }
+
+// CUE's own errors come all at once too, across shoots and kinds of error.
+func TestAllSchemaErrorsAtOnce(t *testing.T) {
+	_, got := loadCase(t, `shoots: {
+	x: {project: "a", pools: p: {}, kubernetes: version: "1.36"}
+	y: {project: "a", pools: p: {}, colour: "blue"}
+	z: {project: "a", pools: p: minimum: "three"}
+}`)
+	want := []string{
+		`case.cue:4:55: shoots.x.kubernetes.version: invalid value "1.36" (out of bound =~"^v?[0-9]+\\.[0-9]+\\.[0-9]+$")`,
+		`case.cue:5:34: shoots.y.colour: field not allowed`,
+		`case.cue:6:39: shoots.z.pools.p.minimum: conflicting values "three" and int (mismatched types string and int)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issues (-want +got):\n%s", diff)
+	}
+}
