@@ -33,9 +33,9 @@ const shootsPerChunk = 250
 // makes it large: every shoot unified with #Shoot carries a node for each
 // field the schema declares, about 36 KiB a shoot. So exportChecked
 // evaluates the user's files with the schema's definitions but without its
-// top-level constraints (schema.FieldsFile), exports the result, and checks
-// that export against the whole schema a chunk of shoots at a time, each
-// chunk in a context of its own, on every core.
+// top-level constraints (schema.FieldsFile and ShootsFile), exports the
+// result, and checks that export against the whole schema a chunk of shoots
+// at a time, each chunk in a context of its own, on every core.
 //
 // Unification is commutative and associative, so when both steps succeed
 // the document equals what evaluating everything at once would export: the
@@ -45,7 +45,10 @@ const shootsPerChunk = 250
 // declares them. So ok is false when a user file declares a field named
 // like a schema definition, when a user file does not evaluate on its own
 // (it may lean on the constraints), and on any error at all: the caller
-// then evaluates the package whole, which also places every error.
+// then evaluates the package whole, which also places every error. When
+// only the check failed, suspects names the shoots of the failed chunks
+// (empty when only the rest failed): errors are only among them and the
+// fields that are not shoots.
 func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool, suspects []string) {
 	defs, err := schemaSources(dir, func(name string) bool { return !isFieldsFile(name) })
 	if err != nil {
