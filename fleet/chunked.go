@@ -50,14 +50,9 @@ const shootsPerChunk = 250
 // (empty when only the rest failed): errors are only among them and the
 // fields that are not shoots.
 func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool, suspects []string) {
-	defs, err := schemaSources(dir, func(name string) bool { return !isFieldsFile(name) })
+	defs, err := definitionsOnly(dir)
 	if err != nil {
 		return document{}, false, nil
-	}
-	// Blank, in case a copy of the schema sits in the repo (the loader
-	// overlays the others by name).
-	for _, name := range []string{schema.FieldsFile, schema.ShootsFile} {
-		defs[filepath.Join(dir, schemaFilePrefix+name)] = load.FromString("package " + schema.Package + "\n")
 	}
 	inst, err := instance(dir, withSources(overlay, defs))
 	if err != nil || inst.Err != nil || inst.PkgName != schema.Package || redeclaresDefinition(inst) {
@@ -242,7 +237,7 @@ const schemaDir = "/gardenfleet-schema"
 
 // schemaInstance loads the schema on its own, as a package of its own.
 func schemaInstance() (*build.Instance, error) {
-	src, err := schemaSources(schemaDir, func(string) bool { return true })
+	src, err := schemaSources(schemaDir, everyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +249,21 @@ func schemaInstance() (*build.Instance, error) {
 		return nil, fmt.Errorf("embedded schema: %w", inst.Err)
 	}
 	return inst, nil
+}
+
+// definitionsOnly returns the schema's files as overlay sources in dir with
+// the files that constrain top-level fields blank (blank rather than left
+// out, in case a copy of the schema sits in the repo: the loader overlays
+// the others by name).
+func definitionsOnly(dir string) (map[string]load.Source, error) {
+	defs, err := schemaSources(dir, func(name string) bool { return !isFieldsFile(name) })
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{schema.FieldsFile, schema.ShootsFile} {
+		defs[filepath.Join(dir, schemaFilePrefix+name)] = load.FromString("package " + schema.Package + "\n")
+	}
+	return defs, nil
 }
 
 // isFieldsFile reports whether a schema file constrains top-level fields
@@ -282,6 +292,8 @@ func shootsCheckedOnly(names []string) (src string, ok bool) {
 
 // shootConstraint is the line of the shoots file that applies #Shoot.
 var shootConstraint = regexp.MustCompile(`(?m)^\t\[#ShootName\]:\s*#Shoot\n`)
+
+func everyFile(string) bool { return true }
 
 // schemaSources returns the embedded schema files that keep selects, as
 // overlay sources in dir.

@@ -104,7 +104,7 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 	// Only errors need the evaluated graph (for positions): evaluate
 	// again if one comes.
 	b := &builder{doc: doc, errs: errs, evaluate: func() cue.Value {
-		all, err := schemaSources(dir, func(string) bool { return true })
+		all, err := schemaSources(dir, everyFile)
 		if err != nil {
 			return cue.Value{} // the embedded schema reads; no position otherwise
 		}
@@ -127,7 +127,7 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 // With only, #Shoot applies to those shoots alone: then only the errors
 // count, as the other shoots lack the schema's defaults.
 func exportWhole(dir string, overlay map[string]load.Source, only []string) (doc document, errs cueerrors.Error, err error) {
-	all, err := schemaSources(dir, func(string) bool { return true })
+	all, err := schemaSources(dir, everyFile)
 	if err != nil {
 		return document{}, nil, err
 	}
