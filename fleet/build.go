@@ -9,9 +9,8 @@ import (
 	"cuelang.org/go/cue/token"
 )
 
-// settings is one layer of inheritable settings as written in CUE. Decoding
-// several layers' JSON into the same value merges them: objects and maps
-// field by field, lists and scalars replaced by the later layer.
+// settings is inheritable settings as written in CUE: one layer, or the
+// layers of a shoot merged by mergeLayers.
 type settings struct {
 	Project            string           `json:"project"`
 	Environment        string           `json:"environment"`
@@ -242,12 +241,10 @@ func (b *builder) shoot(name string) (Shoot, bool) {
 		}
 	}
 	layers := b.layers(name, own)
-	var s settings
+	raws := make([]json.RawMessage, len(layers))
 	var poolDefaults []json.RawMessage
-	for _, l := range layers {
-		if !b.decode(l.path, l.raw, &s) {
-			return Shoot{}, false
-		}
+	for i, l := range layers {
+		raws[i] = l.raw
 		var pd struct {
 			Pool json.RawMessage `json:"pool"`
 		}
@@ -255,6 +252,15 @@ func (b *builder) shoot(name string) (Shoot, bool) {
 		if len(pd.Pool) > 0 {
 			poolDefaults = append(poolDefaults, pd.Pool)
 		}
+	}
+	var s settings
+	merged, err := mergeLayers(raws...)
+	if err != nil {
+		b.fail(self, "%v", err)
+		return Shoot{}, false
+	}
+	if !b.decode(self, merged, &s) {
+		return Shoot{}, false
 	}
 	shoot := Shoot{
 		Name:               name,
@@ -286,17 +292,17 @@ func (b *builder) shoot(name string) (Shoot, bool) {
 		setIndex(layers, "provider", "metal") < setIndex(layers, "provider", "type") {
 		shoot.Provider.Metal = nil
 	}
-	// Pools come from the shoot alone; pool defaults are decoded under each.
+	// Pools come from the shoot alone; each is its own settings merged
+	// over the layers' pool defaults.
 	for _, pool := range sortedKeys(own.Pools) {
 		p := Pool{Name: pool}
-		for _, raw := range poolDefaults {
-			// Pool defaults passed the schema already; the path is for the
-			// unlikely decode error only.
-			if err := json.Unmarshal(raw, &p.PoolSettings); err != nil {
-				b.fail(b.source(layers, cue.Str("pool")), "cannot decode: %v", err)
-			}
+		at := join(self, cue.Str("pools"), cue.Str(pool))
+		raw, err := mergeLayers(append(slices.Clip(poolDefaults), own.Pools[pool])...)
+		if err != nil {
+			b.fail(at, "%v", err)
+			continue
 		}
-		b.decode(join(self, cue.Str("pools"), cue.Str(pool)), own.Pools[pool], &p.PoolSettings)
+		b.decode(at, raw, &p.PoolSettings)
 		shoot.Pools = append(shoot.Pools, p)
 	}
 	shoot.Hibernation = b.hibernation(layers, s.Hibernation)
