@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
 	}
 	windowSchedules, err := b.windowsToSchedules(h.Windows, h.Location)
 	if err != nil {
-		b.fail(at("windows"), "%v", err)
+		b.fail(b.windowErrorPath(layers, h.Windows, err), "%v", err)
 	}
 	out.Schedules = append(out.Schedules, windowSchedules...)
 	for _, s := range h.Schedules {
@@ -79,6 +80,39 @@ func CheckSchedules(schedules []Schedule) []string {
 	return msgs
 }
 
+// windowErrorPath is where the user wrote the value a window error is
+// about: the day, time or time zone itself where there is one.
+func (b *builder) windowErrorPath(layers []layer, windows []window, err error) cue.Path {
+	windowsAt := b.source(layers, sub("hibernation", "windows")...)
+	var we *windowError
+	if !errors.As(err, &we) || we.window < 0 {
+		return windowsAt
+	}
+	if we.field == "location" && windows[we.window].Location == "" {
+		return b.source(layers, sub("hibernation", "location")...)
+	}
+	p := join(windowsAt, cue.Index(we.window))
+	if we.field != "" {
+		p = join(p, cue.Str(we.field))
+	}
+	if we.elem >= 0 {
+		p = join(p, cue.Index(we.elem))
+	}
+	return p
+}
+
+// windowError is a window the fleet cannot turn into schedules, and which
+// of its values is wrong (elem indexes a list of days; -1 for none).
+type windowError struct {
+	window int
+	field  string
+	elem   int
+	err    error
+}
+
+func (e *windowError) Error() string { return fmt.Sprintf("window %d: %v", e.window+1, e.err) }
+func (e *windowError) Unwrap() error { return e.err }
+
 // windowsToSchedules is windowsToSchedules, memoized per distinct input.
 func (b *builder) windowsToSchedules(windows []window, location string) ([]Schedule, error) {
 	if len(windows) == 0 {
@@ -116,16 +150,16 @@ func windowsToSchedules(windows []window, defaultLocation string) ([]Schedule, e
 		}
 		if loc != "" {
 			if _, err := time.LoadLocation(loc); err != nil {
-				return nil, fmt.Errorf("window %d: unknown time zone %q", i+1, loc)
+				return nil, &windowError{i, "location", -1, fmt.Errorf("unknown time zone %q", loc)}
 			}
 		}
-		days, err := parseDays(w.Days)
+		days, elem, err := parseDays(w.Days)
 		if err != nil {
-			return nil, fmt.Errorf("window %d: %w", i+1, err)
+			return nil, &windowError{i, "days", elem, err}
 		}
-		start, end, err := windowMinutes(w.Start, w.End)
+		start, end, field, err := windowMinutes(w.Start, w.End)
 		if err != nil {
-			return nil, fmt.Errorf("window %d: %w", i+1, err)
+			return nil, &windowError{i, field, -1, err}
 		}
 		week, ok := byLocation[loc]
 		if !ok {
@@ -213,60 +247,62 @@ func crons(byMinute map[int][]int) []string {
 	return out
 }
 
-func parseDays(raw json.RawMessage) ([]int, error) {
+// parseDays returns the days of a window, Monday = 0. On error it also
+// returns the index of the bad day in a list, or -1.
+func parseDays(raw json.RawMessage) ([]int, int, error) {
 	var word string
 	if err := json.Unmarshal(raw, &word); err == nil {
 		switch word {
 		case "daily":
-			return []int{0, 1, 2, 3, 4, 5, 6}, nil
+			return []int{0, 1, 2, 3, 4, 5, 6}, -1, nil
 		case "weekdays":
-			return []int{0, 1, 2, 3, 4}, nil
+			return []int{0, 1, 2, 3, 4}, -1, nil
 		case "weekends":
-			return []int{5, 6}, nil
+			return []int{5, 6}, -1, nil
 		}
-		return nil, fmt.Errorf("unknown days %q: use daily, weekdays, weekends or a list of mon..sun", word)
+		return nil, -1, fmt.Errorf("unknown days %q: use daily, weekdays, weekends or a list of mon..sun", word)
 	}
 	var names []string
-	if err := json.Unmarshal(raw, &names); err != nil {
-		return nil, fmt.Errorf("days must be daily, weekdays, weekends or a list of mon..sun")
+	if err := json.Unmarshal(raw, &names); err != nil || len(names) == 0 {
+		return nil, -1, fmt.Errorf("days must be daily, weekdays, weekends or a list of mon..sun")
 	}
 	var days []int
-	for _, n := range names {
+	for j, n := range names {
 		i := slices.Index(dayNames, n)
 		if i < 0 {
-			return nil, fmt.Errorf("unknown day %q: use mon..sun", n)
+			return nil, j, fmt.Errorf("unknown day %q: use mon..sun", n)
 		}
 		if slices.Contains(days, i) {
-			return nil, fmt.Errorf("day %q is listed twice", n)
+			return nil, j, fmt.Errorf("day %q is listed twice", n)
 		}
 		days = append(days, i)
 	}
-	return days, nil
+	return days, -1, nil
 }
 
 // windowMinutes returns a window's start and end as minutes from the
 // midnight that begins its day; an end at or before the start lies on the
-// next day.
-func windowMinutes(start, end string) (int, int, error) {
+// next day. On error it names the field that is wrong.
+func windowMinutes(start, end string) (int, int, string, error) {
 	s, e := 0, minutesPerDay
 	var err error
 	if start != "" {
 		if start == "24:00" {
-			return 0, 0, fmt.Errorf("start 24:00: write 00:00 of the next day")
+			return 0, 0, "start", fmt.Errorf("start 24:00: write 00:00 of the next day")
 		}
 		if s, err = clockMinutes(start); err != nil {
-			return 0, 0, err
+			return 0, 0, "start", err
 		}
 	}
 	if end != "" {
 		if e, err = clockMinutes(end); err != nil {
-			return 0, 0, err
+			return 0, 0, "end", err
 		}
 	}
 	if e <= s {
 		e += minutesPerDay
 	}
-	return s, e, nil
+	return s, e, "", nil
 }
 
 func clockMinutes(s string) (int, error) {
