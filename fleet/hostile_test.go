@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 )
@@ -316,5 +317,37 @@ func TestLoadIgnoresParentDirectories(t *testing.T) {
 				t.Errorf("got %d shoots, want %d", len(leaks), tt.shoots)
 			}
 		})
+	}
+}
+
+// TestLoadRepoFromMemory: a Repo built in memory (as the Git source builds
+// one) loads without a directory on disk, overlay included, and its
+// positions name the repo's files.
+func TestLoadRepoFromMemory(t *testing.T) {
+	build := func(t *testing.T, files map[string]string) *fleet.Repo {
+		t.Helper()
+		r := fleet.NewRepo("/nonexistent/fleet")
+		for name, src := range files {
+			if err := r.AddFile(name, []byte(src)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r
+	}
+	kustomization := "resources: []\n"
+	f, err := fleet.LoadRepo(build(t, map[string]string{"base.cue": baseFleet, "kustomize/kustomization.yaml": kustomization}))
+	if err != nil {
+		t.Fatalf("LoadRepo: %v", err)
+	}
+	want := &fleet.Overlay{Dir: "/nonexistent/fleet/kustomize", Files: map[string][]byte{"kustomization.yaml": []byte(kustomization)}}
+	if diff := cmp.Diff(want, f.Overlay); diff != "" {
+		t.Errorf("overlay (-want +got):\n%s", diff)
+	}
+
+	r := build(t, map[string]string{"base.cue": baseFleet, "lib/shoots.cue": "package fleet\n", "shoots.cue": "package fleet\n\nshoots: s: {project: \"nope\", pools: p: {}}\n"})
+	_, err = fleet.LoadRepo(r)
+	got := strings.TrimSpace(fleet.Details(err, r.Name))
+	if want := `shoots.cue:3:22: shoots.s.project: project "nope" is not declared in projects`; got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
