@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing/fstest"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -19,6 +21,7 @@ import (
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/load"
 	cuejson "cuelang.org/go/encoding/json"
+	"cuelang.org/go/mod/modconfig"
 
 	"github.com/gardenfleet/gardenfleet/schema"
 )
@@ -49,12 +52,12 @@ const shootsPerChunk = 250
 // only the check failed, suspects names the shoots of the failed chunks
 // (empty when only the rest failed): errors are only among them and the
 // fields that are not shoots.
-func exportChecked(dir string, overlay map[string]load.Source) (doc document, ok bool, suspects []string) {
-	defs, err := definitionsOnly(dir)
+func exportChecked(p *userPackage) (doc document, ok bool, suspects []string) {
+	defs, err := schemaSources(func(name string) bool { return !isFieldsFile(name) })
 	if err != nil {
 		return document{}, false, nil
 	}
-	inst, err := instance(dir, withSources(overlay, defs))
+	inst, err := instance(p, defs)
 	if err != nil || inst.Err != nil || inst.PkgName != schema.Package || redeclaresDefinition(inst) {
 		return document{}, false, nil
 	}
@@ -231,17 +234,16 @@ var schemaDefinitions = sync.OnceValue(func() map[string]bool {
 	return defs
 })
 
-// schemaDir is where the schema alone is loaded from: a directory that
-// exists only in the loader's overlay.
+// schemaDir is where positions place the schema loaded on its own.
 const schemaDir = "/gardenfleet-schema"
 
 // schemaInstance loads the schema on its own, as a package of its own.
 func schemaInstance() (*build.Instance, error) {
-	src, err := schemaSources(schemaDir, everyFile)
+	src, err := schemaSources(everyFile)
 	if err != nil {
 		return nil, err
 	}
-	inst, err := instance(schemaDir, src)
+	inst, err := instance(&userPackage{dir: schemaDir}, src)
 	if err != nil {
 		return nil, err
 	}
@@ -249,21 +251,6 @@ func schemaInstance() (*build.Instance, error) {
 		return nil, fmt.Errorf("embedded schema: %w", inst.Err)
 	}
 	return inst, nil
-}
-
-// definitionsOnly returns the schema's files as overlay sources in dir with
-// the files that constrain top-level fields blank (blank rather than left
-// out, in case a copy of the schema sits in the repo: the loader overlays
-// the others by name).
-func definitionsOnly(dir string) (map[string]load.Source, error) {
-	defs, err := schemaSources(dir, func(name string) bool { return !isFieldsFile(name) })
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range []string{schema.FieldsFile, schema.ShootsFile} {
-		defs[filepath.Join(dir, schemaFilePrefix+name)] = load.FromString("package " + schema.Package + "\n")
-	}
-	return defs, nil
 }
 
 // isFieldsFile reports whether a schema file constrains top-level fields
@@ -295,14 +282,14 @@ var shootConstraint = regexp.MustCompile(`(?m)^\t\[#ShootName\]:\s*#Shoot\n`)
 
 func everyFile(string) bool { return true }
 
-// schemaSources returns the embedded schema files that keep selects, as
-// overlay sources in dir.
-func schemaSources(dir string, keep func(name string) bool) (map[string]load.Source, error) {
+// schemaSources returns the embedded schema files that keep selects, by the
+// names they have in a fleet package.
+func schemaSources(keep func(name string) bool) (map[string][]byte, error) {
 	entries, err := fs.ReadDir(schema.Files, ".")
 	if err != nil {
 		return nil, fmt.Errorf("reading embedded schema: %w", err)
 	}
-	out := map[string]load.Source{}
+	out := map[string][]byte{}
 	for _, e := range entries {
 		if !keep(e.Name()) {
 			continue
@@ -311,23 +298,41 @@ func schemaSources(dir string, keep func(name string) bool) (map[string]load.Sou
 		if err != nil {
 			return nil, fmt.Errorf("reading embedded schema: %w", err)
 		}
-		out[filepath.Join(dir, schemaFilePrefix+e.Name())] = load.FromBytes(src)
+		out[schemaFilePrefix+e.Name()] = src
 	}
 	return out, nil
 }
 
-func withSources(a, b map[string]load.Source) map[string]load.Source {
-	out := make(map[string]load.Source, len(a)+len(b))
-	maps.Copy(out, a)
-	maps.Copy(out, b)
-	return out
-}
+// noRegistry stands in for a CUE module registry: a fleet loads only its
+// own files, so anything that would fetch a module fails instead.
+var noRegistry = &modconfig.LazyRegistry{New: func() (modconfig.CachedRegistry, error) {
+	return nil, errors.New("gardenfleet does not fetch CUE modules: a fleet loads only the repo's own files")
+}}
 
-// instance loads the one CUE package in dir.
-func instance(dir string, overlay map[string]load.Source) (*build.Instance, error) {
-	insts := load.Instances([]string{"."}, &load.Config{Dir: dir, Overlay: overlay})
+// instance loads the fleet package from p's files and the schema files
+// given, all in memory: the loader sees no other file, no parent directory
+// (the module root is the repo's root) and no registry.
+func instance(p *userPackage, schemaFiles map[string][]byte) (*build.Instance, error) {
+	files := make(fstest.MapFS, len(p.files)+len(schemaFiles))
+	maps.Copy(files, p.files)
+	for name, src := range schemaFiles {
+		files[name] = &fstest.MapFile{Data: src, Mode: 0o444}
+	}
+	insts := load.Instances([]string{"."}, &load.Config{
+		FS:         files,
+		Dir:        "/",
+		ModuleRoot: "/",
+		FromFSPath: func(name string) string {
+			return filepath.Join(p.dir, filepath.FromSlash(strings.TrimPrefix(name, "/")))
+		},
+		Registry: noRegistry,
+		Env:      []string{},
+	})
 	if len(insts) != 1 {
-		return nil, fmt.Errorf("loading fleet %s: expected one CUE package, found %d", dir, len(insts))
+		return nil, fmt.Errorf("loading fleet %s: expected one CUE package, found %d", p.dir, len(insts))
+	}
+	if errs := p.checkRootFiles(insts[0].Files); errs != nil {
+		return nil, errs
 	}
 	return insts[0], nil
 }

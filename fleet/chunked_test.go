@@ -2,12 +2,10 @@ package fleet
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"cuelang.org/go/cue/load"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,13 +23,19 @@ projects: a: {}
 environments: dev: hibernation: windows: [{days: "weekends"}]
 `
 
-func overlayOf(t *testing.T, dir string, files map[string]string) map[string]load.Source {
+func packageOf(t *testing.T, dir string, files map[string]string) *userPackage {
 	t.Helper()
-	out := map[string]load.Source{}
+	r := NewRepo(dir)
 	for name, src := range files {
-		out[filepath.Join(dir, name)] = load.FromString(src)
+		if err := r.AddFile(name, []byte(src)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return out
+	p, err := newUserPackage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // manyShoots is a fleet with more shoots than one chunk holds.
@@ -64,12 +68,12 @@ waves: [{name: "canary"}]`,
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
-			lean, ok, _ := exportChecked(dir, overlay)
+			p := packageOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
+			lean, ok, _ := exportChecked(p)
 			if !ok {
 				t.Fatal("exportChecked refused a valid fleet")
 			}
-			whole, errs, err := exportWhole(dir, overlay, nil)
+			whole, errs, err := exportWhole(p, nil)
 			if err != nil || errs != nil {
 				t.Fatalf("exportWhole: %v %v", err, errs)
 			}
@@ -98,8 +102,8 @@ func TestExportCheckedRefuses(t *testing.T) {
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
-			if _, ok, _ := exportChecked(dir, overlay); ok {
+			p := packageOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
+			if _, ok, _ := exportChecked(p); ok {
 				t.Error("exportChecked accepted it")
 			}
 		})
@@ -114,17 +118,17 @@ func TestErrorsAmongManyShoots(t *testing.T) {
 shoots: s0300: kubernetes: version: "1.36"
 shoots: s0301: colour: "blue"
 `
-	overlay := overlayOf(t, dir, map[string]string{"base.cue": chunkBase, "shoots.cue": src})
+	p := packageOf(t, dir, map[string]string{"base.cue": chunkBase, "shoots.cue": src})
 
-	_, ok, suspects := exportChecked(dir, overlay)
+	_, ok, suspects := exportChecked(p)
 	if ok {
 		t.Fatal("exportChecked accepted invalid shoots")
 	}
 	if len(suspects) != shootsPerChunk || !slices.Contains(suspects, "s0300") || !slices.Contains(suspects, "s0301") {
 		t.Fatalf("suspects: %d shoots, want the %d of the chunk with s0300 and s0301", len(suspects), shootsPerChunk)
 	}
-	_, _, narrowed := exportWhole(dir, overlay, suspects)
-	_, _, whole := exportWhole(dir, overlay, nil)
+	_, _, narrowed := exportWhole(p, suspects)
+	_, _, whole := exportWhole(p, nil)
 	if narrowed == nil || whole == nil {
 		t.Fatalf("errors: narrowed %v, whole %v", narrowed, whole)
 	}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -64,8 +65,7 @@ func Issues(err error, dir string) []Issue {
 	abs, _ := filepath.Abs(dir)
 	var out []Issue
 	for _, e := range cueerrors.Errors(err) {
-		format, args := e.Msg()
-		is := Issue{Path: strings.Join(e.Path(), "."), Message: fmt.Sprintf(format, args...)}
+		is := Issue{Path: strings.Join(e.Path(), "."), Message: message(e)}
 		if pos := userPosition(e); pos.IsValid() {
 			is.File = relative(abs, pos.Filename())
 			is.Line, is.Column = pos.Line(), pos.Column()
@@ -83,6 +83,23 @@ func Details(err error, dir string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// message is e's message followed by those of the errors it wraps, as CUE
+// prints them: "import failed: cannot find package ...".
+func message(e cueerrors.Error) string {
+	var parts []string
+	for err := error(e); err != nil; err = errors.Unwrap(err) {
+		ce, ok := err.(cueerrors.Error)
+		if !ok {
+			parts = append(parts, err.Error())
+			break
+		}
+		if format, args := ce.Msg(); format != "" {
+			parts = append(parts, fmt.Sprintf(format, args...))
+		}
+	}
+	return strings.Join(parts, ": ")
 }
 
 func userPosition(e cueerrors.Error) token.Pos {
@@ -126,6 +143,7 @@ func (e *placedError) InputPositions() []token.Pos { return e.err.InputPositions
 func (e *placedError) Path() []string              { return e.err.Path() }
 func (e *placedError) Msg() (string, []any)        { return e.err.Msg() }
 func (e *placedError) Error() string               { return e.err.Error() }
+func (e *placedError) Unwrap() error               { return errors.Unwrap(e.err) }
 
 // errorPath turns an error's path (labels quoted where CUE needs it) back
 // into a cue.Path.

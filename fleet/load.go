@@ -2,16 +2,21 @@ package fleet
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io/fs"
-	"os"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
+	"testing/fstest"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/mod/modfile"
 
 	"github.com/gardenfleet/gardenfleet/schema"
 )
@@ -23,67 +28,187 @@ const schemaFilePrefix = "zz_gardenfleet_schema_"
 // OverlayDir is the directory of a fleet repo that holds its kustomize overlay.
 const OverlayDir = "kustomize"
 
+// The module files of a fleet repo's cue.mod directory.
+const (
+	moduleFile      = "cue.mod/module.cue"
+	localModuleFile = "cue.mod/local-module.cue"
+)
+
 // topLevelFields are the regular fields a fleet package may have.
 var topLevelFields = map[string]bool{"defaults": true, "environments": true, "projects": true, "shoots": true, "labs": true, "waves": true}
 
-// Load reads the fleet repo in dir, checks it against the schema and every
-// rule, and returns the model. Invalid input yields every problem at once as
-// a cue/errors.Error (see Details); other errors are I/O errors.
+// Load reads the fleet repo in dir (see ReadRepo) and loads it (see
+// LoadRepo).
 func Load(dir string) (*Fleet, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("loading fleet %s: %w", dir, err)
-	}
-	user, err := userFiles(abs)
+	r, err := ReadRepo(dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(user) == 0 {
-		return nil, fmt.Errorf("loading fleet %s: no .cue files", dir)
+	return LoadRepo(r)
+}
+
+// LoadSource loads a fleet from in-memory files (name -> CUE source), as if
+// they were the files of the repo in dir; nothing is read from dir.
+func LoadSource(dir string, files map[string][]byte) (*Fleet, error) {
+	r := NewRepo(dir)
+	for name, src := range files {
+		if err := r.AddFile(name, src); err != nil {
+			return nil, err
+		}
 	}
-	f, err := loadPackage(abs, nil)
+	return LoadRepo(r)
+}
+
+// LoadRepo checks the fleet repo r against the schema and every rule and
+// returns the model. Invalid input yields every problem at once as a
+// cue/errors.Error (see Details); other errors are I/O errors.
+//
+// It evaluates r's files and the embedded schema only: no file on disk (an
+// @embed reads r's files), no cue.mod of a parent directory, no module
+// registry. The fleet package is the .cue files at r's root, each of which
+// must be package fleet. The .cue files in subdirectories are not part of
+// it: they are read only as packages of the repo's own module that the
+// fleet imports (which needs a cue.mod/module.cue), so a repo may hold CUE
+// for other tools. Positions name r's files below filepath.Abs(r.Name), so
+// Issues(err, r.Name) prints them relative to the repo.
+func LoadRepo(r *Repo) (*Fleet, error) {
+	p, err := newUserPackage(r)
 	if err != nil {
 		return nil, err
 	}
-	if f.Overlay, err = readOverlay(abs); err != nil {
+	f, err := loadPackage(p)
+	if err != nil {
+		return nil, err
+	}
+	if f.Overlay, err = overlayOf(r, p.dir); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-// LoadSource loads a fleet from in-memory files (name -> CUE source), as if
-// they were the .cue files of dir. It reads no kustomize overlay.
-func LoadSource(dir string, files map[string][]byte) (*Fleet, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("loading fleet %s: %w", dir, err)
-	}
-	overlay := make(map[string]load.Source, len(files))
-	for name, src := range files {
-		overlay[filepath.Join(abs, name)] = load.FromBytes(src)
-	}
-	return loadPackage(abs, overlay)
+// userPackage is a fleet repo's files as the CUE loader sees them.
+type userPackage struct {
+	files fstest.MapFS
+	// dir is where positions place the files: the repo's absolute path.
+	dir string
+	// root names the .cue files at the root: all of them must be loaded.
+	root map[string]bool
 }
 
-func userFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+// newUserPackage checks what CUE's loader would leave out or fetch from
+// elsewhere without a word: a root .cue file not of package fleet, a
+// module dependency.
+func newUserPackage(r *Repo) (*userPackage, error) {
+	abs, err := filepath.Abs(r.Name)
 	if err != nil {
-		return nil, fmt.Errorf("loading fleet: %w", err)
+		return nil, fmt.Errorf("loading fleet %s: %w", r.Name, err)
 	}
-	var files []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), schemaFilePrefix) {
-			files = append(files, e.Name())
+	p := &userPackage{files: fstest.MapFS{}, dir: abs, root: map[string]bool{}}
+	var errs cueerrors.Error
+	for _, name := range r.Paths() {
+		data, _ := r.File(name)
+		p.files[name] = &fstest.MapFile{Data: data, Mode: 0o444}
+		if strings.Contains(name, "/") || !strings.HasSuffix(name, ".cue") {
+			continue
+		}
+		p.root[name] = true
+		errs = cueerrors.Append(errs, checkPackageClause(p.position(name), data))
+	}
+	if len(p.root) == 0 {
+		return nil, fmt.Errorf("loading fleet %s: no .cue files", r.Name)
+	}
+	if data, ok := r.File(moduleFile); ok {
+		errs = cueerrors.Append(errs, checkModuleFile(p.position(moduleFile), data))
+	}
+	if _, ok := r.File(localModuleFile); ok {
+		errs = cueerrors.Append(errs, cueerrors.Newf(fileStart(p.position(localModuleFile), nil),
+			"a fleet cannot replace CUE modules: gardenfleet loads only the repo's own files"))
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return p, nil
+}
+
+// position returns the file name positions give name, a path in the repo.
+func (p *userPackage) position(name string) string {
+	return filepath.Join(p.dir, filepath.FromSlash(name))
+}
+
+// checkPackageClause refuses a root .cue file that is not package fleet:
+// CUE would leave it out of the package, or load no fleet at all. A file
+// that does not parse is left to the loader, which places the syntax error.
+func checkPackageClause(filename string, src []byte) cueerrors.Error {
+	if strings.HasPrefix(filepath.Base(filename), schemaFilePrefix) {
+		return cueerrors.Newf(fileStart(filename, src), "file names starting with %s are reserved for gardenfleet's schema: rename the file", schemaFilePrefix)
+	}
+	f, err := parser.ParseFile(filename, src, parser.PackageClauseOnly)
+	if err != nil {
+		return nil
+	}
+	for _, d := range f.Decls {
+		if pkg, ok := d.(*ast.Package); ok {
+			if pkg.Name.Name == schema.Package {
+				return nil
+			}
+			return cueerrors.Newf(pkg.Name.Pos(), "package %s: every .cue file at the root of a fleet repo must be package %s", pkg.Name.Name, schema.Package)
 		}
 	}
-	return files, nil
+	return cueerrors.Newf(fileStart(filename, src), "no package clause: every .cue file at the root of a fleet repo must be package %s", schema.Package)
+}
+
+// checkModuleFile refuses module dependencies: they would be fetched from a
+// registry, which gardenfleet never contacts.
+func checkModuleFile(filename string, src []byte) cueerrors.Error {
+	mf, err := modfile.ParseNonStrict(src, filename)
+	if err != nil {
+		return cueerrors.Promote(err, "")
+	}
+	if len(mf.Deps) == 0 {
+		return nil
+	}
+	pos := fileStart(filename, src)
+	if f, err := parser.ParseFile(filename, src); err == nil {
+		for _, d := range f.Decls {
+			if field, ok := d.(*ast.Field); ok {
+				if name, _, _ := ast.LabelName(field.Label); name == "deps" {
+					pos = field.Pos()
+				}
+			}
+		}
+	}
+	return cueerrors.Newf(pos, "a fleet cannot depend on CUE modules: gardenfleet loads only the repo's own files and never contacts a module registry")
+}
+
+// fileStart is the position of line 1, column 1 of a file.
+func fileStart(filename string, src []byte) token.Pos {
+	return token.NewFile(filename, -1, len(src)+1).Pos(0, token.NoRelPos)
+}
+
+// checkRootFiles refuses a root .cue file the loader left out of the fleet
+// package although it is package fleet: CUE skips files named _* or .*,
+// *_test.cue and *_tool.cue, and files whose @if attribute is false.
+func (p *userPackage) checkRootFiles(loaded []*ast.File) cueerrors.Error {
+	seen := map[string]bool{}
+	for _, f := range loaded {
+		seen[f.Filename] = true
+	}
+	var errs cueerrors.Error
+	for _, name := range slices.Sorted(maps.Keys(p.root)) {
+		if filename := p.position(name); !seen[filename] {
+			data := p.files[name].Data
+			errs = cueerrors.Append(errs, cueerrors.Newf(fileStart(filename, data),
+				"CUE leaves this file out of the package (a name starting with _ or ., ending in _test.cue or _tool.cue, or an @if attribute): rename it or remove it"))
+		}
+	}
+	return errs
 }
 
 // loadPackage evaluates the user's files together with the schema. A valid
 // fleet takes the lean path (exportChecked); anything else is evaluated
 // whole, which finds every error and its position.
-func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
-	doc, ok, suspects := exportChecked(dir, overlay)
+func loadPackage(p *userPackage) (*Fleet, error) {
+	doc, ok, suspects := exportChecked(p)
 	var errs cueerrors.Error
 	if !ok {
 		var err error
@@ -91,24 +216,24 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 			// Errors among a few shoots: look for them with the schema on
 			// those shoots only, as a whole evaluation of 5,000 shoots
 			// costs four times the memory.
-			if _, _, err := exportWhole(dir, overlay, suspects); err != nil {
+			if _, _, err := exportWhole(p, suspects); err != nil {
 				return nil, err
 			}
 		}
 		// None found that way (a fleet's default the schema rules out, say):
 		// the package whole decides.
-		if doc, errs, err = exportWhole(dir, overlay, nil); err != nil {
+		if doc, errs, err = exportWhole(p, nil); err != nil {
 			return nil, err
 		}
 	}
 	// Only errors need the evaluated graph (for positions): evaluate
 	// again if one comes.
 	b := &builder{doc: doc, errs: errs, evaluate: func() cue.Value {
-		all, err := schemaSources(dir, everyFile)
+		all, err := schemaSources(everyFile)
 		if err != nil {
 			return cue.Value{} // the embedded schema reads; no position otherwise
 		}
-		inst, err := instance(dir, withSources(overlay, all))
+		inst, err := instance(p, all)
 		if err != nil {
 			return cue.Value{}
 		}
@@ -126,8 +251,8 @@ func loadPackage(dir string, overlay map[string]load.Source) (*Fleet, error) {
 // (err); fields the fleet does not know come back as rule errors (errs).
 // With only, #Shoot applies to those shoots alone: then only the errors
 // count, as the other shoots lack the schema's defaults.
-func exportWhole(dir string, overlay map[string]load.Source, only []string) (doc document, errs cueerrors.Error, err error) {
-	all, err := schemaSources(dir, everyFile)
+func exportWhole(p *userPackage, only []string) (doc document, errs cueerrors.Error, err error) {
+	all, err := schemaSources(everyFile)
 	if err != nil {
 		return document{}, nil, err
 	}
@@ -136,9 +261,9 @@ func exportWhole(dir string, overlay map[string]load.Source, only []string) (doc
 		if !ok {
 			return document{}, nil, nil
 		}
-		all[filepath.Join(dir, schemaFilePrefix+schema.ShootsFile)] = load.FromString(src)
+		all[schemaFilePrefix+schema.ShootsFile] = []byte(src)
 	}
-	inst, err := instance(dir, withSources(overlay, all))
+	inst, err := instance(p, all)
 	if err != nil {
 		return document{}, nil, err
 	}
@@ -192,40 +317,15 @@ type document struct {
 	Waves        []Wave                     `json:"waves"`
 }
 
-// readOverlay reads the kustomize/ directory of a fleet repo, if any.
-func readOverlay(dir string) (*Overlay, error) {
-	root := filepath.Join(dir, OverlayDir)
-	info, err := os.Stat(root)
-	if os.IsNotExist(err) {
+// overlayOf returns the kustomize/ directory of a fleet repo, if it has
+// one, from the repo's files.
+func overlayOf(r *Repo, dir string) (*Overlay, error) {
+	if _, ok := r.File(OverlayDir); ok {
+		return nil, errors.New("reading overlay: " + filepath.Join(r.Name, OverlayDir) + " is not a directory")
+	}
+	sub := r.Sub(OverlayDir)
+	if len(sub.files) == 0 {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading overlay: %w", err)
-	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("reading overlay: %s is not a directory", root)
-	}
-	o := &Overlay{Dir: root, Files: map[string][]byte{}}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: only regular files are allowed in the overlay", path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		o.Files[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading overlay: %w", err)
-	}
-	return o, nil
+	return &Overlay{Dir: filepath.Join(dir, OverlayDir), Files: sub.files}, nil
 }

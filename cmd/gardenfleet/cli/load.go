@@ -44,9 +44,11 @@ func fleetError(err error) error {
 		}
 		return failure(fmt.Errorf("%s\nfleet is invalid: %d %s", strings.Join(lines, "\n"), len(issues), noun))
 	}
+	// A file the repo may not hold (a symlink, say) is the fleet's fault.
 	var overlayErr *render.OverlayError
-	if errors.As(err, &overlayErr) {
-		return failure(fmt.Errorf("%w\nfleet is invalid: 1 error", overlayErr))
+	var repoErr *fleet.RepoError
+	if errors.As(err, &overlayErr) || errors.As(err, &repoErr) {
+		return failure(fmt.Errorf("%w\nfleet is invalid: 1 error", err))
 	}
 	return err
 }

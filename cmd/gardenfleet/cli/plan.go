@@ -185,6 +185,10 @@ func loadForPlan(path string) (*fleet.Fleet, []*unstructured.Unstructured, []fle
 	if errors.As(err, &cerr) {
 		return nil, nil, fleet.Issues(err, "."), nil
 	}
+	var repoErr *fleet.RepoError
+	if errors.As(err, &repoErr) {
+		return nil, nil, []fleet.Issue{{Message: repoErr.Error()}}, nil
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
