@@ -38,19 +38,6 @@ func newObjects(t *testing.T, repo *git.Repository) *objects {
 	return &objects{t: t, repo: repo}
 }
 
-func (o *objects) store(obj interface{ Encode(plumbing.EncodedObject) error }) plumbing.Hash {
-	o.t.Helper()
-	enc := o.repo.Storer.NewEncodedObject()
-	if err := obj.Encode(enc); err != nil {
-		o.t.Fatal(err)
-	}
-	h, err := o.repo.Storer.SetEncodedObject(enc)
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	return h
-}
-
 func (o *objects) blob(content string) plumbing.Hash {
 	o.t.Helper()
 	return o.raw(plumbing.BlobObject, content)
@@ -92,7 +79,14 @@ func (o *objects) tree(entries ...object.TreeEntry) plumbing.Hash {
 func (o *objects) commit(tree plumbing.Hash) *object.Commit {
 	o.t.Helper()
 	sig := object.Signature{Name: "t", Email: "t@t", When: time.Unix(1700000000, 0)}
-	h := o.store(&object.Commit{Author: sig, Committer: sig, Message: "hostile", TreeHash: tree})
+	enc := o.repo.Storer.NewEncodedObject()
+	if err := (&object.Commit{Author: sig, Committer: sig, Message: "hostile", TreeHash: tree}).Encode(enc); err != nil {
+		o.t.Fatal(err)
+	}
+	h, err := o.repo.Storer.SetEncodedObject(enc)
+	if err != nil {
+		o.t.Fatal(err)
+	}
 	c, err := o.repo.CommitObject(h)
 	if err != nil {
 		o.t.Fatal(err)
