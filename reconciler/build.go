@@ -16,6 +16,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -33,7 +34,7 @@ type buildResult struct {
 // fleet is terminal: nothing of it is applied, every issue is in the status
 // with its file:line:col and in one Warning Event, and the previous revision
 // stays in force until a new one is pushed.
-func (e *engine) buildFleet(_ context.Context, sc *scope) error {
+func (e *engine) buildFleet(ctx context.Context, sc *scope) error {
 	path, err := fleetPath(sc.fleet)
 	if err != nil {
 		return err
@@ -41,7 +42,7 @@ func (e *engine) buildFleet(_ context.Context, sc *scope) error {
 	key := sc.artifact.Revision + "\x00" + path
 	b := sc.state.build
 	if b == nil || b.key != key {
-		b = build(sc.artifact.Dir, path)
+		b = build(ctx, sc.state.src, sc.artifact, path)
 		b.key, b.revision = key, sc.artifact.Revision
 		sc.state.build = b
 		if b.err != nil {
@@ -76,7 +77,7 @@ func fleetPath(f *v1alpha1.Fleet) (string, error) {
 // status says was applied last, when this process has not built it (it
 // restarted): so that revision stays in force while Git is down or a newer
 // commit is invalid. A revision that cannot be restored is tried once.
-func (e *engine) restoreApplied(sc *scope) *buildResult {
+func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 	rev := sc.prev.LastAppliedRevision
 	if rev == "" || sc.state.src == nil || sc.state.restoreTried == rev {
 		return nil
@@ -91,7 +92,7 @@ func (e *engine) restoreApplied(sc *scope) *buildResult {
 		sc.log.Info("cannot restore the revision applied last from the cache", "revision", rev, "error", err.Error())
 		return nil
 	}
-	b := build(art.Dir, path)
+	b := build(ctx, sc.state.src, art, path)
 	if b.err != nil {
 		sc.log.Info("cannot rebuild the revision applied last", "revision", rev, "error", b.err.Error())
 		return nil
@@ -102,30 +103,40 @@ func (e *engine) restoreApplied(sc *scope) *buildResult {
 	return b
 }
 
-// build loads and renders the fleet in root/path. Issues are reported relative
-// to root, the repository, as file:line:col: path: message lines.
-func build(root, path string) *buildResult {
-	dir := filepath.Join(root, path)
-	f, err := fleet.Load(dir)
+// build loads and renders the fleet in directory path of the artifact's
+// commit, read into memory: the commit's tree never reaches the disk. Issues
+// are reported relative to the repository, as file:line:col: path: message
+// lines.
+func build(ctx context.Context, src *source.Source, art source.Artifact, path string) *buildResult {
+	repo, err := src.Repo(ctx, art, filepath.ToSlash(path))
 	if err != nil {
-		return &buildResult{err: buildError(err, root)}
+		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
+	}
+	f, dir, err := source.LoadRepo(repo)
+	if err != nil {
+		return &buildResult{err: buildError(err, dir, path)}
 	}
 	// The CUE graph is garbage now and most of the heap: let it go before
 	// the render allocates.
 	runtime.GC()
 	res, err := render.Fleet(f)
 	if err != nil {
-		return &buildResult{err: buildError(err, root)}
+		return &buildResult{err: buildError(err, dir, path)}
 	}
 	return &buildResult{fleet: f, objects: res.Objects}
 }
 
-func buildError(err error, root string) error {
+// buildError reports a fleet loaded from dir, which is path of the
+// repository, as invalid when it is.
+func buildError(err error, dir, path string) error {
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
-		issues := fleet.Issues(err, root)
+		issues := fleet.Issues(err, dir)
 		lines := make([]string, len(issues))
 		for i, is := range issues {
+			if is.File != "" && path != "." {
+				is.File = filepath.ToSlash(filepath.Join(path, is.File))
+			}
 			lines[i] = is.String()
 		}
 		return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))

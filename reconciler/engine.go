@@ -171,7 +171,7 @@ func (e *engine) reconcile(ctx context.Context, sc *scope) (ctrl.Result, error) 
 func (e *engine) keepInForce(ctx context.Context, sc *scope, cause error) (ctrl.Result, error) {
 	last := sc.state.applied
 	if last == nil || last.revision != sc.prev.LastAppliedRevision {
-		if last = e.restoreApplied(sc); last == nil {
+		if last = e.restoreApplied(ctx, sc); last == nil {
 			return ctrl.Result{}, cause
 		}
 	}

@@ -59,7 +59,7 @@ func TestFetchGitProtocol(t *testing.T) {
 	if want := "v1.0.0@sha1:" + c1; art.Revision != want {
 		t.Errorf("Revision = %q, want %q", art.Revision, want)
 	}
-	if got := readFile(t, filepath.Join(art.Dir, "fleet.cue")); got != "a: 1\n" {
+	if got := repoFile(t, s, art, "fleet.cue"); got != "a: 1\n" {
 		t.Errorf("fleet.cue = %q", got)
 	}
 }

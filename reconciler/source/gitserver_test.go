@@ -78,7 +78,7 @@ func TestFetchFromGitServer(t *testing.T) {
 	if want := "main@sha1:" + c2; next.Revision != want {
 		t.Errorf("Revision = %q, want %q", next.Revision, want)
 	}
-	if got := readFile(t, filepath.Join(next.Dir, "fleet.cue")); got != "a: 2\n" {
+	if got := repoFile(t, s, next, "fleet.cue"); got != "a: 2\n" {
 		t.Errorf("fleet.cue = %q", got)
 	}
 }

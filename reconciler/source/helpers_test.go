@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,4 +140,34 @@ func mustNew(t testing.TB, opts Options) *Source {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// repoFile reads the file name of the artifact's commit with Repo.
+func repoFile(t testing.TB, s *Source, art Artifact, name string) string {
+	t.Helper()
+	r, err := s.Repo(context.Background(), art, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok := r.File(name)
+	if !ok {
+		t.Fatalf("%s: no file %s in %v", art.Revision, name, r.Paths())
+	}
+	return string(b)
+}
+
+// fetchMain fetches and checks that branch main is at commit, with
+// fleet.cue holding content.
+func fetchMain(t testing.TB, s *Source, commit, content string) {
+	t.Helper()
+	art, err := s.Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "main@sha1:" + commit; art.Revision != want {
+		t.Fatalf("Revision = %q, want %q", art.Revision, want)
+	}
+	if got := repoFile(t, s, art, "fleet.cue"); got != content {
+		t.Errorf("fleet.cue = %q, want %q", got, content)
+	}
 }

@@ -17,6 +17,8 @@ import (
 var (
 	// ErrNoURL means Options.URL is empty.
 	ErrNoURL = errors.New("no repository url")
+	// ErrInvalidURL means Options.URL does not parse.
+	ErrInvalidURL = errors.New("invalid repository url")
 	// ErrUnsupportedScheme means the URL is not https, http, ssh, git or file.
 	ErrUnsupportedScheme = errors.New("unsupported url scheme")
 	// ErrNoCacheDir means Options.CacheDir is empty.
@@ -57,8 +59,6 @@ const (
 	DefaultBranch = "main"
 	// DefaultTimeout bounds one Fetch.
 	DefaultTimeout = 60 * time.Second
-	// DefaultKeepRevisions is how many checked-out revisions stay on disk.
-	DefaultKeepRevisions = 2
 )
 
 var commitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
@@ -69,7 +69,10 @@ var scpLike = regexp.MustCompile(`^(?:[^@/]+@)?[^:/]+:[^/].*$`)
 // Options configures a Source. Exactly one of Branch, Tag, SemVer and Commit
 // selects what to follow; with none set the source follows DefaultBranch.
 type Options struct {
-	// URL of the repository: https://, http://, ssh://, user@host:path, git:// or file://.
+	// URL of the repository: https://, http://, ssh://, user@host:path, git://
+	// or file://. Validate moves credentials in an http(s) URL
+	// (https://user:token@host/repo) into Auth: they are sent as basic auth
+	// and neither stored in the cache nor shown in errors.
 	URL string
 
 	// Branch to follow; its newest commit is checked out on every fetch.
@@ -82,8 +85,8 @@ type Options struct {
 	// Commit pins a full 40 character SHA-1; nothing moves it.
 	Commit string
 
-	// CacheDir holds the object store and the checked-out revisions. One
-	// Source per directory: two sources sharing one race.
+	// CacheDir holds the object store. One Source per directory: two
+	// sources sharing one race.
 	CacheDir string
 
 	// Auth holds credentials; nil means anonymous.
@@ -98,14 +101,9 @@ type Options struct {
 	// checked out.
 	VerifyKeys []string
 
-	// Timeout bounds one Fetch (ref listing, fetch and checkout). Default
+	// Timeout bounds one Fetch (ref listing and fetch). Default
 	// DefaultTimeout.
 	Timeout time.Duration
-
-	// KeepRevisions is how many checked-out revision directories stay on
-	// disk, the newest first, so a caller still reading the previous
-	// Artifact.Dir is not pulled from under. Default DefaultKeepRevisions.
-	KeepRevisions int
 
 	// constraint is parsed from SemVer by Validate.
 	constraint *semver.Constraints
@@ -168,6 +166,10 @@ func (o *Options) Validate() error {
 		o.constraint = c
 	}
 
+	if err := o.takeURLCredentials(scheme); err != nil {
+		return err
+	}
+
 	if err := o.Auth.validate(scheme); err != nil {
 		return err
 	}
@@ -180,9 +182,6 @@ func (o *Options) Validate() error {
 
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
-	}
-	if o.KeepRevisions < 1 {
-		o.KeepRevisions = DefaultKeepRevisions
 	}
 	return nil
 }
@@ -231,7 +230,14 @@ func urlScheme(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrUnsupportedScheme, err)
+		// net/url's message quotes the URL whole, credentials and all: keep
+		// only its reason, and that only when there is no userinfo it could
+		// echo a part of.
+		var ue *url.Error
+		if strings.Contains(raw, "@") || !errors.As(err, &ue) {
+			return "", fmt.Errorf("%w %s", ErrInvalidURL, redactedURL(raw))
+		}
+		return "", fmt.Errorf("%w %s: %w", ErrInvalidURL, redactedURL(raw), ue.Err)
 	}
 	switch u.Scheme {
 	case "http", "https", "ssh", "git", "file":
@@ -253,11 +259,80 @@ func (o *Options) refString() string {
 	return "branch " + o.Branch
 }
 
-// redactedURL drops passwords from a URL so it can go into errors and logs.
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
+// takeURLCredentials moves the userinfo of an http(s) URL into Auth, as
+// go-git would otherwise write it into the cache's git config with the
+// remote. Other transports take no password in the URL: ssh authenticates
+// with a key, git:// and file:// not at all.
+func (o *Options) takeURLCredentials(scheme string) error {
+	if !strings.Contains(o.URL, "://") {
+		// scp-like user@host:path: the user is what precedes an @ before any slash.
+		if user, _, ok := strings.Cut(o.URL, "@"); ok && !strings.Contains(user, "/") && strings.Contains(user, ":") {
+			return fmt.Errorf("%w: a password in an ssh url; ssh authenticates with a key", ErrAuthMismatch)
+		}
+		return nil
+	}
+	u, err := url.Parse(o.URL)
 	if err != nil || u.User == nil {
+		return nil // urlScheme parsed it already
+	}
+	password, hasPassword := u.User.Password()
+	switch scheme {
+	case "http", "https":
+	case "ssh":
+		if hasPassword {
+			return fmt.Errorf("%w: a password in an ssh url; ssh authenticates with a key", ErrAuthMismatch)
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: credentials in a %s url", ErrAuthMismatch, scheme)
+	}
+	a := Auth{}
+	if o.Auth != nil {
+		if o.Auth.Username != "" || o.Auth.Password != "" || o.Auth.BearerToken != "" {
+			return fmt.Errorf("%w: credentials both in the url and in auth", ErrAuthMismatch)
+		}
+		a = *o.Auth
+	}
+	a.Username, a.Password = u.User.Username(), password
+	o.Auth = &a
+	u.User = nil
+	o.URL = u.String()
+	return nil
+}
+
+// redactedURL hides credentials in a URL so it can go into errors and logs:
+// all userinfo of an http(s) URL (a token may be the user name), the
+// password of an ssh one. A URL that does not parse is redacted all the same.
+func redactedURL(raw string) string {
+	if strings.Contains(raw, "://") {
+		if u, err := url.Parse(raw); err == nil {
+			switch {
+			case u.User == nil:
+				return raw
+			case u.Scheme == "ssh":
+				return u.Redacted()
+			}
+			u.User = url.User("xxxxx")
+			return u.String()
+		}
+	}
+	at := strings.LastIndex(raw, "@")
+	start, ssh := 0, true
+	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+		start, ssh = i+3, strings.HasPrefix(raw, "ssh://")
+	} else if slash := strings.IndexByte(raw, '/'); slash >= 0 && slash < at {
+		// scp-like: the user holds no slash.
+		at = strings.LastIndex(raw[:slash], "@")
+	}
+	if at < 0 {
 		return raw
 	}
-	return u.Redacted()
+	if !ssh {
+		return raw[:start] + "xxxxx" + raw[at:]
+	}
+	user, _, hasPassword := strings.Cut(raw[start:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	return raw[:start] + user + ":xxxxx" + raw[at:]
 }

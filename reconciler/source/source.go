@@ -11,30 +11,36 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
 )
 
-// Artifact is one checked-out revision of the repository.
+// Artifact is one fetched revision of the repository. Its files stay in the
+// cache's object store: Source.Repo reads them into memory.
 type Artifact struct {
 	// Revision names the ref and commit: "main@sha1:<hex>" for a branch,
 	// "v1.2.0@sha1:<hex>" for a tag or semver range, "sha1:<hex>" for a
-	// pinned commit. It changes exactly when the checked-out commit does.
+	// pinned commit. It changes exactly when the fetched commit does.
 	Revision string
-	// Dir is the worktree of that commit. It is not written to again; it is
-	// removed once KeepRevisions newer revisions have been checked out.
-	Dir string
+	// Commit is the commit's hash, hex.
+	Commit string
 }
 
 // Error is returned by Fetch for every failure. Err wraps one of the Err
 // sentinels where one applies (ErrRefNotFound, ErrUnsigned, ErrSignature) or
 // the transport's error (remote down, authentication failed).
 type Error struct {
-	// Op is the step that failed: "list refs", "fetch", "resolve", "verify" or "checkout".
+	// Op is the step that failed: "list refs", "fetch", "resolve",
+	// "verify", "cache" or "read".
 	Op string
 	// URL is the repository, without password.
 	URL string
@@ -57,14 +63,11 @@ func (e *Error) Unwrap() error { return e.Err }
 type Source struct {
 	opts    Options
 	repoDir string
-	revDir  string
 	auth    transport.AuthMethod
 
 	// last is the artifact Fetch returned last, lastHash its commit.
 	last     Artifact
 	lastHash plumbing.Hash
-	// recent lists checked-out commits, newest first, for KeepRevisions.
-	recent []string
 }
 
 // target is a ref resolved to a commit.
@@ -83,11 +86,10 @@ func New(opts Options) (*Source, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("validate source options: %w", err)
 	}
-	s := &Source{
-		opts:    opts,
-		repoDir: filepath.Join(opts.CacheDir, "git"),
-		revDir:  filepath.Join(opts.CacheDir, "rev"),
-	}
+	s := &Source{opts: opts, repoDir: filepath.Join(opts.CacheDir, "git")}
+	// Earlier versions checked revisions out to rev/; nothing reads them now.
+	// NOTE: best effort; a leftover directory costs disk, not correctness.
+	_ = os.RemoveAll(filepath.Join(opts.CacheDir, "rev"))
 	auth, err := newAuth(opts)
 	if err != nil {
 		return nil, fmt.Errorf("set up auth for %s: %w", redactedURL(opts.URL), err)
@@ -96,8 +98,7 @@ func New(opts Options) (*Source, error) {
 	return s, nil
 }
 
-// Fetch brings the followed ref up to date and returns its checked-out
-// revision. When the remote still points at the commit of the previous call
+// Fetch brings the followed ref up to date and returns its revision. When the remote still points at the commit of the previous call
 // it costs one ref listing and returns the same Artifact. On failure it
 // returns a zero Artifact and an *Error: the caller keeps the revision it has.
 func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
@@ -108,7 +109,7 @@ func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
 	if err != nil {
 		return Artifact{}, err
 	}
-	if !t.hash.IsZero() && t.hash == s.lastHash && dirExists(s.last.Dir) {
+	if !t.hash.IsZero() && t.hash == s.lastHash {
 		return s.last, nil
 	}
 
@@ -125,14 +126,9 @@ func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
 	if err := s.verify(commit); err != nil {
 		return Artifact{}, err
 	}
-	dir, err := s.checkout(commit)
-	if err != nil {
-		return Artifact{}, s.err("checkout", err)
-	}
 
-	s.last = Artifact{Revision: revision(t), Dir: dir}
+	s.last = Artifact{Revision: revision(t), Commit: hash.String()}
 	s.lastHash = hash
-	s.rememberRevision(hash.String())
 	return s.last, nil
 }
 
@@ -143,29 +139,51 @@ func (s *Source) Fetch(ctx context.Context) (Artifact, error) {
 // ErrNotCached.
 func (s *Source) Cached(revision string) (Artifact, error) {
 	_, hex, _ := strings.Cut(revision, "sha1:")
+	if _, _, err := s.cachedCommit(revision, hex); err != nil {
+		return Artifact{}, err
+	}
+	return Artifact{Revision: revision, Commit: hex}, nil
+}
+
+// Repo reads the directory dir (slash-separated, "." for the root) of the
+// artifact's commit from the cache into memory, as ReadTree does: the tree
+// never reaches the disk, and what git fsck would flag, symlinks and
+// submodules are refused. The commit is verified again when keys are
+// configured. Errors are *Error at "read" (wrapping ErrNoDirectory when dir
+// is not in the commit), or at "cache" when the cache lacks the commit.
+func (s *Source) Repo(ctx context.Context, art Artifact, dir string) (*fleet.Repo, error) {
+	repo, commit, err := s.cachedCommit(art.Revision, art.Commit)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ReadTree(ctx, repo, commit, dir)
+	if err != nil {
+		return nil, s.err("read", err)
+	}
+	return r, nil
+}
+
+// cachedCommit returns the verified commit hex, of the revision named
+// revision, from the cache alone.
+func (s *Source) cachedCommit(revision, hex string) (*git.Repository, *object.Commit, error) {
 	if !commitPattern.MatchString(hex) {
-		return Artifact{}, s.err("cache", fmt.Errorf("%w: revision %q names no commit", ErrNotCached, revision))
+		return nil, nil, s.err("cache", fmt.Errorf("%w: revision %q names no commit", ErrNotCached, revision))
 	}
 	if !dirExists(s.repoDir) {
-		return Artifact{}, s.err("cache", fmt.Errorf("%w: no repository in %s", ErrNotCached, s.repoDir))
+		return nil, nil, s.err("cache", fmt.Errorf("%w: no repository in %s", ErrNotCached, s.repoDir))
 	}
 	repo, err := s.openRepo()
 	if err != nil {
-		return Artifact{}, s.err("cache", err)
+		return nil, nil, s.err("cache", err)
 	}
-	hash := plumbing.NewHash(hex)
-	commit, err := repo.CommitObject(hash)
+	commit, err := repo.CommitObject(plumbing.NewHash(hex))
 	if err != nil {
-		return Artifact{}, s.err("cache", fmt.Errorf("%w: commit %s: %w", ErrNotCached, hex, err))
+		return nil, nil, s.err("cache", fmt.Errorf("%w: commit %s: %w", ErrNotCached, hex, err))
 	}
 	if err := s.verify(commit); err != nil {
-		return Artifact{}, err
+		return nil, nil, err
 	}
-	dir, err := s.checkout(commit)
-	if err != nil {
-		return Artifact{}, s.err("checkout", err)
-	}
-	return Artifact{Revision: revision, Dir: dir}, nil
+	return repo, commit, nil
 }
 
 // revision formats the artifact revision of a resolved target.
@@ -381,9 +399,13 @@ func peel(repo *git.Repository, h plumbing.Hash) (plumbing.Hash, error) {
 // openRepo opens the cache's bare repository, creating it and the origin
 // remote on first use and repointing origin when the URL changed.
 func (s *Source) openRepo() (*git.Repository, error) {
-	repo, err := git.PlainOpen(s.repoDir)
+	// Objects above a fleet file's bound are streamed, not read into memory,
+	// so that ReadTree refuses them by size alone.
+	st := filesystem.NewStorageWithOptions(osfs.New(s.repoDir), cache.NewObjectLRUDefault(),
+		filesystem.Options{LargeObjectThreshold: fleet.MaxFileBytes})
+	repo, err := git.Open(st, nil)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainInit(s.repoDir, true)
+		repo, err = git.Init(st, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open cache %s: %w", s.repoDir, err)
@@ -422,26 +444,6 @@ func (s *Source) verify(c *object.Commit) error {
 		errs = append(errs, err)
 	}
 	return s.err("verify", fmt.Errorf("%w: %s: %w", ErrSignature, c.Hash, errors.Join(errs...)))
-}
-
-// rememberRevision records a checked-out commit and removes revision
-// directories beyond KeepRevisions, including leftovers of earlier processes.
-func (s *Source) rememberRevision(hex string) {
-	s.recent = slices.DeleteFunc(s.recent, func(h string) bool { return h == hex })
-	s.recent = slices.Insert(s.recent, 0, hex)
-	if len(s.recent) > s.opts.KeepRevisions {
-		s.recent = s.recent[:s.opts.KeepRevisions]
-	}
-	entries, err := os.ReadDir(s.revDir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !slices.Contains(s.recent, e.Name()) {
-			// NOTE: best effort; a leftover directory costs disk, not correctness.
-			_ = os.RemoveAll(filepath.Join(s.revDir, e.Name()))
-		}
-	}
 }
 
 func dirExists(dir string) bool {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -24,11 +23,11 @@ func TestFetchBranchLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Artifact{Revision: "main@sha1:" + first, Dir: filepath.Join(s.revDir, first)}
+		want := Artifact{Revision: "main@sha1:" + first, Commit: first}
 		if diff := cmp.Diff(want, art); diff != "" {
 			t.Fatalf("Fetch() (-want +got):\n%s", diff)
 		}
-		if got := readFile(t, filepath.Join(art.Dir, "shoots/s1.cue")); got != "s1: true\n" {
+		if got := repoFile(t, s, art, "shoots/s1.cue"); got != "s1: true\n" {
 			t.Errorf("shoots/s1.cue = %q", got)
 		}
 		// Depth 1: git records the cut-off commit in the shallow file.
@@ -56,26 +55,22 @@ func TestFetchBranchLifecycle(t *testing.T) {
 	})
 
 	var second string
-	t.Run("new commit is fetched into a new directory", func(t *testing.T) {
+	t.Run("new commit is fetched", func(t *testing.T) {
 		second = repo.commit("second", map[string]string{"fleet.cue": "a: 2\n"})
 		art, err := s.Fetch(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Artifact{Revision: "main@sha1:" + second, Dir: filepath.Join(s.revDir, second)}
+		want := Artifact{Revision: "main@sha1:" + second, Commit: second}
 		if diff := cmp.Diff(want, art); diff != "" {
 			t.Fatalf("Fetch() (-want +got):\n%s", diff)
 		}
-		if got := readFile(t, filepath.Join(art.Dir, "fleet.cue")); got != "a: 2\n" {
+		if got := repoFile(t, s, art, "fleet.cue"); got != "a: 2\n" {
 			t.Errorf("fleet.cue = %q", got)
-		}
-		// The previous revision is still readable by whoever holds it.
-		if got := readFile(t, filepath.Join(firstArt.Dir, "fleet.cue")); got != "a: 1\n" {
-			t.Errorf("old fleet.cue = %q", got)
 		}
 	})
 
-	t.Run("incremental shallow fetch and old revisions pruned", func(t *testing.T) {
+	t.Run("incremental shallow fetch", func(t *testing.T) {
 		// A fetch into the cache, not a fresh clone, keeps what else is there.
 		marker := filepath.Join(s.repoDir, "marker")
 		if err := os.WriteFile(marker, nil, 0o644); err != nil {
@@ -88,11 +83,6 @@ func TestFetchBranchLifecycle(t *testing.T) {
 		}
 		if want := "main@sha1:" + third; art.Revision != want {
 			t.Errorf("Revision = %q, want %q", art.Revision, want)
-		}
-		want := []string{second, third}
-		sort.Strings(want)
-		if diff := cmp.Diff(want, revDirs(t, s)); diff != "" {
-			t.Errorf("revision dirs (-want +got):\n%s", diff)
 		}
 		if _, err := os.Stat(marker); err != nil {
 			t.Errorf("cache was cloned afresh instead of fetched into: %v", err)
@@ -124,24 +114,9 @@ func TestFetchRecoversBrokenCache(t *testing.T) {
 	if want := "main@sha1:" + second; art.Revision != want {
 		t.Errorf("Revision = %q, want %q", art.Revision, want)
 	}
-	if got := readFile(t, filepath.Join(art.Dir, "f")); got != "2" {
+	if got := repoFile(t, s, art, "f"); got != "2" {
 		t.Errorf("f = %q, want 2", got)
 	}
-}
-
-// revDirs lists the checked-out revisions, sorted.
-func revDirs(t *testing.T, s *Source) []string {
-	t.Helper()
-	entries, err := os.ReadDir(s.revDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	return names
 }
 
 func TestFetchRefs(t *testing.T) {
@@ -188,7 +163,7 @@ func TestFetchRefs(t *testing.T) {
 			if art.Revision != tt.wantRev {
 				t.Errorf("Revision = %q, want %q", art.Revision, tt.wantRev)
 			}
-			if got := readFile(t, filepath.Join(art.Dir, "v")); got != tt.wantFile {
+			if got := repoFile(t, s, art, "v"); got != tt.wantFile {
 				t.Errorf("file v = %q, want %q", got, tt.wantFile)
 			}
 		})
@@ -335,10 +310,6 @@ func TestFetchVerify(t *testing.T) {
 				if !errors.Is(err, tt.wantIs) {
 					t.Errorf("Fetch() error is not %v", tt.wantIs)
 				}
-				// Nothing unverified reaches the disk.
-				if _, err := os.Stat(s.revDir); !os.IsNotExist(err) {
-					t.Errorf("revision directory written: stat = %v", err)
-				}
 				return
 			}
 			if err != nil {
@@ -351,9 +322,8 @@ func TestFetchVerify(t *testing.T) {
 	}
 }
 
-// A restarted daemon finds the revision it applied last in the cache, with
-// the remote gone: from the revision directory, or from the object store
-// when that directory was removed.
+// A restarted daemon finds the revision it applied last in the cache's
+// object store, with the remote gone.
 func TestCached(t *testing.T) {
 	ctx := context.Background()
 	repo := newGitRepo(t)
@@ -380,15 +350,8 @@ func TestCached(t *testing.T) {
 		t.Errorf("Cached() (-want +got):\n%s", diff)
 	}
 
-	if err := os.RemoveAll(art.Dir); err != nil {
-		t.Fatal(err)
-	}
-	got, err = restarted.Cached(art.Revision)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if content := readFile(t, filepath.Join(got.Dir, "fleet.cue")); content != "a: 1\n" {
-		t.Errorf("checked out again: fleet.cue = %q", content)
+	if content := repoFile(t, restarted, got, "fleet.cue"); content != "a: 1\n" {
+		t.Errorf("read from the object store: fleet.cue = %q", content)
 	}
 
 	for _, rev := range []string{"", "main", "main@sha1:" + strings.Repeat("0", 40), "main@sha1:" + first[:12]} {

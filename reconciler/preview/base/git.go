@@ -4,20 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -80,39 +76,26 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
 	r := &Revision{Name: rev, Commit: hash.String()}
-	root, err := commit.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("read base %s: tree of %s: %w", rev, hash, err)
-	}
-	tree := root
-	if rel != "." {
-		tree, err = root.Tree(rel)
-		if errors.Is(err, object.ErrDirectoryNotFound) {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s has no fleet at %s: every object is new", r, rel))
-			return r, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read base %s: tree %s: %w", rev, rel, err)
-		}
-	}
-
-	tmp, err := os.MkdirTemp("", "gardenfleet-base-")
-	if err != nil {
-		return nil, fmt.Errorf("read base %s: %w", rev, err)
-	}
-	defer os.RemoveAll(tmp)
-	hasCUE, err := writeTree(ctx, root, tree, rel, tmp)
-	if err != nil {
-		return nil, fmt.Errorf("read base %s: %w", rev, err)
-	}
-	if !hasCUE {
-		r.Notes = append(r.Notes, fmt.Sprintf("%s has no fleet at %s: every object is new", r, rel))
+	// The commit's tree is read into memory, never written out: whatever it
+	// holds cannot reach past it.
+	repoFiles, err := source.ReadTree(ctx, repo, commit, rel)
+	var refused *fleet.RepoError
+	switch {
+	case errors.Is(err, source.ErrNoDirectory):
+		return noFleet(r, rel), nil
+	case errors.As(err, &refused):
+		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s cannot be read (%v): every object is compared with nothing", r, err))
 		return r, nil
+	case err != nil:
+		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
-	f, err := fleet.Load(tmp)
+	if !hasTopLevelCUE(repoFiles) {
+		return noFleet(r, rel), nil
+	}
+	f, loadDir, err := source.LoadRepo(repoFiles)
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
-		r.Notes = append(r.Notes, invalidNote(r, rel, fleet.Issues(err, tmp)))
+		r.Notes = append(r.Notes, invalidNote(r, rel, fleet.Issues(err, loadDir)))
 		return r, nil
 	}
 	if err != nil {
@@ -145,71 +128,19 @@ func invalidNote(r *Revision, rel string, issues []fleet.Issue) string {
 		r, strings.Join(lines, "; "))
 }
 
-// writeTree writes the files of tree, the directory rel of root, below dir
-// and reports whether there is a .cue file at the top. A symlink is written
-// as a copy of the file it points to when that is a file of the commit;
-// others, and submodules, are left out.
-func writeTree(ctx context.Context, root, tree *object.Tree, rel, dir string) (hasCUE bool, err error) {
-	err = tree.Files().ForEach(func(f *object.File) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !filepath.IsLocal(f.Name) {
-			return fmt.Errorf("refuse path %q", f.Name)
-		}
-		content := f
-		if f.Mode == filemode.Symlink {
-			if content = symlinkTarget(root, rel, f); content == nil {
-				return nil
-			}
-		}
-		if !strings.Contains(f.Name, "/") && strings.HasSuffix(f.Name, ".cue") {
-			hasCUE = true
-		}
-		path := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", f.Name, err)
-		}
-		return writeBlob(content, f.Name, path)
-	})
-	return hasCUE, err
+func noFleet(r *Revision, rel string) *Revision {
+	r.Notes = append(r.Notes, fmt.Sprintf("%s has no fleet at %s: every object is new", r, rel))
+	return r
 }
 
-// symlinkTarget returns the file of root that link (in directory rel of
-// root) points to, or nil when it points outside the commit or at no file.
-func symlinkTarget(root *object.Tree, rel string, link *object.File) *object.File {
-	target, err := link.Contents()
-	if err != nil || path.IsAbs(target) {
-		return nil
+// hasTopLevelCUE reports whether the fleet's directory holds a .cue file.
+func hasTopLevelCUE(r *fleet.Repo) bool {
+	for _, p := range r.Paths() {
+		if !strings.Contains(p, "/") && strings.HasSuffix(p, ".cue") {
+			return true
+		}
 	}
-	resolved := path.Join(rel, path.Dir(link.Name), target)
-	if !filepath.IsLocal(resolved) {
-		return nil
-	}
-	f, err := root.File(resolved)
-	if err != nil || f.Mode == filemode.Symlink || !f.Mode.IsFile() {
-		return nil
-	}
-	return f
-}
-
-func writeBlob(f *object.File, name, path string) error {
-	r, err := f.Reader()
-	if err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
-	defer r.Close()
-	out, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if _, err := io.Copy(out, r); err != nil {
-		return errors.Join(fmt.Errorf("write %s: %w", name, err), out.Close())
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+	return false
 }
 
 func realPath(dir string) (string, error) {

@@ -2,6 +2,7 @@ package base
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,16 +70,12 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // TestFromGitRendersLikeDisk checks that a fleet read from a commit, in a
-// subdirectory, with a kustomize overlay and a symlinked file, renders to
-// the same objects as the same fleet read from disk.
+// subdirectory, with a kustomize overlay, renders to the same objects as the
+// same fleet read from disk.
 func TestFromGitRendersLikeDisk(t *testing.T) {
 	repo := t.TempDir()
 	dir := filepath.Join(repo, "fleets", "example")
 	copyDir(t, "../../../examples/fleet", dir)
-	writeFile(t, filepath.Join(repo, "shared", "team.cue"), "package fleet\n\nprojects: team: description: \"shared\"\n")
-	if err := os.Symlink("../../shared/team.cue", filepath.Join(dir, "team.cue")); err != nil {
-		t.Fatal(err)
-	}
 	commitAll(t, repo)
 
 	rev, err := FromGit(context.Background(), dir, "HEAD")
@@ -99,7 +96,7 @@ func TestFromGitRendersLikeDisk(t *testing.T) {
 	if diff := cmp.Diff(want.Objects, rev.Objects); diff != "" {
 		t.Errorf("objects (-disk +git):\n%s", diff)
 	}
-	// The overlay and the symlinked project made it.
+	// The overlay made it.
 	got := map[string]bool{}
 	for _, u := range rev.Objects {
 		got[u.GetKind()+"/"+u.GetName()] = true
@@ -107,35 +104,36 @@ func TestFromGitRendersLikeDisk(t *testing.T) {
 			t.Errorf("Shoot %s lacks the overlay's label", u.GetName())
 		}
 	}
-	if !got["Project/team"] {
-		t.Errorf("the symlinked team.cue was not read: %v", got)
-	}
 }
 
-// TestFromGitSymlinkOutside leaves out a symlink that leaves the commit.
-func TestFromGitSymlinkOutside(t *testing.T) {
-	top := t.TempDir()
-	repo := filepath.Join(top, "repo")
-	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
-	writeFile(t, filepath.Join(top, "outside.cue"), "this is not CUE\n")
-	if err := os.Symlink("../../outside.cue", filepath.Join(repo, "fleet", "outside.cue")); err != nil {
-		t.Fatal(err)
-	}
-	commitAll(t, repo)
+// TestFromGitRefusesSymlinks reads no symlink of the base commit, into the
+// commit or out of it: the base is compared as no fleet, with a note.
+func TestFromGitRefusesSymlinks(t *testing.T) {
+	for _, target := range []string{"../../outside.cue", "inside.cue"} {
+		t.Run(target, func(t *testing.T) {
+			top := t.TempDir()
+			repo := filepath.Join(top, "repo")
+			writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
+			writeFile(t, filepath.Join(repo, "fleet", "inside.cue"), "package fleet\n\nprojects: b: {}\n")
+			writeFile(t, filepath.Join(top, "outside.cue"), "this is not CUE\n")
+			if err := os.Symlink(target, filepath.Join(repo, "fleet", "link.cue")); err != nil {
+				t.Fatal(err)
+			}
+			commitAll(t, repo)
 
-	rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, u := range rev.Objects {
-		names = append(names, u.GetKind()+"/"+u.GetName())
-	}
-	if diff := cmp.Diff([]string{"Project/a"}, names); diff != "" {
-		t.Errorf("objects (-want +got):\n%s", diff)
-	}
-	if len(rev.Notes) > 0 {
-		t.Errorf("notes: %q", rev.Notes)
+			rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rev.Objects) > 0 {
+				t.Errorf("objects read from a commit with a symlink: %d", len(rev.Objects))
+			}
+			want := []string{fmt.Sprintf("the fleet at %s cannot be read (commit %s: \"fleet/link.cue\": is a symlink; "+
+				"a fleet repo may hold only regular files and directories): every object is compared with nothing", rev, rev.Commit)}
+			if diff := cmp.Diff(want, rev.Notes); diff != "" {
+				t.Errorf("notes (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
