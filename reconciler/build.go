@@ -112,7 +112,8 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 	if err != nil {
 		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
 	}
-	f, dir, err := source.LoadRepo(repo)
+	dir := repo.Name
+	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		return &buildResult{err: buildError(err, dir, path)}
 	}
@@ -140,6 +141,10 @@ func buildError(err error, dir, path string) error {
 			lines[i] = is.String()
 		}
 		return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))
+	}
+	var refused *fleet.RepoError
+	if errors.As(err, &refused) {
+		return fmt.Errorf("fleet is invalid: 1 error:\n%w", err)
 	}
 	return fmt.Errorf("build fleet: %w", err)
 }

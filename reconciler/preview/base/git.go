@@ -92,10 +92,14 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 	if !hasTopLevelCUE(repoFiles) {
 		return noFleet(r, rel), nil
 	}
-	f, loadDir, err := source.LoadRepo(repoFiles)
+	f, err := fleet.LoadRepo(repoFiles)
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
-		r.Notes = append(r.Notes, invalidNote(r, rel, fleet.Issues(err, loadDir)))
+		r.Notes = append(r.Notes, invalidNote(r, rel, fleet.Issues(err, repoFiles.Name)))
+		return r, nil
+	}
+	if errors.As(err, &refused) {
+		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s cannot be read (%v): every object is compared with nothing", r, err))
 		return r, nil
 	}
 	if err != nil {
