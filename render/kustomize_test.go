@@ -1,9 +1,11 @@
 package render_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
@@ -33,12 +35,12 @@ func TestOverlay(t *testing.T) {
 		{
 			name:    "remote base refused",
 			files:   map[string]string{"kustomization.yaml": "resources:\n- https://github.com/example/repo//base?ref=main\n"},
-			wantErr: `kustomize/kustomization.yaml: resources: remote base "https://github.com/example/repo//base?ref=main" refused: an overlay may only use files of the fleet repo`,
+			wantErr: `kustomize/kustomization.yaml: resources[0]: "https://github.com/example/repo//base?ref=main" refused: not a file of the overlay (an overlay may only use its own files)`,
 		},
 		{
 			name:    "go-getter style remote component refused",
 			files:   map[string]string{"kustomization.yaml": "components:\n- github.com/example/repo/component\n"},
-			wantErr: `kustomize/kustomization.yaml: components: remote base "github.com/example/repo/component" refused: an overlay may only use files of the fleet repo`,
+			wantErr: `kustomize/kustomization.yaml: components[0]: "github.com/example/repo/component" refused: not a file of the overlay (an overlay may only use its own files)`,
 		},
 		{
 			name:    "no kustomization",
@@ -69,5 +71,65 @@ func TestOverlay(t *testing.T) {
 				t.Errorf("labels (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Keys a YAML resolver would read as something else survive an overlay
+// that rewrites the object's labels and annotations and patches its spec.
+func TestOverlayKeepsKeys(t *testing.T) {
+	keys := []string{"<<", "0x10", "2024-01-01", "null", "true", "~", "1e3", "0o17", "y", "on", "gardenfleet.escaped-key:<<"}
+	strs := map[string]string{}
+	obj := fleet.Object{}
+	for i, k := range keys {
+		strs[k] = k
+		obj[k] = map[string]any{k: int64(i)}
+	}
+	shoot := fleet.Shoot{
+		Name: "s", Project: "p", Namespace: "garden-p",
+		Labels: strs, Annotations: strs,
+		Networking: fleet.Networking{ProviderConfig: obj},
+		Extensions: []fleet.Extension{{Type: "x", ProviderConfig: obj}},
+	}
+	plain, err := render.Fleet(&fleet.Fleet{Shoots: []fleet.Shoot{shoot}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &fleet.Overlay{Files: map[string][]byte{
+		"kustomization.yaml": []byte("commonAnnotations: {added: z}\nlabels:\n- pairs: {team: x}\npatches:\n- path: patch.yaml\n"),
+		"patch.yaml":         []byte("apiVersion: core.gardener.cloud/v1beta1\nkind: Shoot\nmetadata:\n  name: s\n  namespace: garden-p\nspec:\n  purpose: testing\n"),
+	}}
+	res, err := render.Fleet(&fleet.Fleet{Shoots: []fleet.Shoot{shoot}, Overlay: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := plain.Objects[0].DeepCopy()
+	want.SetLabels(map[string]string{"team": "x"})
+	want.SetAnnotations(map[string]string{"added": "z"})
+	labels, annotations := want.GetLabels(), want.GetAnnotations()
+	for k, v := range strs {
+		labels[k], annotations[k] = v, v
+	}
+	for k, v := range plain.Objects[0].GetAnnotations() {
+		annotations[k] = v
+	}
+	want.SetLabels(labels)
+	want.SetAnnotations(annotations)
+	if err := unstructured.SetNestedField(want.Object, "testing", "spec", "purpose"); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Object, res.Objects[0].Object); diff != "" {
+		t.Errorf("object after overlay (-want +got):\n%s", diff)
+	}
+}
+
+// A panic in kustomize is an error of the overlay, not of the process.
+func TestOverlayPanicIsError(t *testing.T) {
+	shoot := fleet.Shoot{Name: "s", Project: "p", Namespace: "garden-p", Annotations: map[string]string{"": "x"}}
+	o := &fleet.Overlay{Files: map[string][]byte{"kustomization.yaml": []byte("commonAnnotations: {added: z}\n")}}
+	_, err := render.Fleet(&fleet.Fleet{Shoots: []fleet.Shoot{shoot}, Overlay: o})
+	const want = "kustomize/kustomization.yaml: kustomize panicked: wrong node kind: expected ScalarNode but got MappingNode: node contents:\n{}\n"
+	var oe *render.OverlayError
+	if err == nil || err.Error() != want || !errors.As(err, &oe) {
+		t.Fatalf("error = %q, want OverlayError %q", err, want)
 	}
 }
