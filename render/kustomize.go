@@ -194,7 +194,8 @@ func (v *vetter) vet(dir string, content []byte) (*types.Kustomization, error) {
 	var errs []error
 	local := func(field string, p *string) {
 		clean := path.Join(dir, *p)
-		if path.IsAbs(*p) || !(v.files[clean] != nil || v.dirs[clean]) {
+		_, isFile := v.files[clean]
+		if path.IsAbs(*p) || !isFile && !v.dirs[clean] {
 			errs = append(errs, fmt.Errorf("%s: %q refused: not a file of the overlay (an overlay may only use its own files)", field, *p))
 			return
 		}
