@@ -94,7 +94,9 @@ func positionAt(root cue.Value, path cue.Path) token.Pos {
 	sels := path.Selectors()
 	for n := len(sels); n >= 0; n-- {
 		if v := root.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
-			if p := userPos(v, 3); p.IsValid() {
+			// A value only the schema gives has no place in the user's
+			// files: its parent has.
+			if p := userPos(v, 3); p.IsValid() && !isSchemaFile(p.Filename()) {
 				return p
 			}
 		}

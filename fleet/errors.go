@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,9 @@ type Issue struct {
 	Column  int
 	Path    string // the data path, e.g. shoots.prod.pools.green
 	Message string
+	// Also are the other places in the user's files the problem comes
+	// from, as file:line:col: the other side of a conflict.
+	Also []string
 }
 
 // String renders the issue as file:line:col: path: message.
@@ -55,6 +59,11 @@ func (i Issue) String() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(i.Message)
+	if len(i.Also) > 0 {
+		b.WriteString(" (also ")
+		b.WriteString(strings.Join(i.Also, ", "))
+		b.WriteString(")")
+	}
 	return b.String()
 }
 
@@ -66,9 +75,18 @@ func Issues(err error, dir string) []Issue {
 	var out []Issue
 	for _, e := range cueerrors.Errors(err) {
 		is := Issue{Path: strings.Join(e.Path(), "."), Message: message(e)}
-		if pos := userPosition(e); pos.IsValid() {
+		pos := userPosition(e)
+		if pos.IsValid() {
 			is.File = relative(abs, pos.Filename())
 			is.Line, is.Column = pos.Line(), pos.Column()
+		}
+		for _, p := range e.InputPositions() {
+			if !p.IsValid() || isSchemaFile(p.Filename()) || p.Filename() == pos.Filename() && p.Line() == pos.Line() && p.Column() == pos.Column() {
+				continue
+			}
+			if at := fmt.Sprintf("%s:%d:%d", relative(abs, p.Filename()), p.Line(), p.Column()); !slices.Contains(is.Also, at) {
+				is.Also = append(is.Also, at)
+			}
 		}
 		out = append(out, is)
 	}
@@ -125,6 +143,11 @@ func placeInUserFiles(root cue.Value, err error) error {
 		if p := userPosition(e); !p.IsValid() || isSchemaFile(p.Filename()) {
 			if q := positionAt(root, errorPath(e.Path())); q.IsValid() && !isSchemaFile(q.Filename()) {
 				e = &placedError{err: e, pos: q}
+				if format, _ := e.Msg(); strings.HasPrefix(format, "incomplete value") && len(e.Path()) > 0 {
+					// The user wrote nothing there: the schema's
+					// constraint means nothing to them, the field does.
+					e = newRuleError(q, e.Path(), "required field %q is not set", e.Path()[len(e.Path())-1])
+				}
 			}
 		}
 		out = cueerrors.Append(out, e)

@@ -29,12 +29,16 @@ projects: a: {}
 environments: dev: {}
 `
 
-func loadCase(t *testing.T, caseSrc string) (*fleet.Fleet, []string) {
+// loadCase loads the base fleet with case.cue, and other.cue when given.
+func loadCase(t *testing.T, caseSrc string, otherSrc ...string) (*fleet.Fleet, []string) {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string][]byte{"base.cue": []byte(baseFleet)}
 	if caseSrc != "" {
 		files["case.cue"] = []byte("package fleet\n\n" + caseSrc)
+	}
+	for _, src := range otherSrc {
+		files["other.cue"] = []byte("package fleet\n\n" + src)
 	}
 	f, err := fleet.LoadSource(dir, files)
 	if err == nil {
@@ -52,9 +56,10 @@ func loadCase(t *testing.T, caseSrc string) (*fleet.Fleet, []string) {
 
 func TestRules(t *testing.T) {
 	tests := []struct {
-		name string
-		src  string
-		want []string // exact issues; none means valid
+		name  string
+		src   string
+		extra string   // other.cue, when set
+		want  []string // exact issues; none means valid
 	}{
 		// valid fleets
 		{name: "base alone is valid"},
@@ -83,7 +88,7 @@ func TestRules(t *testing.T) {
 		{name: "a fleet's own policy on a schema definition", src: `#Shoot: purpose: "production"
 shoots: s: {project: "a", pools: p: {}, purpose: "development"}`,
 			want: []string{
-				`case.cue:3:18: shoots.s.purpose: conflicting values "production" and "development"`,
+				`case.cue:3:18: shoots.s.purpose: conflicting values "production" and "development" (also case.cue:4:50)`,
 				`case.cue:4:41: shoots.s.purpose: 3 errors in empty disjunction:`,
 				`case.cue:4:50: shoots.s.purpose: conflicting values "evaluation" and "development"`,
 				`case.cue:4:50: shoots.s.purpose: conflicting values "testing" and "development"`,
@@ -112,7 +117,13 @@ shoots: s: {project: "a", pools: p: {}, purpose: "development"}`,
 		{name: "workerless shoot sets kube-proxy", src: `shoots: cp: {project: "a", provider: type: "local", kubernetes: kubeProxy: mode: "IPVS"}`,
 			want: []string{`case.cue:3:65: shoots.cp.kubernetes.kubeProxy: a workerless shoot must not set kubernetes.kubeProxy: Gardener forbids it without workers`}},
 		{name: "workerless metal shoot", src: `shoots: cp: {project: "a"}`,
-			want: []string{`base.cue:9:2: defaults.provider: a workerless shoot cannot use provider metal: metal shoots need worker pools`}},
+			want: []string{`case.cue:3:9: shoots.cp: a workerless shoot cannot use provider metal: metal shoots need worker pools; it inherits provider metal from defaults.provider at base.cue:9:2: set provider.type on the shoot`}},
+		{name: "workerless shoot asking for metal itself", src: `shoots: cp: {project: "a", provider: type: "metal"}`,
+			want: []string{`case.cue:3:28: shoots.cp.provider: a workerless shoot cannot use provider metal: metal shoots need worker pools`}},
+		{name: "missing project", src: `shoots: s: pools: p: {}`,
+			want: []string{`case.cue:3:9: shoots.s.project: required field "project" is not set`}},
+		{name: "a shoot declared in two files with conflicting values", src: `shoots: s: {project: "a", pools: p: {}, region: "eu"}`, extra: `shoots: s: region: "us"`,
+			want: []string{`other.cue:3:20: shoots.s.region: conflicting values "us" and "eu" (also case.cue:3:49)`}},
 
 		// metal
 		{name: "metal pool with zones", src: `shoots: s: {project: "a", pools: p: zones: ["z1"]}`,
@@ -193,7 +204,11 @@ shoots: s: {project: "a", pools: p: {}, rollout: wave: "prod"}`,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, got := loadCase(t, tt.src)
+			var other []string
+			if tt.extra != "" {
+				other = append(other, tt.extra)
+			}
+			_, got := loadCase(t, tt.src, other...)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("issues (-want +got):\n%s", diff)
 			}

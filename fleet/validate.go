@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ func (b *builder) checkWorkerless(s *Shoot, layers []layer) {
 		}
 	}
 	if s.Provider.Type == ProviderMetal {
-		b.fail(b.source(layers, sub("provider")...), "a workerless shoot cannot use provider metal: metal shoots need worker pools")
+		b.failWorkerlessMetal(layers, own)
 	}
 	s.CredentialsBinding = ""
 	s.Provider.InfrastructureConfig, s.Provider.ControlPlaneConfig = nil, nil
@@ -123,6 +124,22 @@ func (b *builder) checkWorkerless(s *Shoot, layers []layer) {
 			s.Maintenance.AutoUpdate = nil
 		}
 	}
+}
+
+// failWorkerlessMetal places the error at the shoot itself when it asks for
+// metal, else at its declaration, naming where metal was inherited from.
+func (b *builder) failWorkerlessMetal(layers []layer, own layer) {
+	const msg = "a workerless shoot cannot use provider metal: metal shoots need worker pools"
+	if sets(own.raw, "provider", "type") || sets(own.raw, "provider", "metal") {
+		b.fail(join(own.path, sub("provider")...), "%s", msg)
+		return
+	}
+	from := b.source(layers, sub("provider")...)
+	where := strings.Join(pathStrings(from), ".")
+	if p := b.pos(from); p.IsValid() {
+		where = fmt.Sprintf("%s at %s:%d:%d", where, filepath.Base(p.Filename()), p.Line(), p.Column())
+	}
+	b.fail(own.path, "%s; it inherits provider metal from %s: set provider.type on the shoot", msg, where)
 }
 
 func (b *builder) checkMetal(s *Shoot, at func(...string) cue.Path) {
