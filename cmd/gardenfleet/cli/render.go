@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -33,6 +34,9 @@ asks the garden cluster of --kubeconfig what applying would do, with a
 server-side dry run, and prints each object as created, configured or
 unchanged instead of the objects.
 
+A fleet that takes longer than --timeout to evaluate is refused (exit 1);
+Ctrl-C stops at once (exit 2).
+
 Examples:
   gardenfleet render --dry-run examples/fleet
   gardenfleet render -o json .
@@ -49,6 +53,7 @@ type renderOptions struct {
 	outDir     string
 	dryRun     string
 	kubeconfig string
+	timeout    time.Duration
 }
 
 func init() { register(newRenderCmd) }
@@ -70,6 +75,7 @@ func newRenderCmd(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster; "server": ask the cluster what apply would do`)
 	cmd.Flags().StringVar(&opts.kubeconfig, "kubeconfig", "", "with --dry-run=server: kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	addTimeoutFlag(cmd, &opts.timeout)
 	return cmd
 }
 
@@ -92,12 +98,15 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 	if opts.dryRun != "none" && opts.outDir != "" {
 		return errors.New("--out writes files; it cannot be combined with --dry-run")
 	}
-	_, res, err := loadAndRender(opts.path)
+	_, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout)
 	if err != nil {
 		return err
 	}
 	if opts.dryRun == "server" {
-		return dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
+		_, err := bounded(ctx, opts.path, "in the server-side dry run", opts.timeout, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
+		})
+		return err
 	}
 	if opts.outDir != "" {
 		return writeOut(opts.outDir, res)
