@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -45,15 +46,32 @@ func failure(err error) error { return &ExitError{Code: ExitFailure, Err: err} }
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one kills the process, as if gardenfleet
+	// had not caught any.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return Run(ctx, os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 }
 
 // Run executes one command line and returns its exit code. It is the
 // testable entry point: errors are printed once, to streams.Err.
-func Run(ctx context.Context, args []string, streams Streams) int {
+func Run(ctx context.Context, args []string, streams Streams) (code int) {
+	// The last resort for a panic outside bounded (which names the fleet):
+	// a bug, reported on the command line that triggered it.
+	defer func() {
+		if p := recover(); p != nil {
+			code = report(streams, internalError("gardenfleet "+strings.Join(args, " "), p))
+		}
+	}()
 	root := newRootCmd(streams)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return report(streams, root.ExecuteContext(ctx))
+}
+
+// report prints err once and returns its exit code.
+func report(streams Streams, err error) int {
 	if err == nil {
 		return ExitOK
 	}

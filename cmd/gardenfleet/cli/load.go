@@ -31,24 +31,37 @@ func loadAndRender(path string) (*fleet.Fleet, *render.Result, error) {
 }
 
 func fleetError(err error) error {
+	issues, err := fleetIssues(err)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, len(issues))
+	for i, is := range issues {
+		lines[i] = is.String()
+	}
+	noun := "errors"
+	if len(issues) == 1 {
+		noun = "error"
+	}
+	return failure(fmt.Errorf("%s\nfleet is invalid: %d %s", strings.Join(lines, "\n"), len(issues), noun))
+}
+
+// fleetIssues sorts an error of loading or rendering a fleet: problems with
+// the fleet come back as issues; anything else (I/O) as the error.
+func fleetIssues(err error) ([]fleet.Issue, error) {
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
-		issues := fleet.Issues(err, ".")
-		lines := make([]string, len(issues))
-		for i, is := range issues {
-			lines[i] = is.String()
-		}
-		noun := "errors"
-		if len(issues) == 1 {
-			noun = "error"
-		}
-		return failure(fmt.Errorf("%s\nfleet is invalid: %d %s", strings.Join(lines, "\n"), len(issues), noun))
+		return fleet.Issues(err, "."), nil
 	}
-	// A file the repo may not hold (a symlink, say) is the fleet's fault.
 	var overlayErr *render.OverlayError
-	var repoErr *fleet.RepoError
-	if errors.As(err, &overlayErr) || errors.As(err, &repoErr) {
-		return failure(fmt.Errorf("%w\nfleet is invalid: 1 error", err))
+	if errors.As(err, &overlayErr) {
+		return []fleet.Issue{{Message: overlayErr.Error()}}, nil
 	}
-	return err
+	// A file the repo may not hold (a symlink, a special file, past the
+	// bounds) is a verdict on the repo.
+	var repoErr *fleet.RepoError
+	if errors.As(err, &repoErr) {
+		return []fleet.Issue{{Message: repoErr.Error()}}, nil
+	}
+	return nil, err
 }

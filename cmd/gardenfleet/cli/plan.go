@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
@@ -74,8 +73,9 @@ else by type, else by index), upgrades by shoot; optional fields are left
 out when empty. The report is deterministic.
 
 Exit codes: 0 on success, 1 when the fleet is invalid or a shoot cannot be
-planned, 2 on usage or I/O errors (an unreadable base). With --exit-code:
-0 nothing changes, 1 something changes, 2 any error or violation.
+planned or takes longer than --timeout to evaluate, 2 on usage or I/O errors
+(an unreadable base) or Ctrl-C. With --exit-code: 0 nothing changes, 1
+something changes, 2 any error or violation.
 
 Examples:
   gardenfleet plan
@@ -91,6 +91,7 @@ type planOptions struct {
 	cloudProfiles []string
 	output        string
 	exitCode      bool
+	timeout       time.Duration
 }
 
 func init() { register(newPlanCmd) }
@@ -115,6 +116,7 @@ func newPlanCmd(streams Streams) *cobra.Command {
 	f.StringVarP(&opts.output, "output", "o", "text", "output format: text, markdown or json")
 	f.BoolVar(&opts.exitCode, "exit-code", false, "exit 0 when nothing changes, 1 when something does, 2 on errors")
 	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
+	addTimeoutFlag(cmd, &opts.timeout)
 	return cmd
 }
 
@@ -138,24 +140,17 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 	}
 
 	in := preview.Input{Base: opts.base, Catalogs: catalogs}
-	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(opts.path); err != nil {
-		return err
+	// Both the fleet and a base from Git are evaluated with CUE.
+	_, err = bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, readPlanInput(ctx, &in, opts, owner, now)
+	})
+	var exitErr *ExitError
+	if errors.As(err, &exitErr) && opts.exitCode {
+		// With --exit-code, 1 means changes: a refusal is an error.
+		exitErr.Code = ExitUsage
 	}
-	if len(in.Issues) > 0 {
-		// An invalid fleet changes nothing: the base is not read.
-		if opts.kubeconfig != "" {
-			in.Base = "cluster"
-		}
-	} else if opts.kubeconfig != "" {
-		if err := liveBase(ctx, &in, opts.kubeconfig, owner, now); err != nil {
-			return err
-		}
-	} else {
-		rev, err := base.FromGit(ctx, opts.path, opts.base)
-		if err != nil {
-			return err
-		}
-		in.Base, in.BaseObjects, in.Notes = rev.String(), rev.Objects, rev.Notes
+	if err != nil {
+		return err
 	}
 
 	r := preview.Build(in)
@@ -163,6 +158,30 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return planExit(r, opts.exitCode)
+}
+
+// readPlanInput loads the fleet and reads its base into in.
+func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, owner *clusters.Owner, now time.Time) error {
+	var err error
+	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(opts.path); err != nil {
+		return err
+	}
+	switch {
+	case len(in.Issues) > 0:
+		// An invalid fleet changes nothing: the base is not read.
+		if opts.kubeconfig != "" {
+			in.Base = "cluster"
+		}
+	case opts.kubeconfig != "":
+		return liveBase(ctx, in, opts.kubeconfig, owner, now)
+	default:
+		rev, err := base.FromGit(ctx, opts.path, opts.base)
+		if err != nil {
+			return err
+		}
+		in.Base, in.BaseObjects, in.Notes = rev.String(), rev.Objects, rev.Notes
+	}
+	return nil
 }
 
 func planWriter(output string) (func(*preview.Report, Streams) error, error) {
@@ -181,24 +200,14 @@ func planWriter(output string) (func(*preview.Report, Streams) error, error) {
 // issues for the report rather than as an error.
 func loadForPlan(path string) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
 	f, err := fleet.Load(path)
-	var cerr cueerrors.Error
-	if errors.As(err, &cerr) {
-		return nil, nil, fleet.Issues(err, "."), nil
-	}
-	var repoErr *fleet.RepoError
-	if errors.As(err, &repoErr) {
-		return nil, nil, []fleet.Issue{{Message: repoErr.Error()}}, nil
-	}
 	if err != nil {
-		return nil, nil, nil, err
+		issues, err := fleetIssues(err)
+		return nil, nil, issues, err
 	}
 	res, err := render.Fleet(f)
-	var overlayErr *render.OverlayError
-	if errors.As(err, &overlayErr) {
-		return nil, nil, []fleet.Issue{{Message: overlayErr.Error()}}, nil
-	}
 	if err != nil {
-		return nil, nil, nil, err
+		issues, err := fleetIssues(err)
+		return nil, nil, issues, err
 	}
 	return f, res.Objects, nil, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/source"
 )
 
 const reconcileDoc = `Run one pass of the reconciler without a Fleet object.
@@ -34,8 +35,8 @@ within the deletion guard.
 
 Prints the change set, one object per line, then each shoot's upgrade state
 and the outcome. Exits 0 when the revision was applied, 1 when it failed or
-was refused (an invalid fleet, the deletion guard, a stalled shoot), 2 on bad
-flags.
+was refused (an invalid fleet, the deletion guard, a stalled shoot, a pass
+longer than --timeout), 2 on bad flags or Ctrl-C.
 
 --ref takes a branch name, tag:NAME, semver:RANGE or a full commit SHA-1.
 --repo takes a URL, or a local directory holding a Git repository.
@@ -84,7 +85,7 @@ func newReconcileCmd(streams Streams) *cobra.Command {
 	f.Float64Var(&opts.maxShootFraction, "max-shoot-fraction", v1alpha1.DefaultMaxShootFraction, "largest share of the shoots one prune may delete")
 	f.StringVar(&opts.owner, "owner", "gardenfleet-system/gardenfleet", "the Fleet (NAMESPACE/NAME) the objects are applied for")
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
-	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "bound of each of fetch, apply and prune")
+	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "bound of the whole pass, and so of each of fetch, apply and prune")
 	return cmd
 }
 
@@ -103,6 +104,15 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 	if once.Ref, err = parseRef(opts.ref); err != nil {
 		return err
 	}
+	if err := checkSource(once.URL, once.Ref); err != nil {
+		if errors.Is(err, source.ErrInvalidSemVer) || errors.Is(err, source.ErrInvalidCommit) {
+			return fmt.Errorf("--ref %q: %w", opts.ref, err)
+		}
+		return fmt.Errorf("--repo %s: %w", opts.repo, err)
+	}
+	if opts.path != "" && !filepath.IsLocal(opts.path) {
+		return fmt.Errorf("--path %q: want a relative path inside the repository", opts.path)
+	}
 	if once.Owner, err = parseOwner(opts.owner); err != nil {
 		return err
 	}
@@ -117,9 +127,27 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 	if err != nil {
 		return err
 	}
-	res, err := reconciler.RunOnce(ctx, c, once)
-	printOnce(streams, res)
+	// The clone is removed here, not by RunOnce: the pass may be abandoned.
+	if once.CacheDir, err = os.MkdirTemp("", "gardenfleet-once-"); err != nil {
+		return fmt.Errorf("create cache directory: %w", err)
+	}
+	defer os.RemoveAll(once.CacheDir)
+	// --timeout bounds the whole pass too: building the fleet (CUE) cannot
+	// be cancelled, so the pass runs aside and is abandoned when it is over.
+	type outcome struct {
+		res *reconciler.OnceResult
+		err error
+	}
+	out, err := bounded(ctx, opts.repo, "reconciling", opts.timeout, func(ctx context.Context) (outcome, error) {
+		res, err := reconciler.RunOnce(ctx, c, once)
+		return outcome{res, err}, nil
+	})
 	if err != nil {
+		return err
+	}
+	res := out.res
+	printOnce(streams, res)
+	if err := out.err; err != nil {
 		return failure(err)
 	}
 	if res.Ready.Status == metav1.ConditionFalse {
@@ -186,6 +214,13 @@ func repoURL(repo string) (string, error) {
 		return "", fmt.Errorf("--repo %s: neither a URL nor a directory: %w", repo, err)
 	}
 	return "file://" + abs, nil
+}
+
+// checkSource checks the URL and ref as the Git source will, so that a bad
+// flag is a usage error rather than a failed pass.
+func checkSource(url string, ref v1alpha1.GitRef) error {
+	o := source.Options{URL: url, CacheDir: os.TempDir(), Branch: ref.Branch, Tag: ref.Tag, SemVer: ref.SemVer, Commit: ref.Commit}
+	return o.Validate()
 }
 
 // parseOwner reads NAMESPACE/NAME.

@@ -188,14 +188,7 @@ func TestDaemonCommands(t *testing.T) {
 	})
 	kubeconfig := writeKubeconfig(t, env)
 	installCRD(t, env)
-	git, err := gitserver.Start(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = git.Stop() })
-	if err := git.CreateRepo(ctx, "fleet"); err != nil {
-		t.Fatal(err)
-	}
+	git := startFleetRepo(ctx, t)
 
 	project := "p" + utilrand.String(6)
 	ns := "garden-" + project
@@ -376,6 +369,21 @@ shoots: s: {project: %q, kubernetes: version: "1.36.4", pools: a: maximum: %d}
 			t.Errorf("no structured JSON log from serve:\n%s", second.logs.String())
 		}
 	})
+}
+
+// startFleetRepo starts a Git server on loopback with an empty repository
+// "fleet"; it stops with the test.
+func startFleetRepo(ctx context.Context, t *testing.T) *gitserver.Server {
+	t.Helper()
+	git, err := gitserver.Start(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = git.Stop() })
+	if err := git.CreateRepo(ctx, "fleet"); err != nil {
+		t.Fatal(err)
+	}
+	return git
 }
 
 func writeKubeconfig(t *testing.T, env *testenv.Env) string {

@@ -5,13 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler"
@@ -22,11 +25,17 @@ const renderDoc = `Render a fleet repo to Kubernetes objects.
 
 Prints every object as multi-document YAML (or, with -o json, a List) in
 apply order; the same fleet always renders to the same bytes. With --out DIR
-it writes one file per object plus each lab's <lab>.clab.yaml instead.
+it writes one file per object (kind_namespace_name.yaml) plus each lab's
+<lab>.clab.yaml instead; an object whose kind, namespace or name is not a
+Kubernetes name is refused (exit 1), and so is a DIR holding a symlink or a
+special file (exit 2): nothing is written outside DIR.
 --dry-run writes nothing to disk and contacts no cluster. --dry-run=server
 asks the garden cluster of --kubeconfig what applying would do, with a
 server-side dry run, and prints each object as created, configured or
 unchanged instead of the objects.
+
+A fleet that takes longer than --timeout to evaluate is refused (exit 1);
+Ctrl-C stops at once (exit 2).
 
 Examples:
   gardenfleet render --dry-run examples/fleet
@@ -44,6 +53,7 @@ type renderOptions struct {
 	outDir     string
 	dryRun     string
 	kubeconfig string
+	timeout    time.Duration
 }
 
 func init() { register(newRenderCmd) }
@@ -65,6 +75,7 @@ func newRenderCmd(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster; "server": ask the cluster what apply would do`)
 	cmd.Flags().StringVar(&opts.kubeconfig, "kubeconfig", "", "with --dry-run=server: kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	addTimeoutFlag(cmd, &opts.timeout)
 	return cmd
 }
 
@@ -87,12 +98,15 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 	if opts.dryRun != "none" && opts.outDir != "" {
 		return errors.New("--out writes files; it cannot be combined with --dry-run")
 	}
-	_, res, err := loadAndRender(opts.path)
+	_, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout)
 	if err != nil {
 		return err
 	}
 	if opts.dryRun == "server" {
-		return dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
+		_, err := bounded(ctx, opts.path, "in the server-side dry run", opts.timeout, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
+		})
+		return err
 	}
 	if opts.outDir != "" {
 		return writeOut(opts.outDir, res)
@@ -124,32 +138,43 @@ func dryRunServer(ctx context.Context, streams Streams, kubeconfig string, objs 
 
 // writeOut writes one file per object and lab file into dir, and removes
 // files an earlier render wrote there that this one no longer produces.
+// Object names come from the fleet (an overlay can set any): each is
+// checked to be a Kubernetes name before it becomes a file name, and every
+// write goes through an os.Root of dir, so nothing lands outside it. A
+// symlink or special file in dir is refused rather than written through.
 func writeOut(dir string, res *render.Result) error {
-	files := map[string][]byte{}
-	for _, o := range res.Objects {
-		var b bytes.Buffer
-		if err := render.EncodeYAML(&b, []*unstructured.Unstructured{o}); err != nil {
-			return err
+	files, err := outFiles(res)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dir, err)
+	}
+	defer root.Close()
+	entries, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() && !e.IsDir() {
+			return fmt.Errorf("writing %s: %s is a symlink or special file; render --out writes only regular files", dir, e.Name())
 		}
-		files[render.FileName(o)] = b.Bytes()
 	}
-	for name, content := range res.Files {
-		files[name] = content
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		if _, err := os.Stat(filepath.Join(dir, outMarker)); err != nil {
+	if len(entries) > 0 {
+		if info, err := root.Lstat(outMarker); err != nil || !info.Mode().IsRegular() {
 			return fmt.Errorf("writing %s: directory is not empty and was not written by gardenfleet render", dir)
 		}
 		for _, e := range entries {
-			if _, keep := files[e.Name()]; !keep && e.Name() != outMarker && strings.HasSuffix(e.Name(), ".yaml") {
-				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			if _, keep := files[e.Name()]; !keep && e.Type().IsRegular() && e.Name() != outMarker && strings.HasSuffix(e.Name(), ".yaml") {
+				if err := root.Remove(e.Name()); err != nil {
 					return fmt.Errorf("removing stale %s: %w", e.Name(), err)
 				}
 			}
 		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", dir, err)
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -157,9 +182,70 @@ func writeOut(dir string, res *render.Result) error {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
+		if err := root.WriteFile(name, files[name], 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
-	return os.WriteFile(filepath.Join(dir, outMarker), []byte("files in this directory are written by gardenfleet render --out\n"), 0o644)
+	return root.WriteFile(outMarker, []byte("files in this directory are written by gardenfleet render --out\n"), 0o644)
+}
+
+// maxFileName is the longest file name (in bytes) common file systems take.
+const maxFileName = 255
+
+// outFiles encodes each object for writeOut, by file name. An object whose
+// kind, namespace or name is not a Kubernetes name is refused (exit 1).
+func outFiles(res *render.Result) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, o := range res.Objects {
+		if err := checkOutName(o); err != nil {
+			return nil, failure(fmt.Errorf("render --out: %s: %w", describe(o), err))
+		}
+		name := render.FileName(o)
+		if len(name) > maxFileName {
+			return nil, failure(fmt.Errorf("render --out: %s: file name %s is longer than %d bytes", describe(o), name, maxFileName))
+		}
+		var b bytes.Buffer
+		if err := render.EncodeYAML(&b, []*unstructured.Unstructured{o}); err != nil {
+			return nil, err
+		}
+		files[name] = b.Bytes()
+	}
+	for name, content := range res.Files {
+		// Lab names are restricted by the schema; this is the backstop.
+		if !filepath.IsLocal(name) || filepath.Base(name) != name || len(name) > maxFileName {
+			return nil, failure(fmt.Errorf("render --out: lab file %q is not a plain file name", name))
+		}
+		files[name] = content
+	}
+	return files, nil
+}
+
+// checkOutName checks the parts of an object's file name: its kind and
+// namespace are DNS-1123 labels (the kind lowercased), its name a DNS-1123
+// subdomain, as Kubernetes itself requires.
+func checkOutName(o *unstructured.Unstructured) error {
+	if msgs := validation.IsDNS1123Label(strings.ToLower(o.GetKind())); len(msgs) > 0 {
+		return fmt.Errorf("invalid kind: %s", strings.Join(msgs, "; "))
+	}
+	if ns := o.GetNamespace(); ns != "" {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return fmt.Errorf("invalid metadata.namespace: %s", strings.Join(msgs, "; "))
+		}
+	}
+	if msgs := validation.IsDNS1123Subdomain(o.GetName()); len(msgs) > 0 {
+		return fmt.Errorf("invalid metadata.name: %s", strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// describe names an object for messages, quoting what the fleet chose.
+func describe(o *unstructured.Unstructured) string {
+	kind := o.GetKind()
+	if len(validation.IsDNS1123Label(strings.ToLower(kind))) > 0 {
+		kind = fmt.Sprintf("object of kind %q", kind)
+	}
+	if ns := o.GetNamespace(); ns != "" {
+		return fmt.Sprintf("%s %q in namespace %q", kind, o.GetName(), ns)
+	}
+	return fmt.Sprintf("%s %q", kind, o.GetName())
 }

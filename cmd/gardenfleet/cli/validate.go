@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -10,18 +11,23 @@ import (
 const validateDoc = `Check a fleet repo against the schema and every rule.
 
 Prints every problem at once, each as file:line:col: path: message, and exits
-1 when there is any; exits 0 with a summary when the fleet is valid.
+1 when there is any; exits 0 with a summary when the fleet is valid. A fleet
+that takes longer than --timeout to evaluate is refused (exit 1); Ctrl-C
+stops at once (exit 2).
 
 Examples:
   gardenfleet validate examples/fleet`
 
-type validateOptions struct{ path string }
+type validateOptions struct {
+	path    string
+	timeout time.Duration
+}
 
 func init() { register(newValidateCmd) }
 
 func newValidateCmd(streams Streams) *cobra.Command {
 	opts := &validateOptions{}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate [PATH]",
 		Short: "Check a fleet repo without rendering it anywhere",
 		Long:  validateDoc,
@@ -31,10 +37,12 @@ func newValidateCmd(streams Streams) *cobra.Command {
 			return runValidate(cmd.Context(), streams, opts)
 		},
 	}
+	addTimeoutFlag(cmd, &opts.timeout)
+	return cmd
 }
 
-func runValidate(_ context.Context, streams Streams, opts *validateOptions) error {
-	f, res, err := loadAndRender(opts.path)
+func runValidate(ctx context.Context, streams Streams, opts *validateOptions) error {
+	f, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout)
 	if err != nil {
 		return err
 	}
