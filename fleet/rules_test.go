@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -82,7 +83,7 @@ func TestRules(t *testing.T) {
 		{name: "environment name ending in a dash", src: `environments: "dev-": {}`,
 			want: []string{`case.cue:3:15: environments."dev-": environment name "dev-" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit`}},
 		{name: "lab name with a space", src: `labs: "mini lab": nodes: a: kind: "linux"`,
-			want: []string{`case.cue:3:7: labs."mini lab": lab name "mini lab" is not valid: letters, digits, '-', '.' and '_', starting with a letter or digit`}},
+			want: []string{`case.cue:3:7: labs."mini lab": lab name "mini lab" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, as it names a Kubernetes object`}},
 		{name: "a field the schema does not know", src: `shoots: s: {project: "a", pools: p: {}, colour: "blue"}`,
 			want: []string{`case.cue:3:41: shoots.s.colour: field not allowed`}},
 		{name: "a fleet's own policy on a schema definition", src: `#Shoot: purpose: "production"
@@ -195,12 +196,66 @@ shoots: s: {project: "a", pools: p: {}, rollout: wave: "prod"}`,
 			want: []string{`case.cue:3:34: waves.1.name: wave "canary" is declared twice`}},
 
 		// labs
+		{name: "lab with groups, kinds settings and both management subnets", src: `labs: l: {
+	mgmt: {"ipv4-subnet": "172.20.20.0/24", "ipv6-subnet": "3fff:172:20:20::/64"}
+	kinds: nokia_srlinux: {image: "ghcr.io/nokia/srlinux", type: "ixr-d2l"}
+	groups: spines: kind: "nokia_srlinux"
+	nodes: {s1: group: "spines", h1: {kind: "linux", labels: role: "host", "network-mode": "none"}}
+	links: [{endpoints: ["s1:e1-1", "h1:eth1"], mtu: 9000}]
+}`},
 		{name: "lab link to an unknown node", src: `labs: l: {nodes: a: kind: "linux", links: [{endpoints: ["a:eth1", "b:eth1"]}]}`,
-			want: []string{`case.cue:3:44: labs.l.links.0: link 1 endpoint "b:eth1": no node "b" in lab "l"`}},
+			want: []string{`case.cue:3:44: labs.l.links.0: endpoint "b:eth1": no node "b" in lab "l"`}},
 		{name: "lab endpoint used twice", src: `labs: l: {nodes: {a: kind: "linux", b: kind: "linux"}, links: [{endpoints: ["a:eth1", "b:eth1"]}, {endpoints: ["a:eth1", "b:eth2"]}]}`,
-			want: []string{`case.cue:3:99: labs.l.links.1: endpoint "a:eth1" is used by links 1 and 2`}},
+			want: []string{`case.cue:3:99: labs.l.links.1: endpoint "a:eth1" is already used by links.0`}},
+		{name: "lab link thirteen is links.12 in path and message", src: `import "list"
+
+labs: l: {nodes: a: kind: "linux", links: [for i in list.Range(0, 12, 1) {endpoints: ["a:e\(i)", "a:f\(i)"]}, {endpoints: ["a:e0", "a:g"]}]}`,
+			want: []string{`case.cue:5:111: labs.l.links.12: endpoint "a:e0" is already used by links.0`}},
+		{name: "lab endpoint with a space", src: `labs: l: {nodes: a: kind: "linux", links: [{endpoints: ["a:eth 1", "a:eth2"]}]}`,
+			want: []string{`case.cue:3:57: labs.l.links.0.endpoints.0: invalid value "a:eth 1" (out of bound =~"^[^:\\s]+:[^:\\s]+$")`}},
 		{name: "lab node without kind", src: `labs: l: nodes: a: image: "alpine"`,
 			want: []string{`case.cue:3:17: labs.l.nodes.a: node "a" has no kind: set kind on the node, its group, or the lab defaults`}},
+		{name: "lab node in a misspelt group", src: `labs: l: {groups: spines: kind: "linux", nodes: a: group: "spnies"}`,
+			want: []string{`case.cue:3:59: labs.l.nodes.a.group: node "a": unknown group "spnies"; the lab's groups are spines`}},
+		{name: "lab node in a group of a lab without groups", src: `labs: l: nodes: a: {kind: "linux", group: "spines"}`,
+			want: []string{`case.cue:3:43: labs.l.nodes.a.group: node "a": unknown group "spines"; the lab has no groups`}},
+		{name: "lab name with an underscore and capitals", src: `labs: DC_fabric: nodes: a: kind: "linux"`,
+			want: []string{`case.cue:3:7: labs.DC_fabric: lab name "DC_fabric" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, as it names a Kubernetes object`}},
+		{name: "lab name with a dot", src: `labs: "dc.fabric": nodes: a: kind: "linux"`,
+			want: []string{`case.cue:3:7: labs."dc.fabric": lab name "dc.fabric" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, as it names a Kubernetes object`}},
+		{name: "lab name of 64 characters", src: `labs: "` + strings.Repeat("a", 64) + `": nodes: a: kind: "linux"`,
+			want: []string{`case.cue:3:7: labs.` + strings.Repeat("a", 64) + `: lab name "` + strings.Repeat("a", 64) + `" is not valid: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit, as it names a Kubernetes object`}},
+		{name: "lab node of an unknown kind", src: `labs: l: nodes: a: kind: "nokia_srlinx"`,
+			want: []string{`case.cue:3:26: labs.l.nodes.a.kind: unknown kind "nokia_srlinx": not one of containerlab's kinds`}},
+		{name: "lab defaults and group of unknown kinds", src: `labs: l: {defaults: kind: "lnux", groups: g: kind: "sonic", nodes: a: kind: "linux"}`,
+			want: []string{
+				`case.cue:3:27: labs.l.defaults.kind: unknown kind "lnux": not one of containerlab's kinds`,
+				`case.cue:3:52: labs.l.groups.g.kind: unknown kind "sonic": not one of containerlab's kinds`,
+			}},
+		{name: "lab settings for an unknown kind", src: `labs: l: {kinds: lnux: image: "alpine", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:18: labs.l.kinds.lnux: unknown kind "lnux": not one of containerlab's kinds`}},
+		{name: "lab settings for a kind containerlab takes none for", src: `labs: l: {kinds: border0: image: "x", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:18: labs.l.kinds.border0: containerlab takes no kinds settings for "border0": set them on its nodes or a group`}},
+		{name: "lab IPv4 subnet that is no CIDR", src: `labs: l: {mgmt: "ipv4-subnet": "172.20.20.0/33", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:32: labs.l.mgmt.ipv4-subnet: ipv4-subnet "172.20.20.0/33" is not an IPv4 network in CIDR notation such as 172.20.20.0/24`}},
+		{name: "lab IPv4 subnet given an IPv6 network", src: `labs: l: {mgmt: "ipv4-subnet": "3fff::/64", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:32: labs.l.mgmt.ipv4-subnet: ipv4-subnet "3fff::/64" is not an IPv4 network in CIDR notation such as 172.20.20.0/24`}},
+		{name: "lab IPv4 subnet with host bits", src: `labs: l: {mgmt: "ipv4-subnet": "172.20.20.1/24", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:32: labs.l.mgmt.ipv4-subnet: ipv4-subnet "172.20.20.1/24" has host bits set: the network is 172.20.20.0/24`}},
+		{name: "lab IPv6 subnet that is an address", src: `labs: l: {mgmt: "ipv6-subnet": "3fff::1", nodes: a: kind: "linux"}`,
+			want: []string{`case.cue:3:32: labs.l.mgmt.ipv6-subnet: ipv6-subnet "3fff::1" is not an IPv6 network in CIDR notation such as 3fff:172:20:20::/64`}},
+		// containerlab's schema catches what the rules above do not name
+		{name: "lab node type its kind does not have", src: `labs: l: nodes: a: {kind: "nokia_srlinux", type: "ixr-d9"}`,
+			want: []string{`case.cue:3:50: labs.l.nodes.a.type: containerlab's schema refuses this: "ixr-d9" is not a value it allows here (ixsa1, ixs-a1, ixrd1, ixr-d1, ixrd2 and 48 more)`}},
+		{name: "lab node network mode containerlab refuses", src: `labs: l: nodes: a: {kind: "linux", "network-mode": "bridge"}`,
+			want: []string{`case.cue:3:52: labs.l.nodes.a.network-mode: containerlab's schema refuses this: 'bridge' does not match pattern '^(host)|(container:\\S+)|(none)$'`}},
+		{name: "lab node with an empty label and a bad management address", src: `labs: l: nodes: a: {kind: "linux", labels: role: "", "mgmt-ipv4": "172.20.20.300"}`,
+			want: []string{
+				`case.cue:3:50: labs.l.nodes.a.labels.role: containerlab's schema refuses this: minLength: got 0, want 1`,
+				`case.cue:3:67: labs.l.nodes.a.mgmt-ipv4: containerlab's schema refuses this: '172.20.20.300' does not match pattern '^(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])(%[\\p{N}\\p{L}]+)?$'`,
+			}},
+		{name: "lab node binding one file twice", src: `labs: l: nodes: a: {kind: "linux", binds: ["a:/a", "a:/a"]}`,
+			want: []string{`case.cue:3:36: labs.l.nodes.a.binds: containerlab's schema refuses this: items at 0 and 1 are equal`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,10 +11,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/schema"
 )
 
 var update = flag.Bool("update", os.Getenv("GARDENFLEET_UPDATE") == "1", "rewrite golden files")
@@ -144,44 +146,92 @@ func TestWorkerlessShootHasOnlyAllowedFields(t *testing.T) {
 	}
 }
 
-// TestContainerlabSchema validates every rendered .clab.yaml against the
-// schema containerlab publishes, used as is.
-func TestContainerlabSchema(t *testing.T) {
-	const schemaFile = "testdata/containerlab-clab.schema.json"
-	// The copy here must stay the upstream file from shared/ unchanged.
-	if shared, err := os.ReadFile("../../shared/reference/upstream/containerlab-clab.schema.json"); err == nil {
-		mine, err := os.ReadFile(schemaFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(shared, mine) {
-			t.Fatalf("%s differs from shared/reference/upstream: copy it again, unedited", schemaFile)
-		}
+// labCases are labs besides the example's, together using every setting a
+// lab has, with strings YAML would read as other types.
+var labCases = map[string]string{
+	"every node setting": `labs: "every-setting": {
+	namespace: "lab-ns"
+	prefix: "__lab-name"
+	mgmt: {network: "m", bridge: "br-m", "ipv4-subnet": "172.20.20.0/24", "ipv6-subnet": "3fff:172:20:20::/64"}
+	defaults: {kind: "linux", env: {YES: "yes", NUM: "1.0", NULL: "null"}}
+	kinds: nokia_srlinux: {image: "ghcr.io/nokia/srlinux:24.10", type: "ixr-d2l", "startup-config": "srl.cfg"}
+	groups: hosts: {kind: "linux", image: "alpine:3", labels: {role: "host", on: "true"}}
+	nodes: {
+		spine1: kind: "nokia_srlinux"
+		"01": {group: "hosts", cmd: "sleep infinity", exec: ["ip link set eth1 up"], binds: ["a:/a", "b:/b:ro"]}
+		h2: {group: "hosts", ports: ["8080:80", "127.0.0.1:2222:22/tcp"], "mgmt-ipv4": "172.20.20.10", "mgmt-ipv6": "3fff:172:20:20::10"}
+		h3: {"network-mode": "none"}
 	}
-	c := jsonschema.NewCompiler()
-	schema, err := c.Compile(schemaFile)
+	links: [{endpoints: ["spine1:e1-1", "01:eth1"], mtu: 9000}, {endpoints: ["spine1:e1-2", "h2:eth1"]}]
+}`,
+	"no prefix and only nodes": `labs: l1: {prefix: "", nodes: a: kind: "linux"}`,
+	"own prefix":               `labs: "x-9": {prefix: "team", nodes: {a: kind: "bridge", b: kind: "linux"}, links: [{endpoints: ["a:b", "b:eth1"]}]}`,
+}
+
+// TestContainerlabSchema validates every rendered .clab.yaml, of the example
+// and of labCases, against the schema containerlab publishes (the embedded
+// copy, which schema's tests keep equal to upstream), and checks that the
+// Topology carrying it has names the API server and clabernetes take.
+func TestContainerlabSchema(t *testing.T) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.ContainerlabSchema))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := renderExample(t)
-	if len(res.Files) == 0 {
-		t.Fatal("example renders no lab files")
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("clab.schema.json", doc); err != nil {
+		t.Fatal(err)
 	}
-	for name, content := range res.Files {
-		var doc any
-		if err := yaml.Unmarshal(content, &doc); err != nil {
-			t.Fatalf("%s: %v", name, err)
+	clab, err := c.Compile("clab.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, res *render.Result) {
+		t.Helper()
+		if len(res.Files) == 0 {
+			t.Fatal("renders no lab files")
 		}
-		if err := schema.Validate(doc); err != nil {
-			t.Errorf("%s does not validate against containerlab's schema: %v", name, err)
+		for name, content := range res.Files {
+			var doc any
+			if err := yaml.Unmarshal(content, &doc); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := clab.Validate(doc); err != nil {
+				t.Errorf("%s does not validate against containerlab's schema: %v", name, err)
+			}
 		}
+		for _, o := range res.Objects {
+			if o.GetKind() != "Topology" {
+				continue
+			}
+			// Custom resources take DNS subdomains as names; clabernetes
+			// also puts the name in its clabernetes/topologyOwner label.
+			for _, msg := range append(append(validation.IsDNS1123Subdomain(o.GetName()),
+				validation.IsValidLabelValue(o.GetName())...), validation.IsDNS1123Label(o.GetNamespace())...) {
+				t.Errorf("Topology %s/%s: %s", o.GetNamespace(), o.GetName(), msg)
+			}
+		}
+	}
+	t.Run("example", func(t *testing.T) { check(t, renderExample(t)) })
+	for name, src := range labCases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			f, err := fleet.LoadSource(dir, map[string][]byte{"labs.cue": []byte("package fleet\n\n" + src)})
+			if err != nil {
+				t.Fatalf("loading: %s", fleet.Details(err, dir))
+			}
+			res, err := render.Fleet(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, res)
+		})
 	}
 	// The check must be able to fail: a node with an unknown field is refused.
 	var bad any
 	if err := yaml.Unmarshal([]byte("name: x\ntopology:\n  nodes:\n    a:\n      kind: linux\n      no-such-field: 1\n"), &bad); err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.Validate(bad); err == nil {
+	if err := clab.Validate(bad); err == nil {
 		t.Error("schema accepted a node with an unknown field; the validation is not effective")
 	}
 }
