@@ -63,6 +63,7 @@ type builder struct {
 	root     *cue.Value
 	doc      document
 	errs     cueerrors.Error
+	warnings cueerrors.Error
 	// windows memoizes hibernation windows: fleets repeat a few patterns
 	// across thousands of shoots.
 	windows map[string]windowResult
@@ -202,6 +203,7 @@ func (b *builder) build() *Fleet {
 		}
 	}
 	b.checkRollout(f)
+	b.warnDependsOnLaterWave(f)
 	return f
 }
 

@@ -19,6 +19,8 @@ type ruleError struct {
 	pos  token.Pos
 	path []string
 	msg  string
+	// also are other places the problem comes from.
+	also []token.Pos
 }
 
 func newRuleError(pos token.Pos, path []string, format string, args ...any) *ruleError {
@@ -26,7 +28,7 @@ func newRuleError(pos token.Pos, path []string, format string, args ...any) *rul
 }
 
 func (e *ruleError) Position() token.Pos         { return e.pos }
-func (e *ruleError) InputPositions() []token.Pos { return nil }
+func (e *ruleError) InputPositions() []token.Pos { return e.also }
 func (e *ruleError) Path() []string              { return e.path }
 func (e *ruleError) Msg() (string, []any)        { return "%s", []any{e.msg} }
 func (e *ruleError) Error() string {

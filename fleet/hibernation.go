@@ -37,6 +37,11 @@ func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
 		b.fail(b.windowErrorPath(layers, h.Windows, err), "%v", err)
 	}
 	out.Schedules = append(out.Schedules, windowSchedules...)
+	if err == nil {
+		if a, c, ok := zonesThatWake(h.Windows, h.Location); ok {
+			b.warn(at("windows"), "windows in %s and %s overlap: the window that ends first wakes the shoot while the other wants it asleep", a, c)
+		}
+	}
 	for _, s := range h.Schedules {
 		if s.Location == "" {
 			s.Location = h.Location

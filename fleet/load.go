@@ -243,6 +243,9 @@ func loadPackage(p *userPackage) (*Fleet, error) {
 	if b.errs != nil {
 		return nil, cueerrors.Sanitize(b.errs)
 	}
+	if w := cueerrors.Append(b.warnings, duplicateDeclarations(p)); w != nil {
+		f.Warnings = cueerrors.Sanitize(w)
+	}
 	return f, nil
 }
 

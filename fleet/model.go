@@ -17,6 +17,9 @@ type Fleet struct {
 	Waves []Wave
 	// Overlay is the repo's kustomize/ directory, if it has one.
 	Overlay *Overlay
+	// Warnings are what the fleet says that has no effect or may not do
+	// what it seems to, as a cue/errors.Error: print them with Issues.
+	Warnings error
 }
 
 // Project is a Gardener project; its namespace is garden-<name>.

@@ -103,6 +103,9 @@ func (b *builder) checkWorkerless(s *Shoot, layers []layer) {
 	if s.Provider.Type == ProviderMetal {
 		b.failWorkerlessMetal(layers, own)
 	}
+	if sets(own.raw, "pool") {
+		b.warn(join(own.path, cue.Str("pool")), "a workerless shoot has no pools: its pool defaults are ignored")
+	}
 	s.CredentialsBinding = ""
 	s.Provider.InfrastructureConfig, s.Provider.ControlPlaneConfig = nil, nil
 	s.Networking = Networking{Services: s.Networking.Services, IPFamilies: s.Networking.IPFamilies}

@@ -49,23 +49,8 @@ func (r *Report) markdown(opts markdownOptions) string {
 		b.WriteString(". Run `gardenfleet plan` for all of it.\n")
 	}
 
-	if len(r.Violations) > 0 {
-		b.WriteString("\n### Violations\n\n")
-		for _, v := range r.Violations {
-			if v.Shoot != "" {
-				fmt.Fprintf(&b, "- shoot `%s`: %s\n", v.Shoot, mdText(v.Message))
-				continue
-			}
-			where := ""
-			if v.File != "" {
-				where = fmt.Sprintf("`%s:%d:%d`: ", v.File, v.Line, v.Column)
-			}
-			if v.Path != "" {
-				where += "`" + v.Path + "`: "
-			}
-			fmt.Fprintf(&b, "- %s%s\n", where, mdText(v.Message))
-		}
-	}
+	mdViolations(&b, "Violations", r.Violations)
+	mdViolations(&b, "Warnings", r.Warnings)
 
 	if len(r.Objects) > 0 {
 		b.WriteString("\n### Objects\n\n")
@@ -216,4 +201,26 @@ func mdCell(s string) string {
 // mdText keeps text from turning into HTML it does not mean.
 func mdText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", "\n", " ").Replace(s)
+}
+
+// mdViolations writes a section listing violations or warnings, if any.
+func mdViolations(b *strings.Builder, title string, vs []Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### %s\n\n", title)
+	for _, v := range vs {
+		if v.Shoot != "" {
+			fmt.Fprintf(b, "- shoot `%s`: %s\n", v.Shoot, mdText(v.Message))
+			continue
+		}
+		where := ""
+		if v.File != "" {
+			where = fmt.Sprintf("`%s:%d:%d`: ", v.File, v.Line, v.Column)
+		}
+		if v.Path != "" {
+			where += "`" + v.Path + "`: "
+		}
+		fmt.Fprintf(b, "- %s%s\n", where, mdText(v.Message))
+	}
 }

@@ -30,6 +30,9 @@ type Input struct {
 	// Issues are the new fleet's validation problems. When there are any,
 	// the report holds only them: an invalid fleet changes nothing.
 	Issues []fleet.Issue
+	// Warnings are what the new fleet says that has no effect or may not
+	// do what it seems to; they change nothing.
+	Warnings []fleet.Issue
 	// Catalogs holds each cloud profile's versions by CatalogKey. A shoot
 	// whose profile is missing is planned with the versions the base and
 	// new shoots name, and a minor none of them names shows as MAJOR.MINOR.x.
@@ -60,6 +63,7 @@ type Report struct {
 	// wave come last, in a wave named "".
 	Waves      []Wave      `json:"waves"`
 	Violations []Violation `json:"violations"`
+	Warnings   []Violation `json:"warnings,omitempty"`
 	Notes      []string    `json:"notes"`
 }
 
@@ -127,6 +131,9 @@ func Build(in Input) *Report {
 		Waves:      []Wave{},
 		Violations: []Violation{},
 		Notes:      append([]string{}, in.Notes...),
+	}
+	for _, is := range in.Warnings {
+		r.Warnings = append(r.Warnings, Violation{File: is.File, Line: is.Line, Column: is.Column, Path: is.Path, Message: is.Message})
 	}
 	if len(in.Issues) > 0 {
 		r.Invalid = true

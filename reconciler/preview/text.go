@@ -80,10 +80,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 
-	if len(r.Violations) > 0 {
-		b.WriteString("\nViolations:\n")
-		for _, v := range r.Violations {
-			fmt.Fprintf(&b, "  %s\n", v)
+	for _, section := range []struct {
+		title string
+		vs    []Violation
+	}{{"Violations", r.Violations}, {"Warnings", r.Warnings}} {
+		if len(section.vs) > 0 {
+			fmt.Fprintf(&b, "\n%s:\n", section.title)
+			for _, v := range section.vs {
+				fmt.Fprintf(&b, "  %s\n", v)
+			}
 		}
 	}
 

@@ -71,6 +71,9 @@ func goldenInputs() map[string]Input {
 			"metal": catalog("1.33.4", "1.34.3", "1.35.4", "1.36.2"),
 		},
 		Notes: []string{"a note passed through"},
+		Warnings: []fleet.Issue{
+			{File: "fleet/shoots.cue", Line: 9, Column: 14, Path: "shoots.prod.rollout.dependsOn", Message: `shoot "prod" (wave "first") depends on "dev" (wave "second"): it waits for "dev", so it cannot upgrade in its own wave`},
+		},
 	}
 	unchanged := Input{
 		Base:        "HEAD (3f2a1bc)",

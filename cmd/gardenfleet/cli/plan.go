@@ -166,6 +166,9 @@ func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, ow
 	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(opts.path); err != nil {
 		return err
 	}
+	if in.Fleet != nil && in.Fleet.Warnings != nil {
+		in.Warnings = fleet.Issues(in.Fleet.Warnings, ".")
+	}
 	switch {
 	case len(in.Issues) > 0:
 		// An invalid fleet changes nothing: the base is not read.

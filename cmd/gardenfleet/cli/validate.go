@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
 )
 
 const validateDoc = `Check a fleet repo against the schema and every rule.
@@ -50,6 +52,11 @@ func runValidate(ctx context.Context, streams Streams, opts *validateOptions) er
 	for i := range f.Shoots {
 		if f.Shoots[i].Workerless() {
 			workerless++
+		}
+	}
+	if f.Warnings != nil {
+		for _, is := range fleet.Issues(f.Warnings, ".") {
+			fmt.Fprintf(streams.Err, "warning: %s\n", is)
 		}
 	}
 	fmt.Fprintf(streams.Out, "fleet is valid: %d projects, %d shoots (%d workerless), %d labs, %d objects\n",
