@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 )
 
 // TestMain lets Check run this test binary as its child.
@@ -20,10 +20,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// Hostile fleets, shared with the CLI's and the daemon's tests in spirit:
-// each passes one limit and nothing else.
-const (
-	okFleet = `package fleet
+const okFleet = `package fleet
 
 projects: a: {}
 shoots: cp: {
@@ -34,56 +31,6 @@ shoots: cp: {
 	kubernetes: version: "1.36.2"
 }
 `
-	// 10^10 steps of a comprehension in little memory.
-	slowFleet = `package fleet
-
-import "list"
-
-_n: 100000
-_x: len([for i in list.Range(0, _n, 1) for j in list.Range(0, _n, 1) if i*j < 0 {i}])
-defaults: region: "r\(_x)"
-`
-	// A terabyte in one allocation: the kernel refuses it and the Go
-	// runtime dies with "fatal error: out of memory".
-	terabyteFleet = `package fleet
-
-import "strings"
-
-_s: strings.Repeat(strings.Repeat("x", 1000000), 1000000)
-defaults: region: "r\(len(_s))"
-`
-	// A gigabyte in one allocation, which the machine grants: the watchdog
-	// stops it.
-	gigabyteFleet = `package fleet
-
-import "strings"
-
-_s: strings.Repeat(strings.Repeat("x", 1000000), 1000)
-defaults: region: "r\(len(_s))"
-`
-)
-
-// wideFleet renders n shoots with an annotation of size bytes each.
-func wideFleet(n, size int) string {
-	return `package fleet
-
-import (
-	"list"
-	"strings"
-)
-
-_big: strings.Repeat("x", ` + strconv.Itoa(size) + `)
-projects: a: {}
-shoots: {for i in list.Range(0, ` + strconv.Itoa(n) + `, 1) {"s\(i)": {
-	project:      "a"
-	cloudProfile: "local"
-	region:       "local"
-	provider: type: "local"
-	kubernetes: version: "1.36.2"
-	annotations: big: _big
-}}}
-`
-}
 
 func repoOf(t *testing.T, src string) *fleet.Repo {
 	t.Helper()
@@ -110,11 +57,11 @@ func TestCheck(t *testing.T) {
 			src:     strings.Replace(okFleet, `project:      "a"`, `project:      "b"`, 1),
 			wantErr: "fleet is invalid: 1 error:\nfleet.cue:5:16: shoots.cp.project: project \"b\" is not declared in projects",
 		},
-		{name: "time", src: slowFleet, wantErr: "evaluating the fleet took longer than 3s"},
-		{name: "terabyte", src: terabyteFleet, wantErr: "evaluating the fleet needed more than 256 MiB of memory"},
-		{name: "gigabyte", src: gigabyteFleet, wantErr: "evaluating the fleet needed more than 256 MiB of memory"},
-		{name: "objects", src: wideFleet(150, 1), wantErr: "the fleet renders more than 100 objects"},
-		{name: "output", src: wideFleet(20, 100000), wantErr: "the objects the fleet renders take more than 1 MiB"},
+		{name: "time", src: hostile.Slow, wantErr: "evaluating the fleet took longer than 3s"},
+		{name: "terabyte", src: hostile.Terabyte, wantErr: "evaluating the fleet needed more than 256 MiB of memory"},
+		{name: "gigabyte", src: hostile.Gigabyte, wantErr: "evaluating the fleet needed more than 256 MiB of memory"},
+		{name: "objects", src: hostile.Wide(150, 1), wantErr: "the fleet renders more than 100 objects"},
+		{name: "output", src: hostile.Wide(20, 100000), wantErr: "the objects the fleet renders take more than 1 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,7 +86,7 @@ func TestCheck(t *testing.T) {
 // on the fleet from a failure to run the child.
 func TestCheckKinds(t *testing.T) {
 	limits := Limits{Time: 3 * time.Second, Memory: 256 << 20}
-	_, err := Check(context.Background(), repoOf(t, terabyteFleet), limits)
+	_, err := Check(context.Background(), repoOf(t, hostile.Terabyte), limits)
 	var limitErr *LimitError
 	if !errors.As(err, &limitErr) || limitErr.Kind != KindMemory {
 		t.Errorf("terabyte: %#v, want a memory *LimitError", err)
