@@ -15,6 +15,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
@@ -28,6 +29,9 @@ type buildResult struct {
 	fleet    *fleet.Fleet
 	objects  []*unstructured.Unstructured
 	err      error
+	// retry: err is no verdict on the revision (the evaluation could not
+	// be run), so the build is not kept.
+	retry bool
 }
 
 // buildFleet loads and renders the fleet at the fetched revision. An invalid
@@ -42,7 +46,10 @@ func (e *engine) buildFleet(ctx context.Context, sc *scope) error {
 	key := sc.artifact.Revision + "\x00" + path
 	b := sc.state.build
 	if b == nil || b.key != key {
-		b = build(ctx, sc.state.src, sc.artifact, path)
+		b = build(ctx, sc.state.src, sc.artifact, path, e.opts.Eval)
+		if b.retry {
+			return transient(BuildFailedReason, b.err)
+		}
 		b.key, b.revision = key, sc.artifact.Revision
 		sc.state.build = b
 		if b.err != nil {
@@ -92,7 +99,7 @@ func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 		sc.log.Info("cannot restore the revision applied last from the cache", "revision", rev, "error", err.Error())
 		return nil
 	}
-	b := build(ctx, sc.state.src, art, path)
+	b := build(ctx, sc.state.src, art, path, e.opts.Eval)
 	if b.err != nil {
 		sc.log.Info("cannot rebuild the revision applied last", "revision", rev, "error", b.err.Error())
 		return nil
@@ -107,12 +114,23 @@ func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 // commit, read into memory: the commit's tree never reaches the disk. Issues
 // are reported relative to the repository, as file:line:col: path: message
 // lines.
-func build(ctx context.Context, src *source.Source, art source.Artifact, path string) *buildResult {
+//
+// The commit is untrusted: it is first evaluated in a child process within
+// limits (bounded.Check), so a fleet that runs for hours or takes the
+// machine's memory fails its revision like an invalid one and the daemon
+// lives on. Only a fleet that passed is evaluated here: evaluation is
+// deterministic, so this run stays within the same bounds (per Fleet: up to
+// --concurrency of them may run at once). The result is kept per revision
+// (buildFleet), so the child runs once per revision, not per pass.
+func build(ctx context.Context, src *source.Source, art source.Artifact, path string, limits bounded.Limits) *buildResult {
 	repo, err := src.Repo(ctx, art, filepath.ToSlash(path))
 	if err != nil {
 		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
 	}
 	dir := repo.Name
+	if _, err := bounded.Check(ctx, repo, limits); err != nil {
+		return checkFailed(err, path)
+	}
 	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		return &buildResult{err: buildError(err, dir, path)}
@@ -127,26 +145,56 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 	return &buildResult{fleet: f, objects: res.Objects}
 }
 
+// checkFailed reports a fleet that did not pass bounded.Check as the
+// in-process build would have, and a passed limit or a crashed child as a
+// refusal; an evaluation that could not be run is retried.
+func checkFailed(err error, path string) *buildResult {
+	var (
+		invalid *bounded.InvalidError
+		limit   *bounded.LimitError
+		crash   *bounded.CrashError
+		eval    *bounded.EvalError
+		refused *fleet.RepoError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		return &buildResult{err: invalidError(invalid.Issues, path)}
+	case errors.As(err, &limit), errors.As(err, &crash):
+		return &buildResult{err: fmt.Errorf("fleet is refused: %w", err)}
+	case errors.As(err, &refused):
+		return &buildResult{err: fmt.Errorf("fleet is invalid: 1 error:\n%w", err)}
+	case errors.As(err, &eval):
+		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
+	}
+	return &buildResult{err: fmt.Errorf("build fleet: %w", err), retry: true}
+}
+
 // buildError reports a fleet loaded from dir, which is path of the
 // repository, as invalid when it is.
 func buildError(err error, dir, path string) error {
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
-		issues := fleet.Issues(err, dir)
-		lines := make([]string, len(issues))
-		for i, is := range issues {
-			if is.File != "" && path != "." {
-				is.File = filepath.ToSlash(filepath.Join(path, is.File))
-			}
-			lines[i] = is.String()
-		}
-		return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))
+		return invalidError(fleet.Issues(err, dir), path)
 	}
 	var refused *fleet.RepoError
 	if errors.As(err, &refused) {
 		return fmt.Errorf("fleet is invalid: 1 error:\n%w", err)
 	}
 	return fmt.Errorf("build fleet: %w", err)
+}
+
+// invalidError lists issues placed relative to the fleet's directory, path
+// of the repository, as file:line:col: path: message lines relative to the
+// repository.
+func invalidError(issues []fleet.Issue, path string) error {
+	lines := make([]string, len(issues))
+	for i, is := range issues {
+		if is.File != "" && path != "." {
+			is.File = filepath.ToSlash(filepath.Join(path, is.File))
+		}
+		lines[i] = is.String()
+	}
+	return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))
 }
 
 // selectObjects returns the objects a Fleet with the given shoot selector

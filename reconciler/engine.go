@@ -16,6 +16,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 )
@@ -32,6 +33,10 @@ type Options struct {
 	Apply clusters.ApplyOptions
 	// Clock is the time gates and timeouts are measured on.
 	Clock clock.PassiveClock
+	// Eval bounds the evaluation of each new revision, done in a child
+	// process (bounded.Check); zero fields take the defaults, a zero Time
+	// none.
+	Eval bounded.Limits
 	// Jitter spreads requeues so Fleets with one interval do not fetch in
 	// lockstep; nil requeues at exactly the interval. It is called from
 	// concurrent reconciles.
@@ -52,6 +57,7 @@ func DefaultOptions() Options {
 		GatePollInterval: 30 * time.Second,
 		Apply:            clusters.DefaultApplyOptions(),
 		Clock:            clock.RealClock{},
+		Eval:             bounded.DefaultLimits(),
 		Jitter:           PercentJitter(0.05),
 	}
 }

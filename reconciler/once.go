@@ -16,6 +16,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/render"
 )
@@ -42,6 +43,8 @@ type OnceOptions struct {
 	Timeout time.Duration
 	// Apply tunes server-side apply.
 	Apply clusters.ApplyOptions
+	// Eval bounds the evaluation of the fleet, as Options.Eval.
+	Eval bounded.Limits
 }
 
 // DefaultOnceOptions returns options for a pass owned by the Fleet
@@ -51,6 +54,7 @@ func DefaultOnceOptions() OnceOptions {
 		Owner:   clusters.Owner{Namespace: "gardenfleet-system", Name: "gardenfleet"},
 		Timeout: 5 * time.Minute,
 		Apply:   clusters.DefaultApplyOptions(),
+		Eval:    bounded.DefaultLimits(),
 	}
 }
 
@@ -104,7 +108,7 @@ func RunOnce(ctx context.Context, c client.Client, opts OnceOptions) (*OnceResul
 	if opts.Timeout > 0 {
 		f.Spec.Timeout = &metav1.Duration{Duration: opts.Timeout}
 	}
-	e := &engine{client: c, reader: c, opts: Options{CacheDir: opts.CacheDir, Apply: opts.Apply, Clock: DefaultOptions().Clock}}
+	e := &engine{client: c, reader: c, opts: Options{CacheDir: opts.CacheDir, Apply: opts.Apply, Clock: DefaultOptions().Clock, Eval: opts.Eval}}
 	sc := e.newScope(ctx, f)
 
 	res := &OnceResult{}

@@ -31,6 +31,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
@@ -55,6 +56,8 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	// The daemon evaluates each revision in a child: this binary.
+	bounded.Main()
 	os.Exit(runMain(m))
 }
 

@@ -5,8 +5,11 @@ import (
 	"os"
 
 	"github.com/gardenfleet/gardenfleet/cmd/gardenfleet/cli"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 )
 
 func main() {
+	// Evaluating a fleet runs this binary again as a bounded child.
+	bounded.Main()
 	os.Exit(cli.Main())
 }

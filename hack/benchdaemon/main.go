@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/hack/benchfleet"
 	"github.com/gardenfleet/gardenfleet/render"
 )
@@ -50,6 +51,7 @@ func (e *envFlag) Set(v string) error {
 }
 
 func main() {
+	bounded.Main() // the reconciler evaluates each revision in a child: this binary
 	var o options
 	var env envFlag
 	flag.IntVar(&o.shoots, "shoots", 5000, "shoots in the generated fleet")

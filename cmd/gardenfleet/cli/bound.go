@@ -69,14 +69,14 @@ func addTimeoutFlag(cmd *cobra.Command, timeout *time.Duration) {
 	cmd.Flags().DurationVar(timeout, "timeout", DefaultTimeout, "refuse a fleet that takes longer than this to evaluate (and to read a base or ask a cluster about)")
 }
 
-// loadAndRenderBounded is loadAndRender within timeout and ctx.
-func loadAndRenderBounded(ctx context.Context, path string, timeout time.Duration) (*fleet.Fleet, *render.Result, error) {
+// loadAndRenderBounded is loadAndRender within timeout, memory and ctx.
+func loadAndRenderBounded(ctx context.Context, path string, timeout time.Duration, memory int64) (*fleet.Fleet, *render.Result, error) {
 	type loaded struct {
 		f   *fleet.Fleet
 		res *render.Result
 	}
-	l, err := bounded(ctx, path, "evaluating the fleet", timeout, func(context.Context) (loaded, error) {
-		f, res, err := loadAndRender(path)
+	l, err := bounded(ctx, path, "evaluating the fleet", timeout, func(ctx context.Context) (loaded, error) {
+		f, res, err := loadAndRender(ctx, path, memory)
 		return loaded{f, res}, err
 	})
 	return l.f, l.res, err

@@ -5,23 +5,17 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 )
 
-// slowFleet evaluates for hours (10^10 steps of a comprehension) in little
-// memory.
-const slowFleet = `package fleet
-
-import "list"
-
-_n: 100000
-_x: len([for i in list.Range(0, _n, 1) for j in list.Range(0, _n, 1) if i*j < 0 {i}])
-defaults: region: "r\(_x)"
-`
+// slowFleet evaluates for hours in little memory.
+const slowFleet = hostile.Slow
 
 // unreachableKubeconfig names a cluster nothing listens at.
 const unreachableKubeconfig = `apiVersion: v1
@@ -99,6 +93,12 @@ func TestExitCodes(t *testing.T) {
 			args:       []string{"plan", "missing"},
 			wantCode:   2,
 			wantStderr: "error: reading fleet repo: open missing: no such file or directory\n",
+		},
+		{
+			name:       "bad eval memory",
+			args:       []string{"validate", "--eval-memory", "lots", "ok"},
+			wantCode:   2,
+			wantStderr: "error: invalid argument \"lots\" for \"--eval-memory\" flag: want a quantity such as 2Gi or 512Mi: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n",
 		},
 		{
 			name:       "bad timeout",
@@ -189,6 +189,36 @@ func TestTimeout(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("render --out wrote %s after timing out: %v", filepath.Join(dir, "out"), err)
+	}
+}
+
+// TestEvalLimits: a fleet past the memory or output bound is refused with a
+// clear error (exit 1), not a crash of the Go runtime, by every command that
+// evaluates one.
+func TestEvalLimits(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"terabyte/fleet.cue": hostile.Terabyte,
+		"gigabyte/fleet.cue": hostile.Gigabyte,
+		"wide/fleet.cue":     hostile.Wide(70, 1000000),
+	})
+	tests := []struct {
+		args       []string
+		wantStderr string
+	}{
+		{args: []string{"validate", "terabyte"}, wantStderr: "terabyte: evaluating the fleet needed more than 2 GiB of memory\n"},
+		{args: []string{"render", "terabyte"}, wantStderr: "terabyte: evaluating the fleet needed more than 2 GiB of memory\n"},
+		{args: []string{"plan", "terabyte"}, wantStderr: "terabyte: evaluating the fleet needed more than 2 GiB of memory\n"},
+		{args: []string{"validate", "--eval-memory", "256Mi", "gigabyte"}, wantStderr: "gigabyte: evaluating the fleet needed more than 256 MiB of memory\n"},
+		{args: []string{"validate", "wide"}, wantStderr: "wide: the objects the fleet renders take more than 64 MiB\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got := runCLI(t, dir, tt.args...)
+			if got.code != ExitFailure || got.stderr != tt.wantStderr || got.stdout != "" {
+				t.Errorf("gardenfleet %v: exit %d, stdout %q, stderr %q; want exit 1, %q", tt.args, got.code, got.stdout, got.stderr, tt.wantStderr)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -9,14 +10,56 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
-// loadAndRender loads and renders the fleet at path. Problems with the
-// fleet itself come back as failures (exit 1), each on its own line as
-// file:line:col: path: message; anything else is an I/O error (exit 2).
-func loadAndRender(path string) (*fleet.Fleet, *render.Result, error) {
-	f, err := fleet.Load(path)
+// checkFleet evaluates repo first in a child process within memory bytes
+// (boundedeval.Check): a fleet that would run this process out of memory (a
+// terabyte asked for at once kills the Go runtime, no recover helps) or
+// render too much is refused (exit 1). Time is bounded by ctx: the caller's
+// bounded. A fleet that passed comes back with its summary; one that does
+// not validate with neither summary nor error, and the caller evaluates it
+// here for the messages: evaluation is deterministic, so that run stays
+// within the bounds the child kept.
+func checkFleet(ctx context.Context, repo *fleet.Repo, memory int64) (*boundedeval.Summary, error) {
+	sum, err := boundedeval.Check(ctx, repo, boundedeval.Limits{Memory: memory})
+	var (
+		limit   *boundedeval.LimitError
+		crash   *boundedeval.CrashError
+		invalid *boundedeval.InvalidError
+		eval    *boundedeval.EvalError
+		refused *fleet.RepoError
+	)
+	switch {
+	case err == nil:
+		return &sum, nil
+	case errors.As(err, &limit), errors.As(err, &crash):
+		return nil, failure(fmt.Errorf("%s: %w", repo.Name, err))
+	case errors.As(err, &invalid), errors.As(err, &eval), errors.As(err, &refused):
+		return nil, nil
+	}
+	return nil, err
+}
+
+// loadAndRender loads and renders the fleet at path, first checked within
+// memory by checkFleet. Problems with the fleet itself come back as
+// failures (exit 1), each on its own line as file:line:col: path: message;
+// anything else is an I/O error (exit 2).
+func loadAndRender(ctx context.Context, path string, memory int64) (*fleet.Fleet, *render.Result, error) {
+	repo, err := fleet.ReadRepo(path)
+	if err != nil {
+		return nil, nil, fleetError(err)
+	}
+	if _, err := checkFleet(ctx, repo, memory); err != nil {
+		return nil, nil, err
+	}
+	return loadRepoAndRender(repo)
+}
+
+// loadRepoAndRender is loadAndRender of a repo read and checked.
+func loadRepoAndRender(repo *fleet.Repo) (*fleet.Fleet, *render.Result, error) {
+	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		return nil, nil, fleetError(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 )
 
 // envMain makes the test binary run the command line (Main) instead of the
@@ -21,6 +23,7 @@ const envMain = "GARDENFLEET_TEST_MAIN"
 // TestMain lets testscript files run `gardenfleet`, and runCLI the CLI, as
 // the test binary.
 func TestMain(m *testing.M) {
+	boundedeval.Main() // the CLI evaluates fleets in a child: this binary
 	if os.Getenv(envMain) == "1" {
 		os.Exit(Main())
 	}

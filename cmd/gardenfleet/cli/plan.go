@@ -73,7 +73,8 @@ else by type, else by index), upgrades by shoot; optional fields are left
 out when empty. The report is deterministic.
 
 Exit codes: 0 on success, 1 when the fleet is invalid or a shoot cannot be
-planned or takes longer than --timeout to evaluate, 2 on usage or I/O errors
+planned or takes longer than --timeout or more memory than --eval-memory to
+evaluate, 2 on usage or I/O errors
 (an unreadable base) or Ctrl-C. With --exit-code: 0 nothing changes, 1
 something changes, 2 any error or violation.
 
@@ -92,6 +93,7 @@ type planOptions struct {
 	output        string
 	exitCode      bool
 	timeout       time.Duration
+	memory        int64
 }
 
 func init() { register(newPlanCmd) }
@@ -117,6 +119,7 @@ func newPlanCmd(streams Streams) *cobra.Command {
 	f.BoolVar(&opts.exitCode, "exit-code", false, "exit 0 when nothing changes, 1 when something does, 2 on errors")
 	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
 	addTimeoutFlag(cmd, &opts.timeout)
+	addEvalMemoryFlag(cmd, &opts.memory)
 	return cmd
 }
 
@@ -163,7 +166,7 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 // readPlanInput loads the fleet and reads its base into in.
 func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, owner *clusters.Owner, now time.Time) error {
 	var err error
-	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(opts.path); err != nil {
+	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(ctx, opts.path, opts.memory); err != nil {
 		return err
 	}
 	if in.Fleet != nil && in.Fleet.Warnings != nil {
@@ -201,8 +204,16 @@ func planWriter(output string) (func(*preview.Report, Streams) error, error) {
 
 // loadForPlan loads and renders the fleet; an invalid one comes back as
 // issues for the report rather than as an error.
-func loadForPlan(path string) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
-	f, err := fleet.Load(path)
+func loadForPlan(ctx context.Context, path string, memory int64) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
+	repo, err := fleet.ReadRepo(path)
+	if err != nil {
+		issues, err := fleetIssues(err)
+		return nil, nil, issues, err
+	}
+	if _, err := checkFleet(ctx, repo, memory); err != nil {
+		return nil, nil, nil, err
+	}
+	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		issues, err := fleetIssues(err)
 		return nil, nil, issues, err

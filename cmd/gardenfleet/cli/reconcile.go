@@ -35,8 +35,9 @@ within the deletion guard.
 
 Prints the change set, one object per line, then each shoot's upgrade state
 and the outcome. Exits 0 when the revision was applied, 1 when it failed or
-was refused (an invalid fleet, the deletion guard, a stalled shoot, a pass
-longer than --timeout), 2 on bad flags or Ctrl-C.
+was refused (an invalid fleet, one past --eval-timeout or --eval-memory, the
+deletion guard, a stalled shoot, a pass longer than --timeout), 2 on bad
+flags or Ctrl-C.
 
 --ref takes a branch name, tag:NAME, semver:RANGE or a full commit SHA-1.
 --repo takes a URL, or a local directory holding a Git repository.
@@ -58,6 +59,8 @@ type reconcileOptions struct {
 	kubeconfig           string
 	timeout              time.Duration
 	limits               clientLimits
+	evalTimeout          time.Duration
+	evalMemory           int64
 }
 
 func init() { register(newReconcileCmd) }
@@ -86,6 +89,8 @@ func newReconcileCmd(streams Streams) *cobra.Command {
 	f.StringVar(&opts.owner, "owner", "gardenfleet-system/gardenfleet", "the Fleet (NAMESPACE/NAME) the objects are applied for")
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "bound of the whole pass, and so of each of fetch, apply and prune")
+	addEvalTimeoutFlag(cmd, &opts.evalTimeout)
+	addEvalMemoryFlag(cmd, &opts.evalMemory)
 	return cmd
 }
 
@@ -120,6 +125,7 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 		return fmt.Errorf("--max-shoot-fraction %g: want a share in (0, 1]", opts.maxShootFraction)
 	}
 	once.Path, once.Prune, once.Timeout = opts.path, opts.prune, opts.timeout
+	once.Eval.Time, once.Eval.Memory = opts.evalTimeout, opts.evalMemory
 	once.ConfirmShootDeletion = opts.confirmShootDeletion
 	once.DeletionGuard = v1alpha1.DeletionGuard{AllowShootDeletion: opts.allowShootDeletion, MaxShootFraction: &opts.maxShootFraction}
 

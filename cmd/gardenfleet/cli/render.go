@@ -34,8 +34,9 @@ asks the garden cluster of --kubeconfig what applying would do, with a
 server-side dry run, and prints each object as created, configured or
 unchanged instead of the objects.
 
-A fleet that takes longer than --timeout to evaluate is refused (exit 1);
-Ctrl-C stops at once (exit 2).
+A fleet that takes longer than --timeout or more memory than --eval-memory
+to evaluate, or renders more than 50,000 objects or 64 MiB, is refused
+(exit 1); Ctrl-C stops at once (exit 2).
 
 Examples:
   gardenfleet render --dry-run examples/fleet
@@ -54,6 +55,7 @@ type renderOptions struct {
 	dryRun     string
 	kubeconfig string
 	timeout    time.Duration
+	memory     int64
 }
 
 func init() { register(newRenderCmd) }
@@ -76,6 +78,7 @@ func newRenderCmd(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&opts.kubeconfig, "kubeconfig", "", "with --dry-run=server: kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 	addTimeoutFlag(cmd, &opts.timeout)
+	addEvalMemoryFlag(cmd, &opts.memory)
 	return cmd
 }
 
@@ -98,7 +101,7 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 	if opts.dryRun != "none" && opts.outDir != "" {
 		return errors.New("--out writes files; it cannot be combined with --dry-run")
 	}
-	_, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout)
+	_, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout, opts.memory)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,12 @@ apply, prunes what left Git within the deletion guard, and moves shoots to
 new Kubernetes versions one confirmed step at a time. Status, Events and
 Prometheus metrics report what it did.
 
+Each new revision is first evaluated in a child process: one that takes
+longer than --eval-timeout or more memory than --eval-memory, or renders more
+than 50,000 objects or 64 MiB, is refused like an invalid fleet (the last
+good revision stays applied; the Fleet's Ready condition and a Warning Event
+say why) and the daemon goes on.
+
 Metrics are served at --metrics-bind-address (/metrics), liveness and
 readiness at --health-probe-bind-address (/healthz, /readyz); "0" turns either
 off. With --leader-elect several replicas run and one, holding a Lease,
@@ -54,6 +60,8 @@ type serveOptions struct {
 	gatePoll                time.Duration
 	verbose                 bool
 	limits                  clientLimits
+	evalTimeout             time.Duration
+	evalMemory              int64
 }
 
 func init() { register(newServeCmd) }
@@ -85,6 +93,8 @@ func newServeCmd(streams Streams) *cobra.Command {
 	f.StringVar(&opts.cacheDir, "cache-dir", filepath.Join(os.TempDir(), "gardenfleet"), "where Git clones are kept")
 	f.DurationVar(&opts.gatePoll, "gate-poll-interval", 30*time.Second, "how often shoots on their way to new versions are looked at")
 	f.BoolVar(&opts.verbose, "verbose", false, "log at debug level")
+	addEvalTimeoutFlag(cmd, &opts.evalTimeout)
+	addEvalMemoryFlag(cmd, &opts.evalMemory)
 	return cmd
 }
 
@@ -140,6 +150,7 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 
 	ropts := reconciler.DefaultOptions()
 	ropts.CacheDir, ropts.GatePollInterval = opts.cacheDir, opts.gatePoll
+	ropts.Eval.Time, ropts.Eval.Memory = opts.evalTimeout, opts.evalMemory
 	r := reconciler.NewFleetReconciler(mgr.GetClient(), mgr.GetAPIReader(),
 		mgr.GetEventRecorderFor(reconciler.ControllerName), //nolint:staticcheck // the Event API client-go's record package speaks
 		nil, ropts)

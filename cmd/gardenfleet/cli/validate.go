@@ -8,14 +8,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
+	"github.com/gardenfleet/gardenfleet/render"
 )
 
 const validateDoc = `Check a fleet repo against the schema and every rule.
 
 Prints every problem at once, each as file:line:col: path: message, and exits
 1 when there is any; exits 0 with a summary when the fleet is valid. A fleet
-that takes longer than --timeout to evaluate is refused (exit 1); Ctrl-C
-stops at once (exit 2).
+that takes longer than --timeout or more memory than --eval-memory to
+evaluate, or renders more than 50,000 objects or 64 MiB, is refused (exit 1);
+Ctrl-C stops at once (exit 2).
 
 Examples:
   gardenfleet validate examples/fleet`
@@ -23,6 +26,7 @@ Examples:
 type validateOptions struct {
 	path    string
 	timeout time.Duration
+	memory  int64
 }
 
 func init() { register(newValidateCmd) }
@@ -40,26 +44,54 @@ func newValidateCmd(streams Streams) *cobra.Command {
 		},
 	}
 	addTimeoutFlag(cmd, &opts.timeout)
+	addEvalMemoryFlag(cmd, &opts.memory)
 	return cmd
 }
 
+// runValidate takes a valid fleet's summary from the child that evaluated
+// it: the fleet is evaluated once, in the child, unless it is invalid.
 func runValidate(ctx context.Context, streams Streams, opts *validateOptions) error {
-	f, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout)
+	sum, err := bounded(ctx, opts.path, "evaluating the fleet", opts.timeout, func(ctx context.Context) (boundedeval.Summary, error) {
+		repo, err := fleet.ReadRepo(opts.path)
+		if err != nil {
+			return boundedeval.Summary{}, fleetError(err)
+		}
+		sum, err := checkFleet(ctx, repo, opts.memory)
+		if err != nil || sum != nil {
+			return deref(sum), err
+		}
+		// Invalid: evaluated here for the messages, which then fail it.
+		f, res, err := loadRepoAndRender(repo)
+		if err != nil {
+			return boundedeval.Summary{}, err
+		}
+		return summarize(f, res), nil
+	})
 	if err != nil {
 		return err
 	}
-	workerless := 0
-	for i := range f.Shoots {
-		if f.Shoots[i].Workerless() {
-			workerless++
-		}
-	}
-	if f.Warnings != nil {
-		for _, is := range fleet.Issues(f.Warnings, ".") {
-			fmt.Fprintf(streams.Err, "warning: %s\n", is)
-		}
+	for _, w := range sum.Warnings {
+		fmt.Fprintf(streams.Err, "warning: %s\n", w)
 	}
 	fmt.Fprintf(streams.Out, "fleet is valid: %d projects, %d shoots (%d workerless), %d labs, %d objects\n",
-		len(f.Projects), len(f.Shoots), workerless, len(f.Labs), len(res.Objects))
+		sum.Projects, sum.Shoots, sum.Workerless, sum.Labs, sum.Objects)
 	return nil
+}
+
+func deref(s *boundedeval.Summary) boundedeval.Summary {
+	if s == nil {
+		return boundedeval.Summary{}
+	}
+	return *s
+}
+
+// summarize counts a fleet as the child does.
+func summarize(f *fleet.Fleet, res *render.Result) boundedeval.Summary {
+	sum := boundedeval.Summary{Projects: len(f.Projects), Shoots: len(f.Shoots), Labs: len(f.Labs), Objects: len(res.Objects)}
+	for i := range f.Shoots {
+		if f.Shoots[i].Workerless() {
+			sum.Workerless++
+		}
+	}
+	return sum
 }
