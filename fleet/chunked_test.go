@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 const chunkBase = `package fleet
@@ -25,7 +27,7 @@ environments: dev: hibernation: windows: [{days: "weekends"}]
 
 func packageOf(t *testing.T, dir string, files map[string]string) *userPackage {
 	t.Helper()
-	r := NewRepo(dir)
+	r := snapshot.New(dir)
 	for name, src := range files {
 		if err := r.AddFile(name, []byte(src)); err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // moduleCUE declares the repo a CUE module, which @embed needs.
@@ -123,7 +124,7 @@ func TestLoadRefusesHostileRepos(t *testing.T) {
 		},
 		{
 			name:  "oversize file",
-			files: map[string]string{"big.cue": "package fleet\n//" + strings.Repeat("x", fleet.MaxFileBytes-16) + "\n"},
+			files: map[string]string{"big.cue": "package fleet\n//" + strings.Repeat("x", snapshot.MaxFileBytes-16) + "\n"},
 			want:  "$REPO/big.cue: is larger than 16 MiB",
 		},
 		{
@@ -324,9 +325,9 @@ func TestLoadIgnoresParentDirectories(t *testing.T) {
 // one) loads without a directory on disk, overlay included, and its
 // positions name the repo's files.
 func TestLoadRepoFromMemory(t *testing.T) {
-	build := func(t *testing.T, files map[string]string) *fleet.Repo {
+	build := func(t *testing.T, files map[string]string) *snapshot.Repo {
 		t.Helper()
-		r := fleet.NewRepo("/nonexistent/fleet")
+		r := snapshot.New("/nonexistent/fleet")
 		for name, src := range files {
 			if err := r.AddFile(name, []byte(src)); err != nil {
 				t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"cuelang.org/go/mod/modfile"
 
 	"github.com/gardenfleet/gardenfleet/schema"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // schemaFilePrefix names the schema files added to a fleet package, so that
@@ -37,10 +38,10 @@ const (
 // topLevelFields are the regular fields a fleet package may have.
 var topLevelFields = map[string]bool{"defaults": true, "environments": true, "projects": true, "shoots": true, "labs": true, "waves": true}
 
-// Load reads the fleet repo in dir (see ReadRepo) and loads it (see
+// Load reads the fleet repo in dir (see snapshot.Read) and loads it (see
 // LoadRepo).
 func Load(dir string) (*Fleet, error) {
-	r, err := ReadRepo(dir)
+	r, err := snapshot.Read(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func Load(dir string) (*Fleet, error) {
 // LoadSource loads a fleet from in-memory files (name -> CUE source), as if
 // they were the files of the repo in dir; nothing is read from dir.
 func LoadSource(dir string, files map[string][]byte) (*Fleet, error) {
-	r := NewRepo(dir)
+	r := snapshot.New(dir)
 	for name, src := range files {
 		if err := r.AddFile(name, src); err != nil {
 			return nil, err
@@ -71,7 +72,7 @@ func LoadSource(dir string, files map[string][]byte) (*Fleet, error) {
 // fleet imports (which needs a cue.mod/module.cue), so a repo may hold CUE
 // for other tools. Positions name r's files below filepath.Abs(r.Name), so
 // Issues(err, r.Name) prints them relative to the repo.
-func LoadRepo(r *Repo) (*Fleet, error) {
+func LoadRepo(r *snapshot.Repo) (*Fleet, error) {
 	p, err := newUserPackage(r)
 	if err != nil {
 		return nil, err
@@ -98,7 +99,7 @@ type userPackage struct {
 // newUserPackage checks what CUE's loader would leave out or fetch from
 // elsewhere without a word: a root .cue file not of package fleet, a
 // module dependency.
-func newUserPackage(r *Repo) (*userPackage, error) {
+func newUserPackage(r *snapshot.Repo) (*userPackage, error) {
 	abs, err := filepath.Abs(r.Name)
 	if err != nil {
 		return nil, fmt.Errorf("loading fleet %s: %w", r.Name, err)
@@ -322,13 +323,18 @@ type document struct {
 
 // overlayOf returns the kustomize/ directory of a fleet repo, if it has
 // one, from the repo's files.
-func overlayOf(r *Repo, dir string) (*Overlay, error) {
+func overlayOf(r *snapshot.Repo, dir string) (*Overlay, error) {
 	if _, ok := r.File(OverlayDir); ok {
 		return nil, errors.New("reading overlay: " + filepath.Join(r.Name, OverlayDir) + " is not a directory")
 	}
 	sub := r.Sub(OverlayDir)
-	if len(sub.files) == 0 {
+	paths := sub.Paths()
+	if len(paths) == 0 {
 		return nil, nil
 	}
-	return &Overlay{Dir: filepath.Join(dir, OverlayDir), Files: sub.files}, nil
+	files := make(map[string][]byte, len(paths))
+	for _, p := range paths {
+		files[p], _ = sub.File(p)
+	}
+	return &Overlay{Dir: filepath.Join(dir, OverlayDir), Files: files}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // buildResult is a loaded and rendered fleet at one revision, or why it is
@@ -154,7 +155,7 @@ func checkFailed(err error, path string) *buildResult {
 		limit   *bounded.LimitError
 		crash   *bounded.CrashError
 		eval    *bounded.EvalError
-		refused *fleet.RepoError
+		refused *snapshot.Error
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -176,7 +177,7 @@ func buildError(err error, dir, path string) error {
 	if errors.As(err, &cerr) {
 		return invalidError(fleet.Issues(err, dir), path)
 	}
-	var refused *fleet.RepoError
+	var refused *snapshot.Error
 	if errors.As(err, &refused) {
 		return fmt.Errorf("fleet is invalid: 1 error:\n%w", err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // TestMain lets Check run this test binary as its child.
@@ -32,9 +32,9 @@ shoots: cp: {
 }
 `
 
-func repoOf(t *testing.T, src string) *fleet.Repo {
+func repoOf(t *testing.T, src string) *snapshot.Repo {
 	t.Helper()
-	r := fleet.NewRepo("fleet")
+	r := snapshot.New("fleet")
 	if err := r.AddFile("fleet.cue", []byte(src)); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // envChild makes a binary run the child of Check (see Main).
@@ -46,7 +47,7 @@ type file struct {
 type verdict struct {
 	Summary Summary
 	Invalid []fleet.Issue
-	Repo    *fleet.RepoError
+	Repo    *snapshot.Error
 	Limit   *LimitError
 	Err     string
 }
@@ -67,11 +68,11 @@ func (v *verdict) err() error {
 
 // Check loads and renders repo in a child process within limits and returns
 // what it holds, or why it does not pass: a *LimitError, an *InvalidError,
-// a *fleet.RepoError, an *EvalError or a *CrashError are verdicts on the
+// a *snapshot.Error, an *EvalError or a *CrashError are verdicts on the
 // fleet; any other error (the child could not start, ctx ended) is not.
 // The child and everything it started are killed when ctx is done or
 // limits.Time passes.
-func Check(ctx context.Context, repo *fleet.Repo, limits Limits) (Summary, error) {
+func Check(ctx context.Context, repo *snapshot.Repo, limits Limits) (Summary, error) {
 	limits = limits.withDefaults()
 	exe, err := os.Executable()
 	if err != nil {

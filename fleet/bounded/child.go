@@ -16,6 +16,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // Main runs the child of Check and exits when the process is one (its
@@ -34,12 +35,12 @@ func Main() {
 func child(in io.Reader, out io.Writer) int {
 	// The request is a repo within fleet's bounds, plus gob's framing.
 	var req request
-	if err := gob.NewDecoder(io.LimitReader(in, fleet.MaxRepoBytes+16<<20)).Decode(&req); err != nil {
+	if err := gob.NewDecoder(io.LimitReader(in, snapshot.MaxBytes+16<<20)).Decode(&req); err != nil {
 		fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: read the request: %v\n", err)
 		return exitRequest
 	}
 	limitMemory(req.Limits.Memory)
-	repo := fleet.NewRepo(req.Name)
+	repo := snapshot.New(req.Name)
 	var v verdict
 	for _, f := range req.Files {
 		if err := repo.AddFile(f.Path, f.Data); err != nil {
@@ -60,7 +61,7 @@ func child(in io.Reader, out io.Writer) int {
 // evaluate loads and renders repo as the in-process callers do and sorts
 // the outcome into a verdict. A panic is an internal error the input
 // triggered.
-func evaluate(repo *fleet.Repo, limits Limits) (v verdict) {
+func evaluate(repo *snapshot.Repo, limits Limits) (v verdict) {
 	defer func() {
 		if p := recover(); p != nil {
 			v = verdict{Err: fmt.Sprintf("internal error: %v", p)}
@@ -111,7 +112,7 @@ func failed(err error, dir string) verdict {
 	if errors.As(err, &cerr) {
 		return verdict{Invalid: fleet.Issues(err, dir)}
 	}
-	var repoErr *fleet.RepoError
+	var repoErr *snapshot.Error
 	if errors.As(err, &repoErr) {
 		return verdict{Repo: repoErr}
 	}

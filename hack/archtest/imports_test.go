@@ -17,6 +17,7 @@ func TestImportRules(t *testing.T) {
 		forbidden []string
 	}{
 		{"schema", []string{module + "fleet", module + "render"}},
+		{"snapshot", []string{module, "k8s.io/", "cuelang.org/"}},
 		{"fleet", append([]string{module + "render", module + "reconciler"}, clusterClients...)},
 		{"render", append([]string{module + "reconciler"}, clusterClients...)},
 		{"reconciler/planner", append([]string{module + "fleet", module + "render", module + "reconciler/source", "k8s.io/apimachinery"}, clusterClients...)},

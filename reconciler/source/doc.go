@@ -1,5 +1,5 @@
 // Package source fetches the fleet repository from Git with go-git and hands
-// the reconciler the files of a resolved revision in memory, as a fleet.Repo
+// the reconciler the files of a resolved revision in memory, as a snapshot.Repo
 // read straight from the commit's tree: no worktree is checked out, so no
 // tree, however hostile, can make it write anywhere.
 //
@@ -14,6 +14,6 @@
 // ref advertisement (ls-remote) and returns the same Artifact, so the caller
 // re-renders only when Artifact.Revision changes.
 //
-// It must not import clusters or render, and imports fleet only for
-// fleet.Repo and its bounds: it knows nothing of what the files mean.
+// It must not import clusters, render or fleet: it hands over a
+// snapshot.Repo within its bounds and knows nothing of what the files mean.
 package source

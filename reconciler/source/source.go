@@ -21,7 +21,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // Artifact is one fetched revision of the repository. Its files stay in the
@@ -151,7 +151,7 @@ func (s *Source) Cached(revision string) (Artifact, error) {
 // submodules are refused. The commit is verified again when keys are
 // configured. Errors are *Error at "read" (wrapping ErrNoDirectory when dir
 // is not in the commit), or at "cache" when the cache lacks the commit.
-func (s *Source) Repo(ctx context.Context, art Artifact, dir string) (*fleet.Repo, error) {
+func (s *Source) Repo(ctx context.Context, art Artifact, dir string) (*snapshot.Repo, error) {
 	repo, commit, err := s.cachedCommit(art.Revision, art.Commit)
 	if err != nil {
 		return nil, err
@@ -402,7 +402,7 @@ func (s *Source) openRepo() (*git.Repository, error) {
 	// Objects above a fleet file's bound are streamed, not read into memory,
 	// so that ReadTree refuses them by size alone.
 	st := filesystem.NewStorageWithOptions(osfs.New(s.repoDir), cache.NewObjectLRUDefault(),
-		filesystem.Options{LargeObjectThreshold: fleet.MaxFileBytes})
+		filesystem.Options{LargeObjectThreshold: snapshot.MaxFileBytes})
 	repo, err := git.Open(st, nil)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		repo, err = git.Init(st, nil)

@@ -14,16 +14,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // ErrNoDirectory means the directory asked of ReadTree is not in the commit.
 var ErrNoDirectory = errors.New("no such directory")
 
-// Bounds of a tree walk beyond fleet.Repo's own: entries that hold no file
+// Bounds of a tree walk beyond snapshot.Repo's own: entries that hold no file
 // (directories, refused entries) still cost a lookup each.
 const (
-	maxTreeEntries = 4 * fleet.MaxRepoFiles
+	maxTreeEntries = 4 * snapshot.MaxFiles
 	maxTreeDepth   = 256
 )
 
@@ -39,15 +39,15 @@ const (
 // filesystem would take for .git (".GIT", "git~1", ".git.", HFS+ ignorable
 // code points); two entries of one name; a symlink; a submodule (gitlink:
 // its commit is in another repository, and a fleet has no use for one); a
-// blob above fleet.MaxFileBytes (refused by its recorded size, before it
-// is read); and whatever takes the repo past fleet.Repo's bounds. The
+// blob above snapshot.MaxFileBytes (refused by its recorded size, before it
+// is read); and whatever takes the repo past snapshot.Repo's bounds. The
 // directory is refused in the same way when the path leads through a
 // symlink or a submodule; one that is not there wraps ErrNoDirectory.
 // .gitmodules, .gitattributes and the like are regular files like any
 // other: nothing here acts on them.
-func ReadTree(ctx context.Context, repo *git.Repository, c *object.Commit, dir string) (*fleet.Repo, error) {
+func ReadTree(ctx context.Context, repo *git.Repository, c *object.Commit, dir string) (*snapshot.Repo, error) {
 	dir = path.Clean(dir)
-	r := &treeReader{ctx: ctx, repo: repo, commit: c.Hash.String(), out: fleet.NewRepo(dir)}
+	r := &treeReader{ctx: ctx, repo: repo, commit: c.Hash.String(), out: snapshot.New(dir)}
 	if dir != "." && !validRepoPath(dir) {
 		return nil, r.refuse(dir, "is not a clean relative path inside the repo")
 	}
@@ -73,13 +73,13 @@ type treeReader struct {
 	ctx     context.Context
 	repo    *git.Repository
 	commit  string
-	out     *fleet.Repo
+	out     *snapshot.Repo
 	entries int
 }
 
 // refuse is the error for the entry at p (relative to the repo root).
 func (r *treeReader) refuse(p, reason string) error {
-	return fmt.Errorf("commit %s: %w", r.commit, &fleet.RepoError{Path: strconv.Quote(p), Reason: reason})
+	return fmt.Errorf("commit %s: %w", r.commit, &snapshot.Error{Path: strconv.Quote(p), Reason: reason})
 }
 
 // subtree returns the directory p (whose parent is t) on the way to the
@@ -173,14 +173,14 @@ func (r *treeReader) readFile(e *object.TreeEntry, p, rel string) error {
 	if err != nil {
 		return fmt.Errorf("commit %s: read %q: %w", r.commit, p, err)
 	}
-	if blob.Size > fleet.MaxFileBytes {
-		return r.refuse(p, fmt.Sprintf("is larger than %d MiB", fleet.MaxFileBytes>>20))
+	if blob.Size > snapshot.MaxFileBytes {
+		return r.refuse(p, fmt.Sprintf("is larger than %d MiB", snapshot.MaxFileBytes>>20))
 	}
 	rd, err := blob.Reader()
 	if err != nil {
 		return fmt.Errorf("commit %s: read %q: %w", r.commit, p, err)
 	}
-	data, err := io.ReadAll(io.LimitReader(rd, fleet.MaxFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(rd, snapshot.MaxFileBytes+1))
 	if cerr := rd.Close(); err == nil {
 		err = cerr
 	}
@@ -188,7 +188,7 @@ func (r *treeReader) readFile(e *object.TreeEntry, p, rel string) error {
 		return fmt.Errorf("commit %s: read %q: %w", r.commit, p, err)
 	}
 	if err := r.out.AddFile(rel, data); err != nil {
-		var re *fleet.RepoError
+		var re *snapshot.Error
 		if errors.As(err, &re) {
 			return r.refuse(p, re.Reason)
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // objects writes hand-made Git objects, in whatever shape a hostile push
@@ -230,7 +230,7 @@ func TestReadTreeRefuses(t *testing.T) {
 		},
 		{
 			name:    "oversize blob",
-			root:    o.tree(file("big.cue", o.blob(strings.Repeat("x", fleet.MaxFileBytes+1)))),
+			root:    o.tree(file("big.cue", o.blob(strings.Repeat("x", snapshot.MaxFileBytes+1)))),
 			wantErr: `"big.cue": is larger than 16 MiB`,
 		},
 		{

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // slowFleet evaluates for hours in little memory.
@@ -125,10 +125,10 @@ func TestRepoErrorIsRefusal(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "kustomize.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := fleet.ReadRepo(dir)
-	var repoErr *fleet.RepoError
+	_, err := snapshot.Read(dir)
+	var repoErr *snapshot.Error
 	if !errors.As(err, &repoErr) {
-		t.Fatalf("ReadRepo: %v, want a *fleet.RepoError", err)
+		t.Fatalf("ReadRepo: %v, want a *snapshot.Error", err)
 	}
 	err = fleetError(err)
 	var exitErr *ExitError

@@ -12,6 +12,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // checkFleet evaluates repo first in a child process within memory bytes
@@ -22,14 +23,14 @@ import (
 // not validate with neither summary nor error, and the caller evaluates it
 // here for the messages: evaluation is deterministic, so that run stays
 // within the bounds the child kept.
-func checkFleet(ctx context.Context, repo *fleet.Repo, memory int64) (*boundedeval.Summary, error) {
+func checkFleet(ctx context.Context, repo *snapshot.Repo, memory int64) (*boundedeval.Summary, error) {
 	sum, err := boundedeval.Check(ctx, repo, boundedeval.Limits{Memory: memory})
 	var (
 		limit   *boundedeval.LimitError
 		crash   *boundedeval.CrashError
 		invalid *boundedeval.InvalidError
 		eval    *boundedeval.EvalError
-		refused *fleet.RepoError
+		refused *snapshot.Error
 	)
 	switch {
 	case err == nil:
@@ -47,7 +48,7 @@ func checkFleet(ctx context.Context, repo *fleet.Repo, memory int64) (*boundedev
 // failures (exit 1), each on its own line as file:line:col: path: message;
 // anything else is an I/O error (exit 2).
 func loadAndRender(ctx context.Context, path string, memory int64) (*fleet.Fleet, *render.Result, error) {
-	repo, err := fleet.ReadRepo(path)
+	repo, err := snapshot.Read(path)
 	if err != nil {
 		return nil, nil, fleetError(err)
 	}
@@ -58,7 +59,7 @@ func loadAndRender(ctx context.Context, path string, memory int64) (*fleet.Fleet
 }
 
 // loadRepoAndRender is loadAndRender of a repo read and checked.
-func loadRepoAndRender(repo *fleet.Repo) (*fleet.Fleet, *render.Result, error) {
+func loadRepoAndRender(repo *snapshot.Repo) (*fleet.Fleet, *render.Result, error) {
 	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		return nil, nil, fleetError(err)
@@ -102,7 +103,7 @@ func fleetIssues(err error) ([]fleet.Issue, error) {
 	}
 	// A file the repo may not hold (a symlink, a special file, past the
 	// bounds) is a verdict on the repo.
-	var repoErr *fleet.RepoError
+	var repoErr *snapshot.Error
 	if errors.As(err, &repoErr) {
 		return []fleet.Issue{{Message: repoErr.Error()}}, nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/reconciler/preview"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview/base"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 const planDoc = `Show what applying a fleet would change, before it is applied.
@@ -205,7 +206,7 @@ func planWriter(output string) (func(*preview.Report, Streams) error, error) {
 // loadForPlan loads and renders the fleet; an invalid one comes back as
 // issues for the report rather than as an error.
 func loadForPlan(ctx context.Context, path string, memory int64) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
-	repo, err := fleet.ReadRepo(path)
+	repo, err := snapshot.Read(path)
 	if err != nil {
 		issues, err := fleetIssues(err)
 		return nil, nil, issues, err

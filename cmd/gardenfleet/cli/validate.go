@@ -10,6 +10,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 const validateDoc = `Check a fleet repo against the schema and every rule.
@@ -52,7 +53,7 @@ func newValidateCmd(streams Streams) *cobra.Command {
 // it: the fleet is evaluated once, in the child, unless it is invalid.
 func runValidate(ctx context.Context, streams Streams, opts *validateOptions) error {
 	sum, err := bounded(ctx, opts.path, "evaluating the fleet", opts.timeout, func(ctx context.Context) (boundedeval.Summary, error) {
-		repo, err := fleet.ReadRepo(opts.path)
+		repo, err := snapshot.Read(opts.path)
 		if err != nil {
 			return boundedeval.Summary{}, fleetError(err)
 		}

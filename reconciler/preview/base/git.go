@@ -15,6 +15,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // Revision is a fleet as of a Git revision, rendered.
@@ -79,7 +80,7 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 	// The commit's tree is read into memory, never written out: whatever it
 	// holds cannot reach past it.
 	repoFiles, err := source.ReadTree(ctx, repo, commit, rel)
-	var refused *fleet.RepoError
+	var refused *snapshot.Error
 	switch {
 	case errors.Is(err, source.ErrNoDirectory):
 		return noFleet(r, rel), nil
@@ -138,7 +139,7 @@ func noFleet(r *Revision, rel string) *Revision {
 }
 
 // hasTopLevelCUE reports whether the fleet's directory holds a .cue file.
-func hasTopLevelCUE(r *fleet.Repo) bool {
+func hasTopLevelCUE(r *snapshot.Repo) bool {
 	for _, p := range r.Paths() {
 		if !strings.Contains(p, "/") && strings.HasSuffix(p, ".cue") {
 			return true

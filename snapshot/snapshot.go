@@ -1,4 +1,8 @@
-package fleet
+// Package snapshot holds a fleet repo in memory: its regular files only,
+// by clean slash-separated paths, bounded in count and size. The Git source
+// and the directory reader build one; the fleet loader and the overlay read
+// nothing else, so a repo cannot point gardenfleet outside itself.
+package snapshot
 
 import (
 	"errors"
@@ -15,7 +19,7 @@ import (
 // Repo is a fleet repo held in memory: its regular files by slash-separated
 // path relative to its root. A fleet repo is untrusted input, so loading and
 // rendering read only a Repo, never the disk: nothing in it can point outside
-// itself. Build one with ReadRepo or with AddFile (the Git source does).
+// itself. Build one with Read, or with New and AddFile (the Git source does).
 type Repo struct {
 	// Name says where the files came from, for messages.
 	Name  string
@@ -25,13 +29,13 @@ type Repo struct {
 
 // Bounds of a fleet repo. A repo past them is refused, not truncated.
 const (
-	MaxRepoFiles = 20000
+	MaxFiles = 20000
 	MaxFileBytes = 16 << 20
-	MaxRepoBytes = 256 << 20
+	MaxBytes = 256 << 20
 )
 
-// NewRepo returns an empty repo named name.
-func NewRepo(name string) *Repo { return &Repo{Name: name, files: map[string][]byte{}} }
+// New returns an empty repo named name.
+func New(name string) *Repo { return &Repo{Name: name, files: map[string][]byte{}} }
 
 // AddFile adds a regular file. The name must be a clean, local,
 // slash-separated path that neither is nor passes through .git; the file
@@ -41,21 +45,21 @@ func (r *Repo) AddFile(name string, data []byte) error {
 		return err
 	}
 	if _, ok := r.files[name]; ok {
-		return &RepoError{Path: name, Reason: "appears twice in the tree"}
+		return &Error{Path: name, Reason: "appears twice in the tree"}
 	}
 	for dir := slashpath.Dir(name); dir != "."; dir = slashpath.Dir(dir) {
 		if _, ok := r.files[dir]; ok {
-			return &RepoError{Path: name, Reason: fmt.Sprintf("is below %s, which is a file", dir)}
+			return &Error{Path: name, Reason: fmt.Sprintf("is below %s, which is a file", dir)}
 		}
 	}
-	if len(r.files) >= MaxRepoFiles {
-		return &RepoError{Path: name, Reason: fmt.Sprintf("the repo has more than %d files", MaxRepoFiles)}
+	if len(r.files) >= MaxFiles {
+		return &Error{Path: name, Reason: fmt.Sprintf("the repo has more than %d files", MaxFiles)}
 	}
 	if len(data) > MaxFileBytes {
-		return &RepoError{Path: name, Reason: fmt.Sprintf("is larger than %d MiB", MaxFileBytes>>20)}
+		return &Error{Path: name, Reason: fmt.Sprintf("is larger than %d MiB", MaxFileBytes>>20)}
 	}
-	if r.size+int64(len(data)) > MaxRepoBytes {
-		return &RepoError{Path: name, Reason: fmt.Sprintf("the repo's files add up to more than %d MiB", MaxRepoBytes>>20)}
+	if r.size+int64(len(data)) > MaxBytes {
+		return &Error{Path: name, Reason: fmt.Sprintf("the repo's files add up to more than %d MiB", MaxBytes>>20)}
 	}
 	r.files[name] = data
 	r.size += int64(len(data))
@@ -80,7 +84,7 @@ func (r *Repo) Paths() []string {
 
 // Sub returns the files below dir, with paths relative to dir.
 func (r *Repo) Sub(dir string) *Repo {
-	sub := NewRepo(slashpath.Join(r.Name, dir))
+	sub := New(slashpath.Join(r.Name, dir))
 	prefix := dir + "/"
 	for p, b := range r.files {
 		if rel, ok := strings.CutPrefix(p, prefix); ok {
@@ -91,37 +95,37 @@ func (r *Repo) Sub(dir string) *Repo {
 	return sub
 }
 
-// RepoError is a file of a fleet repo that gardenfleet refuses to read.
-type RepoError struct {
+// Error is a file of a fleet repo that gardenfleet refuses to read.
+type Error struct {
 	Path   string
 	Reason string
 }
 
-func (e *RepoError) Error() string { return e.Path + ": " + e.Reason }
+func (e *Error) Error() string { return e.Path + ": " + e.Reason }
 
 func checkRepoPath(name string) error {
 	if name == "" || !fs.ValidPath(name) || strings.Contains(name, `\`) {
-		return &RepoError{Path: fmt.Sprintf("%q", name), Reason: "is not a clean relative path inside the repo"}
+		return &Error{Path: fmt.Sprintf("%q", name), Reason: "is not a clean relative path inside the repo"}
 	}
 	for _, part := range strings.Split(name, "/") {
 		if strings.EqualFold(part, ".git") {
-			return &RepoError{Path: name, Reason: "is inside a .git directory"}
+			return &Error{Path: name, Reason: "is inside a .git directory"}
 		}
 	}
 	return nil
 }
 
-// ReadRepo reads the fleet repo in dir into memory. Only regular files and
+// Read reads the fleet repo in dir into memory. Only regular files and
 // directories are read; a symlink or a special file anywhere below dir is
 // refused with an error naming it, so a repo cannot make gardenfleet read
 // outside itself. The .git directory is skipped.
-func ReadRepo(dir string) (*Repo, error) {
+func Read(dir string) (*Repo, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading fleet repo: %w", err)
 	}
 	defer root.Close()
-	r := NewRepo(dir)
+	r := New(dir)
 	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -134,16 +138,16 @@ func ReadRepo(dir string) (*Repo, error) {
 		}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
-			return &RepoError{Path: filepath.Join(dir, name), Reason: "is a symlink; a fleet repo may hold only regular files and directories"}
+			return &Error{Path: filepath.Join(dir, name), Reason: "is a symlink; a fleet repo may hold only regular files and directories"}
 		case !d.Type().IsRegular():
-			return &RepoError{Path: filepath.Join(dir, name), Reason: "is not a regular file; a fleet repo may hold only regular files and directories"}
+			return &Error{Path: filepath.Join(dir, name), Reason: "is not a regular file; a fleet repo may hold only regular files and directories"}
 		}
 		data, err := readRegular(root, name)
 		if err != nil {
 			return err
 		}
 		if err := r.AddFile(name, data); err != nil {
-			var re *RepoError
+			var re *Error
 			if errors.As(err, &re) {
 				re.Path = filepath.Join(dir, name)
 			}
@@ -152,7 +156,7 @@ func ReadRepo(dir string) (*Repo, error) {
 		return nil
 	})
 	if err != nil {
-		var re *RepoError
+		var re *Error
 		if errors.As(err, &re) {
 			return nil, err
 		}
@@ -170,7 +174,7 @@ func readRegular(root *os.Root, name string) ([]byte, error) {
 		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, &RepoError{Path: name, Reason: "is not a regular file"}
+		return nil, &Error{Path: name, Reason: "is not a regular file"}
 	}
 	f, err := root.Open(name)
 	if err != nil {
