@@ -54,7 +54,7 @@ type tripwire struct {
 	bin, markers     string
 }
 
-func newTripwire(t *testing.T) *tripwire {
+func newTripwire(t testing.TB) *tripwire {
 	t.Helper()
 	w := &tripwire{bin: t.TempDir(), markers: t.TempDir()}
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -106,7 +106,7 @@ func (w *tripwire) env(dir string) []string {
 }
 
 // check reports every request and program run so far, and resets.
-func (w *tripwire) check(t *testing.T) {
+func (w *tripwire) check(t testing.TB) {
 	t.Helper()
 	if n := w.srvHits.Swap(0); n != 0 {
 		t.Errorf("%d requests reached the loopback server", n)
@@ -124,7 +124,7 @@ func (w *tripwire) check(t *testing.T) {
 
 // snapshot describes every entry below root without following symlinks or
 // opening special files: mode, symlink target, content hash.
-func snapshot(t *testing.T, root string) map[string]string {
+func snapshot(t testing.TB, root string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -363,6 +363,15 @@ func hostileCases() []hostileCase {
 		overlay("kustomize crds URL", "crds:\n- {srv}/crd.yaml\n", `crds[0]: "{srv}/crd.yaml" `+overlayPath),
 		overlay("kustomize replacements URL", "replacements:\n- path: {srv}/r.yaml\n", `replacements[0].path: "{srv}/r.yaml" `+overlayPath),
 		overlay("kustomize helmCharts", "helmCharts:\n- name: x\n  repo: {srv}\n  version: 1.0.0\n", "helmCharts: "+overlayHelm),
+		{
+			name: "an overlay adding a Fleet (the daemon may patch Fleets)",
+			files: map[string]string{
+				"kustomize/kustomization.yaml": "resources:\n- fleet.yaml\n",
+				"kustomize/fleet.yaml": "apiVersion: gardenfleet.dev/v1alpha1\nkind: Fleet\nmetadata:\n  name: production\n  namespace: gardenfleet-system\n" +
+					"spec:\n  deletionGuard: {allowShootDeletion: true, maxShootFraction: 1}\n",
+			},
+			refusal: kustomizeErr + `gardenfleet.dev/v1alpha1 Fleet "production": refused: an overlay may not produce gardenfleet's own objects (Fleets), Leases or Events, which the daemon may write`,
+		},
 		overlay("kustomize a path outside the overlay", "resources:\n- ../fleet.cue\n", `resources[0]: "../fleet.cue" `+overlayPath),
 		{
 			name: "an annotation key \"\" (kustomize panics)",
