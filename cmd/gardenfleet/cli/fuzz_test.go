@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rogpeppe/go-internal/txtar"
+	"golang.org/x/tools/txtar"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
