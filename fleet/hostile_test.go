@@ -178,6 +178,11 @@ func TestLoadRefusesHostileRepos(t *testing.T) {
 			want:  `cue.mod/module.cue:1:1: language version "v9.0.0" declared in module.cue is too new for current language version "` + cue.LanguageVersion() + `"`,
 		},
 		{
+			name:  "a module path CUE's loader panics on",
+			files: map[string]string{"cue.mod/module.cue": "module: \"@v0\"\nlanguage: version: \"v0.17.0\"\n"},
+			want:  `cue.mod/module.cue:1:1: module "@v0": malformed module path "@v0": empty string`,
+		},
+		{
 			name:  "the oldest language version the schema needs",
 			files: map[string]string{"cue.mod/module.cue": "module: \"fleet.example@v0\"\nlanguage: version: \"v0.14.0\"\n"},
 		},

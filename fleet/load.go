@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	"cuelang.org/go/mod/modfile"
+	"cuelang.org/go/mod/module"
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/gardenfleet/gardenfleet/schema"
@@ -177,6 +178,10 @@ func checkModuleFile(filename string, src []byte) cueerrors.Error {
 		return cueerrors.Promote(err, "")
 	}
 	var errs cueerrors.Error
+	// CUE's loader panics on a module path it cannot make a version of.
+	if _, err := module.NewVersion(mf.QualifiedModule(), ""); err != nil {
+		errs = cueerrors.Append(errs, cueerrors.Newf(moduleFieldPos(filename, src, "module"), "module %q: %v", mf.Module, err))
+	}
 	if mf.Language != nil && mf.Language.Version != "" {
 		v, err := semver.NewVersion(mf.Language.Version)
 		// ParseNonStrict checked the syntax and that CUE knows the version.
