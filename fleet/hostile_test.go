@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/google/go-cmp/cmp"
 
@@ -166,6 +167,25 @@ func TestLoadRefusesHostileRepos(t *testing.T) {
 			name:  "module replacements",
 			files: map[string]string{"cue.mod/module.cue": moduleCUE, "cue.mod/local-module.cue": "deps: {}\n"},
 			want:  "cue.mod/local-module.cue:1:1: a fleet cannot replace CUE modules: gardenfleet loads only the repo's own files",
+		},
+		{
+			name:  "a language version older than the schema's",
+			files: map[string]string{"cue.mod/module.cue": "module: \"fleet.example@v0\"\nlanguage: version: \"v0.12.0\"\n"},
+			want:  "cue.mod/module.cue:2:11: language version v0.12.0 is older than v0.14.0, which gardenfleet's schema needs: declare v0.14.0 or later",
+		},
+		{
+			name:  "a language version newer than gardenfleet's CUE",
+			files: map[string]string{"cue.mod/module.cue": "module: \"fleet.example@v0\"\nlanguage: version: \"v9.0.0\"\n"},
+			want:  `cue.mod/module.cue:1:1: language version "v9.0.0" declared in module.cue is too new for current language version "` + cue.LanguageVersion() + `"`,
+		},
+		{
+			name:  "a module path CUE's loader panics on",
+			files: map[string]string{"cue.mod/module.cue": "module: \"@v0\"\nlanguage: version: \"v0.17.0\"\n"},
+			want:  `cue.mod/module.cue:1:1: module "@v0": malformed module path "@v0": empty string`,
+		},
+		{
+			name:  "the oldest language version the schema needs",
+			files: map[string]string{"cue.mod/module.cue": "module: \"fleet.example@v0\"\nlanguage: version: \"v0.14.0\"\n"},
 		},
 		{
 			name:  "a subdirectory's CUE is not the fleet",

@@ -17,6 +17,8 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	"cuelang.org/go/mod/modfile"
+	"cuelang.org/go/mod/module"
+	"github.com/Masterminds/semver/v3"
 
 	"github.com/gardenfleet/gardenfleet/schema"
 	"github.com/gardenfleet/gardenfleet/snapshot"
@@ -158,27 +160,72 @@ func checkPackageClause(filename string, src []byte) cueerrors.Error {
 	return cueerrors.Newf(fileStart(filename, src), "no package clause: every .cue file at the root of a fleet repo must be package %s", schema.Package)
 }
 
-// checkModuleFile refuses module dependencies: they would be fetched from a
-// registry, which gardenfleet never contacts.
+// minLanguageVersion is the oldest CUE language version the embedded schema
+// evaluates in: it calls the builtin error, added in v0.14.0. A fleet's
+// cue.mod/module.cue declaring an older one would make every schema file
+// fail with positions the user does not have.
+const minLanguageVersion = "v0.14.0"
+
+// checkModuleFile refuses module dependencies, which would be fetched from a
+// registry gardenfleet never contacts, and a language version the schema
+// cannot be evaluated in.
 func checkModuleFile(filename string, src []byte) cueerrors.Error {
 	mf, err := modfile.ParseNonStrict(src, filename)
 	if err != nil {
+		// Some (a language version too new, say) come without a position.
+		if len(cueerrors.Positions(err)) == 0 {
+			return cueerrors.Newf(fileStart(filename, src), "%v", err)
+		}
 		return cueerrors.Promote(err, "")
 	}
-	if len(mf.Deps) == 0 {
-		return nil
+	var errs cueerrors.Error
+	// CUE's loader panics on a module path it cannot make a version of.
+	if _, err := module.NewVersion(mf.QualifiedModule(), ""); err != nil {
+		errs = cueerrors.Append(errs, cueerrors.Newf(moduleFieldPos(filename, src, "module"), "module %q: %v", mf.Module, err))
 	}
+	if mf.Language != nil && mf.Language.Version != "" {
+		v, err := semver.NewVersion(mf.Language.Version)
+		// ParseNonStrict checked the syntax and that CUE knows the version.
+		if err == nil && v.LessThan(semver.MustParse(minLanguageVersion)) {
+			errs = cueerrors.Append(errs, cueerrors.Newf(moduleFieldPos(filename, src, "language", "version"), "language version %s is older than %s, which gardenfleet's schema needs: declare %s or later", mf.Language.Version, minLanguageVersion, minLanguageVersion))
+		}
+	}
+	if len(mf.Deps) > 0 {
+		errs = cueerrors.Append(errs, cueerrors.Newf(moduleFieldPos(filename, src, "deps"),
+			"a fleet cannot depend on CUE modules: gardenfleet loads only the repo's own files and never contacts a module registry"))
+	}
+	return errs
+}
+
+// moduleFieldPos is the position of the field at path (language, version)
+// in a module file, or the file's start.
+func moduleFieldPos(filename string, src []byte, path ...string) token.Pos {
 	pos := fileStart(filename, src)
-	if f, err := parser.ParseFile(filename, src); err == nil {
-		for _, d := range f.Decls {
+	f, err := parser.ParseFile(filename, src)
+	if err != nil {
+		return pos
+	}
+	decls := f.Decls
+	for _, name := range path {
+		var next *ast.Field
+		for _, d := range decls {
 			if field, ok := d.(*ast.Field); ok {
-				if name, _, _ := ast.LabelName(field.Label); name == "deps" {
-					pos = field.Pos()
+				if label, _, _ := ast.LabelName(field.Label); label == name {
+					next = field
 				}
 			}
 		}
+		if next == nil {
+			return pos
+		}
+		pos = next.Pos()
+		lit, ok := next.Value.(*ast.StructLit)
+		if !ok {
+			break
+		}
+		decls = lit.Elts
 	}
-	return cueerrors.Newf(pos, "a fleet cannot depend on CUE modules: gardenfleet loads only the repo's own files and never contacts a module registry")
+	return pos
 }
 
 // fileStart is the position of line 1, column 1 of a file.

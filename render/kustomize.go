@@ -50,6 +50,18 @@ func (e *OverlayError) Unwrap() error { return e.Err }
 // need a scheme, "user@", or "github.com" in front. Kustomize also runs on
 // an in-memory filesystem with builtin plugins only and Helm disabled.
 
+// daemonOnly says which objects the daemon's RBAC (config/rbac) lets it
+// write besides those it renders, by group; kind "*" is every kind of the
+// group. An overlay producing one is refused: no fleet repo may patch a
+// Fleet (its own deletion guard, another fleet's URL), take the daemon's
+// leader election or forge its Events.
+var daemonOnly = map[string]map[string]bool{
+	"gardenfleet.dev":     {"*": true},
+	"coordination.k8s.io": {"Lease": true},
+	"":                    {"Event": true},
+	"events.k8s.io":       {"Event": true},
+}
+
 // applyOverlay runs the fleet's kustomization over the rendered objects, on
 // an in-memory filesystem holding only the overlay's own files.
 func applyOverlay(objs []*unstructured.Unstructured, o *fleet.Overlay) (out []*unstructured.Unstructured, err error) {
@@ -92,7 +104,11 @@ func applyOverlay(objs []*unstructured.Unstructured, o *fleet.Overlay) (out []*u
 		if !ok {
 			return nil, &OverlayError{File: file, Err: fmt.Errorf("kustomize produced a %T, not an object", v)}
 		}
-		out = append(out, &unstructured.Unstructured{Object: m})
+		obj := &unstructured.Unstructured{Object: m}
+		if gvk := obj.GroupVersionKind(); daemonOnly[gvk.Group]["*"] || daemonOnly[gvk.Group][gvk.Kind] {
+			return nil, &OverlayError{File: file, Err: fmt.Errorf("%s %s %q: %s", obj.GetAPIVersion(), obj.GetKind(), obj.GetName(), errDaemonOnly)}
+		}
+		out = append(out, obj)
 	}
 	return out, nil
 }
@@ -276,6 +292,8 @@ func (v *vetter) vet(dir string, content []byte) (*types.Kustomization, error) {
 const (
 	errPlugins = "an overlay may not configure kustomize plugins (their configurations can name programs, containers and remote files); use the kustomization's own fields"
 	errHelm    = "an overlay may not inflate Helm charts (that runs helm)"
+	// errDaemonOnly refuses an object of daemonOnly.
+	errDaemonOnly = "refused: an overlay may not produce gardenfleet's own objects (Fleets), Leases or Events, which the daemon may write"
 )
 
 // keyEscape hides keys from kyaml, which deletes every key "<<" while

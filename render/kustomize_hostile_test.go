@@ -27,6 +27,7 @@ const (
 	refusedPath = `refused: not a file of the overlay (an overlay may only use its own files)`
 	refusedPlug = `refused: an overlay may not configure kustomize plugins (their configurations can name programs, containers and remote files); use the kustomization's own fields`
 	refusedHelm = `refused: an overlay may not inflate Helm charts (that runs helm)`
+	refusedKind = `refused: an overlay may not produce gardenfleet's own objects (Fleets), Leases or Events, which the daemon may write`
 	kfile       = "kustomize/kustomization.yaml: "
 )
 
@@ -72,6 +73,21 @@ func hostileCases() []hostileCase {
 		}, `kustomize/comp/kustomization.yaml: patches[0].path: "{srv}/p.yaml" ` + refusedPath},
 		{"path outside the overlay", k("resources:\n- ../fleet.cue\n"), kfile + `resources[0]: "../fleet.cue" ` + refusedPath},
 		{"absolute path", k("resources:\n- /etc/passwd\n"), kfile + `resources[0]: "/etc/passwd" ` + refusedPath},
+		// The daemon may write Fleets and Leases: no overlay may.
+		{"a Fleet of the overlay's own", map[string]string{
+			"kustomization.yaml": "resources:\n- fleet.yaml\n",
+			"fleet.yaml":         "apiVersion: gardenfleet.dev/v1alpha1\nkind: Fleet\nmetadata:\n  name: production\n  namespace: gardenfleet-system\nspec:\n  deletionGuard: {allowShootDeletion: true, maxShootFraction: 1}\n",
+		}, kfile + `gardenfleet.dev/v1alpha1 Fleet "production": ` + refusedKind},
+		{"a Lease of the overlay's own", map[string]string{
+			"kustomization.yaml": "resources:\n- lease.yaml\n",
+			"lease.yaml":         "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: gardenfleet\n  namespace: gardenfleet-system\nspec:\n  holderIdentity: pwned\n",
+		}, kfile + `coordination.k8s.io/v1 Lease "gardenfleet": ` + refusedKind},
+		{"an Event of the overlay's own", map[string]string{
+			"kustomization.yaml": "resources:\n- event.yaml\n",
+			"event.yaml":         "apiVersion: v1\nkind: Event\nmetadata:\n  name: forged\n  namespace: gardenfleet-system\nreason: Applied\n",
+		}, kfile + `v1 Event "forged": ` + refusedKind},
+		{"a Project patched into a Fleet", k("patches:\n- target: {kind: Project}\n  patch: |\n    - op: replace\n      path: /apiVersion\n      value: gardenfleet.dev/v1alpha1\n    - op: replace\n      path: /kind\n      value: Fleet\n"),
+			kfile + `gardenfleet.dev/v1alpha1 Fleet "a": ` + refusedKind},
 	}
 	for _, spelling := range []string{"git::github.com/org/repo", "github.com:org/repo", "GITHUB.COM/org/repo", "user@host:repo", "ssh://git@github.com/org/repo"} {
 		for _, field := range []string{"resources", "bases", "components"} {

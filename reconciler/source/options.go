@@ -300,6 +300,10 @@ func (o *Options) takeURLCredentials(scheme string) error {
 	return nil
 }
 
+// RedactURL returns a repository URL as errors and logs may show it: with
+// its credentials hidden (see redactedURL), whether it parses or not.
+func RedactURL(raw string) string { return redactedURL(raw) }
+
 // redactedURL hides credentials in a URL so it can go into errors and logs:
 // all userinfo of an http(s) URL (a token may be the user name), the
 // password of an ssh one. A URL that does not parse is redacted all the same.

@@ -84,7 +84,7 @@ func runCLI(t *testing.T, dir string, args ...string) cliRun {
 }
 
 // writeTree writes files (slash-separated path -> content) below dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
+func writeTree(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, content := range files {
 		path := filepath.Join(dir, filepath.FromSlash(name))

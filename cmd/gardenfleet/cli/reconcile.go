@@ -101,6 +101,8 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 	if opts.repo == "" {
 		return errors.New("--repo is required")
 	}
+	// --repo may carry a token: messages name it redacted.
+	repo := source.RedactURL(opts.repo)
 	once := reconciler.DefaultOnceOptions()
 	var err error
 	if once.URL, err = repoURL(opts.repo); err != nil {
@@ -113,7 +115,7 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 		if errors.Is(err, source.ErrInvalidSemVer) || errors.Is(err, source.ErrInvalidCommit) {
 			return fmt.Errorf("--ref %q: %w", opts.ref, err)
 		}
-		return fmt.Errorf("--repo %s: %w", opts.repo, err)
+		return fmt.Errorf("--repo %s: %w", repo, err)
 	}
 	if opts.path != "" && !filepath.IsLocal(opts.path) {
 		return fmt.Errorf("--path %q: want a relative path inside the repository", opts.path)
@@ -144,7 +146,7 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 		res *reconciler.OnceResult
 		err error
 	}
-	out, err := bounded(ctx, opts.repo, "reconciling", opts.timeout, func(ctx context.Context) (outcome, error) {
+	out, err := bounded(ctx, repo, "reconciling", opts.timeout, func(ctx context.Context) (outcome, error) {
 		res, err := reconciler.RunOnce(ctx, c, once)
 		return outcome{res, err}, nil
 	})
