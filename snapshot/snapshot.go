@@ -29,9 +29,9 @@ type Repo struct {
 
 // Bounds of a fleet repo. A repo past them is refused, not truncated.
 const (
-	MaxFiles = 20000
+	MaxFiles     = 20000
 	MaxFileBytes = 16 << 20
-	MaxBytes = 256 << 20
+	MaxBytes     = 256 << 20
 )
 
 // New returns an empty repo named name.

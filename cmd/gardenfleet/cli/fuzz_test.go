@@ -15,6 +15,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
+	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // fuzzBound bounds one fuzz input's load, render and write, as --timeout does.
@@ -67,8 +68,8 @@ func FuzzRepo(f *testing.F) {
 		if err := os.RemoveAll(out); err != nil {
 			t.Fatal(err)
 		}
-		before := snapshot(t, root)
-		r := fleet.NewRepo(filepath.Join(root, "repo"))
+		before := treeState(t, root)
+		r := snapshot.New(filepath.Join(root, "repo"))
 		for _, file := range txtar.Parse([]byte(archive)).Files {
 			data := strings.ReplaceAll(string(file.Data), "{srv}", w.srv.URL)
 			if r.AddFile(file.Name, []byte(data)) != nil {
@@ -91,7 +92,7 @@ func FuzzRepo(f *testing.F) {
 			t.Fatal(err)
 		}
 		w.check(t)
-		after := snapshot(t, root)
+		after := treeState(t, root)
 		for name := range after {
 			if name != "out" && !strings.HasPrefix(name, "out/") {
 				continue

@@ -122,9 +122,9 @@ func (w *tripwire) check(t testing.TB) {
 	}
 }
 
-// snapshot describes every entry below root without following symlinks or
+// treeState describes every entry below root without following symlinks or
 // opening special files: mode, symlink target, content hash.
-func snapshot(t testing.TB, root string) map[string]string {
+func treeState(t testing.TB, root string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -458,7 +458,7 @@ func TestHostileRepos(t *testing.T) {
 						cmdPlan:      {"plan", "-o", "markdown", "repo"},
 						cmdReconcile: append([]string{"reconcile", "--once", "--repo", url, "--kubeconfig", "kubeconfig.yaml"}, tc.args...),
 					}[command]
-					before := snapshot(t, dir)
+					before := treeState(t, dir)
 					got := runHostile(t, w, dir, args...)
 					wantStderr := strings.NewReplacer("{url}", url, "{commit}", commit).Replace(want.stderr)
 					if got.code != want.code || got.stderr != wantStderr || !hasLine(got.stdout, want.stdout) {
@@ -468,7 +468,7 @@ func TestHostileRepos(t *testing.T) {
 						}
 					}
 					w.check(t)
-					after := snapshot(t, dir)
+					after := treeState(t, dir)
 					written := ""
 					for name := range after {
 						if command == cmdOut && got.code == 0 && strings.HasPrefix(name, "out/") {
@@ -667,13 +667,13 @@ func TestRepoURLCredentialsNeverPrinted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantStderr, func(t *testing.T) {
-			before := snapshot(t, dir)
+			before := treeState(t, dir)
 			got := runHostile(t, w, dir, "reconcile", "--once", "--repo", tt.repo, "--kubeconfig", "kubeconfig.yaml")
 			if got.code != ExitUsage || got.stderr != tt.wantStderr || got.stdout != "" {
 				t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2, stderr:\n%s", got.code, got.stdout, got.stderr, tt.wantStderr)
 			}
 			w.check(t)
-			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+			if diff := cmp.Diff(before, treeState(t, dir)); diff != "" {
 				t.Errorf("files changed (-before +after):\n%s", diff)
 			}
 		})
