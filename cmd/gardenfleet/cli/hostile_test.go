@@ -386,7 +386,7 @@ func hostileCases() []hostileCase {
 		{
 			name: "YAML keys that resolve to other types survive the overlay",
 			files: map[string]string{
-				"keys.cue":                     "package fleet\n\nshoots: cp: annotations: {\"<<\": \"merge\", \"0x10\": \"hex\", \"2024-01-01\": \"date\", \"null\": \"n\", \"true\": \"t\"}\n",
+				"keys.cue":                     "package fleet\n\ndefaults: annotations: {\"<<\": \"merge\", \"0x10\": \"hex\", \"2024-01-01\": \"date\", \"null\": \"n\", \"true\": \"t\"}\n",
 				"kustomize/kustomization.yaml": "labels:\n- pairs: {team: a}\n",
 			},
 			want: func() map[string]*cliWant {
