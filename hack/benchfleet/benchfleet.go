@@ -66,6 +66,13 @@ func Generate(dir string, n int) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// WriteSchema writes gardenfleet's schema into dir beside a generated
+// fleet, so that `cue export` evaluates the same package gardenfleet does.
+// gardenfleet itself refuses such files: give it a directory without them.
+func WriteSchema(dir string) error {
 	entries, err := fs.ReadDir(schema.Files, ".")
 	if err != nil {
 		return err
@@ -75,7 +82,6 @@ func Generate(dir string, n int) error {
 		if err != nil {
 			return err
 		}
-		// The loader overlays the same name with the same content.
 		if err := os.WriteFile(filepath.Join(dir, "zz_gardenfleet_schema_"+e.Name()), src, 0o644); err != nil {
 			return err
 		}

@@ -57,7 +57,16 @@ func main() {
 		if err := benchfleet.Generate(dir, n); err != nil {
 			log.Fatal(err)
 		}
-		ct, cm := measure(dir, *runs, cueBin, "export", ".")
+		// cue export needs the schema beside the fleet; gardenfleet adds
+		// its own and refuses such files.
+		cueDir := dir + "-cue"
+		if err := benchfleet.Generate(cueDir, n); err != nil {
+			log.Fatal(err)
+		}
+		if err := benchfleet.WriteSchema(cueDir); err != nil {
+			log.Fatal(err)
+		}
+		ct, cm := measure(cueDir, *runs, cueBin, "export", ".")
 		gt, gm := measure(dir, *runs, gf, "render", ".")
 		fmt.Printf("%-7d %11.3fs %11.3fs %6.2f %9.1f MiB %8.1f MiB %6.2f\n",
 			n, ct.Seconds(), gt.Seconds(), gt.Seconds()/ct.Seconds(), mib(cm), mib(gm), float64(gm)/float64(cm))
