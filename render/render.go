@@ -3,9 +3,12 @@ package render
 import (
 	"cmp"
 	"fmt"
+	"path"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 )
@@ -59,6 +62,17 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 		objs, err := applyOverlay(res.Objects, f.Overlay)
 		if err != nil {
 			return nil, err
+		}
+		// The overlay may set any name: refuse one no API server takes
+		// before it becomes a file name or a request path.
+		for _, o := range objs {
+			if err := CheckObjectName(o); err != nil {
+				what := fmt.Sprintf("%s %q", o.GetKind(), o.GetName())
+				if ns := o.GetNamespace(); ns != "" {
+					what += fmt.Sprintf(" in namespace %q", ns)
+				}
+				return nil, &OverlayError{File: path.Join(fleet.OverlayDir, "kustomization.yaml"), Err: fmt.Errorf("%s: %w", what, err)}
+			}
 		}
 		res.Objects = objs
 	}
@@ -122,4 +136,22 @@ func Sort(objs []*unstructured.Unstructured) {
 			cmp.Compare(a.GetName(), b.GetName()),
 		)
 	})
+}
+
+// CheckObjectName checks an object's kind, namespace and name as Kubernetes
+// requires them: kind and namespace DNS-1123 labels (the kind lowercased),
+// the name a DNS-1123 subdomain. Each is then safe in a file name too.
+func CheckObjectName(o *unstructured.Unstructured) error {
+	if msgs := validation.IsDNS1123Label(strings.ToLower(o.GetKind())); len(msgs) > 0 {
+		return fmt.Errorf("invalid kind: %s", strings.Join(msgs, "; "))
+	}
+	if ns := o.GetNamespace(); ns != "" {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			return fmt.Errorf("invalid metadata.namespace: %s", strings.Join(msgs, "; "))
+		}
+	}
+	if msgs := validation.IsDNS1123Subdomain(o.GetName()); len(msgs) > 0 {
+		return fmt.Errorf("invalid metadata.name: %s", strings.Join(msgs, "; "))
+	}
+	return nil
 }

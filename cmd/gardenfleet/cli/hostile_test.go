@@ -333,14 +333,9 @@ func hostileCases() []hostileCase {
 			name: "render --out: a name set by the overlay",
 			files: map[string]string{"kustomize/kustomization.yaml": "patches:\n- target: {kind: Project}\n  patch: |\n" +
 				"    - op: replace\n      path: /metadata/name\n      value: /../../x/victim\n"},
-			want: map[string]*cliWant{
-				// Not a file name until render --out; the API server
-				// refuses the name too.
-				cmdValidate: {stdout: "fleet is valid: 1 projects, 1 shoots (1 workerless), 0 labs, 2 objects"},
-				cmdRender:   {stdout: "  name: /../../x/victim"},
-				cmdOut:      {code: 1, stderr: `render --out: Project "/../../x/victim": invalid metadata.name: ` + subdomainMsg + "\n"},
-				cmdPlan:     {stdout: "| added | Project |  | /../../x/victim |  |"},
-			},
+			// Refused by render itself, before it is a file name or a
+			// request, by every command.
+			refusal: kustomizeErr + `Project "/../../x/victim": invalid metadata.name: ` + subdomainMsg,
 		},
 		{
 			name: "render --out: a symlink in DIR",

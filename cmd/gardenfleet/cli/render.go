@@ -200,7 +200,7 @@ const maxFileName = 255
 func outFiles(res *render.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	for _, o := range res.Objects {
-		if err := checkOutName(o); err != nil {
+		if err := render.CheckObjectName(o); err != nil {
 			return nil, failure(fmt.Errorf("render --out: %s: %w", describe(o), err))
 		}
 		name := render.FileName(o)
@@ -221,24 +221,6 @@ func outFiles(res *render.Result) (map[string][]byte, error) {
 		files[name] = content
 	}
 	return files, nil
-}
-
-// checkOutName checks the parts of an object's file name: its kind and
-// namespace are DNS-1123 labels (the kind lowercased), its name a DNS-1123
-// subdomain, as Kubernetes itself requires.
-func checkOutName(o *unstructured.Unstructured) error {
-	if msgs := validation.IsDNS1123Label(strings.ToLower(o.GetKind())); len(msgs) > 0 {
-		return fmt.Errorf("invalid kind: %s", strings.Join(msgs, "; "))
-	}
-	if ns := o.GetNamespace(); ns != "" {
-		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
-			return fmt.Errorf("invalid metadata.namespace: %s", strings.Join(msgs, "; "))
-		}
-	}
-	if msgs := validation.IsDNS1123Subdomain(o.GetName()); len(msgs) > 0 {
-		return fmt.Errorf("invalid metadata.name: %s", strings.Join(msgs, "; "))
-	}
-	return nil
 }
 
 // describe names an object for messages, quoting what the fleet chose.

@@ -34,8 +34,8 @@ func checkVictim(t *testing.T, dir string) {
 }
 
 // TestRenderOutNames: names and namespaces an overlay sets become file names
-// only when they are Kubernetes names; anything else is refused (exit 1)
-// and nothing is written.
+// only when they are Kubernetes names; anything else is refused (exit 1) by
+// render itself, as validate and plan refuse it, and nothing is written.
 func TestRenderOutNames(t *testing.T) {
 	const subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 	const label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
@@ -50,27 +50,27 @@ func TestRenderOutNames(t *testing.T) {
 	}{
 		{
 			name: "escaping name", field: "/metadata/name", value: "/../../x/victim",
-			wantStderr: `render --out: Shoot "/../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "/../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "dot-dot name", field: "/metadata/name", value: "../../x/victim",
-			wantStderr: `render --out: Shoot "../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "name with a slash", field: "/metadata/name", value: "x/victim",
-			wantStderr: `render --out: Shoot "x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "absolute name", field: "/metadata/name", value: "{dir}/x/victim",
-			wantStderr: `render --out: Shoot "{dir}/x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "{dir}/x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "escaping namespace", field: "/metadata/namespace", value: "../../x",
-			wantStderr: `render --out: Shoot "cp" in namespace "../../x": invalid metadata.namespace: ` + label,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "cp" in namespace "../../x": invalid metadata.namespace: ` + label + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "long name", field: "/metadata/name", value: long,
-			wantStderr: `render --out: Shoot "` + long + `" in namespace "garden-a": invalid metadata.name: must be no more than 253 characters`,
+			wantStderr: `kustomize/kustomization.yaml: Shoot "` + long + `" in namespace "garden-a": invalid metadata.name: must be no more than 253 characters` + "\nfleet is invalid: 1 error",
 		},
 		{
 			name: "long file name", field: "/metadata/name", value: longValid,
