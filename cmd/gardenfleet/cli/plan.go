@@ -15,6 +15,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview/base"
@@ -182,7 +183,7 @@ func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, ow
 	case opts.kubeconfig != "":
 		return liveBase(ctx, in, opts.kubeconfig, owner, now)
 	default:
-		rev, err := base.FromGit(ctx, opts.path, opts.base)
+		rev, err := base.FromGit(ctx, opts.path, opts.base, boundedeval.Limits{Memory: opts.memory})
 		if err != nil {
 			return err
 		}

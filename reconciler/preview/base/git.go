@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
 	"github.com/gardenfleet/gardenfleet/snapshot"
@@ -41,8 +42,10 @@ var ErrNotInWorkTree = errors.New("not inside a Git work tree")
 
 // FromGit reads the fleet in dir as of revision rev (a branch, tag, hash or
 // an expression such as HEAD~1) of the Git work tree around dir, and renders
-// it. Uncommitted changes do not count: rev HEAD is the last commit.
-func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
+// it. Uncommitted changes do not count: rev HEAD is the last commit. The
+// base is untrusted input like the new fleet: it is evaluated within limits
+// first (fleet/bounded).
+func FromGit(ctx context.Context, dir, rev string, limits bounded.Limits) (*Revision, error) {
 	abs, err := realPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
@@ -93,6 +96,17 @@ func FromGit(ctx context.Context, dir, rev string) (*Revision, error) {
 	if !hasTopLevelCUE(repoFiles) {
 		return noFleet(r, rel), nil
 	}
+	var limit *bounded.LimitError
+	var crash *bounded.CrashError
+	switch _, err := bounded.Check(ctx, repoFiles, limits); {
+	case errors.As(err, &limit), errors.As(err, &crash):
+		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s is refused (%v): every object is compared with nothing", r, err))
+		return r, nil
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("read base %s: %w", rev, err)
+	}
+	// Valid or not, it is evaluated here too: an invalid base's issues
+	// come from the in-process load below.
 	f, err := fleet.LoadRepo(repoFiles)
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {

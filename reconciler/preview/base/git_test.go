@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -78,7 +80,7 @@ func TestFromGitRendersLikeDisk(t *testing.T) {
 	copyDir(t, "../../../examples/fleet", dir)
 	commitAll(t, repo)
 
-	rev, err := FromGit(context.Background(), dir, "HEAD")
+	rev, err := FromGit(context.Background(), dir, "HEAD", bounded.Limits{Memory: bounded.DefaultMemory})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestFromGitRefusesSymlinks(t *testing.T) {
 			}
 			commitAll(t, repo)
 
-			rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD")
+			rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD", bounded.Limits{Memory: bounded.DefaultMemory})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,6 +136,22 @@ func TestFromGitRefusesSymlinks(t *testing.T) {
 				t.Errorf("notes (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestFromGitBoundsTheBase: a base commit past the evaluation limits is
+// compared as no fleet, with a note, not evaluated in the planning process.
+func TestFromGitBoundsTheBase(t *testing.T) {
+	repo := t.TempDir()
+	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), hostile.Terabyte)
+	commitAll(t, repo)
+	rev, err := FromGit(context.Background(), filepath.Join(repo, "fleet"), "HEAD", bounded.Limits{Memory: 256 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprintf("the fleet at %s is refused (evaluating the fleet needed more than 256 MiB of memory): every object is compared with nothing", rev)}
+	if diff := cmp.Diff(want, rev.Notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
 	}
 }
 
@@ -162,7 +180,7 @@ func TestFromGitErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := FromGit(context.Background(), tt.dir, tt.rev)
+			_, err := FromGit(context.Background(), tt.dir, tt.rev, bounded.Limits{Memory: bounded.DefaultMemory})
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)
 			}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
 )
 
@@ -13,6 +14,7 @@ var env *testenv.Env
 
 // Nothing here waits for Gardener: no simulator.
 func TestMain(m *testing.M) {
+	bounded.Main() // the base is evaluated in a child: this test binary
 	os.Exit(testenv.Main(m, &env, testenv.Options{WithoutSimulator: true}))
 }
 
