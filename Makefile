@@ -7,7 +7,7 @@ BIN        := $(CURDIR)/bin
 GO         ?= go
 PLATFORMS  := linux/amd64 linux/arm64 darwin/arm64
 
-.PHONY: all build cross test unit vet fmt-check run bench-render landscape-bin landscape landscape-down
+.PHONY: all build cross test unit vet fmt-check mod-check run bench-render landscape-bin landscape landscape-down
 
 all: build
 
@@ -25,6 +25,10 @@ cross:
 vet:
 	$(GO) vet ./...
 
+# go.mod and go.sum say exactly what the code imports.
+mod-check:
+	$(GO) mod tidy -diff
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -33,7 +37,7 @@ fmt-check:
 unit: landscape-bin
 	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
 
-test: fmt-check vet cross unit
+test: fmt-check mod-check vet cross unit
 
 # kube-apiserver, etcd and kubectl built from source (hack/tools); cached by a stamp.
 landscape-bin:
