@@ -39,9 +39,11 @@ unit: landscape-bin
 
 test: fmt-check mod-check vet cross unit
 
-# kube-apiserver, etcd and kubectl built from source (hack/tools); cached by a stamp.
+# kube-apiserver, etcd and kubectl (hack/tools) and gardener-apiserver (hack/tools-gardener)
+# built from source; each cached by its own stamp.
 landscape-bin:
 	hack/landscape-bin.sh
+	hack/gardener-apiserver-bin.sh
 
 # The local garden cluster: etcd + kube-apiserver (data in .landscape/), the Gardener CRDs
 # and policies, the gardenlet simulator and a Git server. Both targets are idempotent.

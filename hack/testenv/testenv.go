@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,16 @@ type Options struct {
 	BinaryAssetsDirectory string
 	// Verbose sends the control plane's and the simulator's logs to stderr.
 	Verbose bool
+	// Gardener also starts the real gardener-apiserver on the same etcd, registered with
+	// kube-apiserver's aggregation layer for GardenerGroupVersions, with Gardener's default
+	// admission plugins. The stand-in CRDs and policies are then not installed: the test
+	// creates the garden objects Gardener's admission needs. The simulator does not run
+	// against it yet, so it needs WithoutSimulator.
+	Gardener bool
+	// GardenerAPIServer is the gardener-apiserver binary. Defaults to
+	// $TEST_ASSET_GARDENER_APISERVER, else BinaryAssetsDirectory's, else the repository's
+	// bin/k8s/gardener-apiserver.
+	GardenerAPIServer string
 }
 
 // Env is a running garden cluster.
@@ -54,6 +65,9 @@ type Env struct {
 	env    *envtest.Environment
 	cancel context.CancelFunc
 	done   chan error
+	// gardener and certDir (front-proxy and gardener-apiserver certificates) with Gardener.
+	gardener *gardenerAPIServer
+	certDir  string
 }
 
 // ErrNoBinaries tells that kube-apiserver and etcd are not built yet.
@@ -65,6 +79,15 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	assets, err := binaryAssets(opts.BinaryAssetsDirectory)
 	if err != nil {
 		return nil, err
+	}
+	var gardenerBin string
+	if opts.Gardener {
+		if !opts.WithoutSimulator {
+			return nil, errors.New("testenv: the simulator does not run against gardener-apiserver yet: set WithoutSimulator with Gardener")
+		}
+		if gardenerBin, err = gardenerBinary(opts.GardenerAPIServer, assets); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Verbose {
 		log.SetLogger(funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{}))
@@ -87,11 +110,24 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 		ControlPlaneStopTimeout:  time.Minute,
 		AttachControlPlaneOutput: opts.Verbose,
 	}
+	var certDir string
+	if opts.Gardener {
+		if certDir, err = os.MkdirTemp("", "testenv-gardener-"); err != nil {
+			return nil, fmt.Errorf("create certificate directory: %w", err)
+		}
+		if err := configureAggregation(certDir, env.ControlPlane.GetAPIServer().Configure()); err != nil {
+			return nil, errors.Join(fmt.Errorf("configure aggregation layer: %w", err), os.RemoveAll(certDir))
+		}
+	}
 	cfg, err := env.Start()
 	if err != nil {
-		return nil, fmt.Errorf("start envtest with binaries from %s: %w", assets, err)
+		err = fmt.Errorf("start envtest with binaries from %s: %w", assets, err)
+		if certDir != "" {
+			err = errors.Join(err, os.RemoveAll(certDir))
+		}
+		return nil, err
 	}
-	e := &Env{Config: cfg, Scheme: scheme, env: env}
+	e := &Env{Config: cfg, Scheme: scheme, env: env, certDir: certDir}
 	defer func() {
 		if retErr != nil {
 			retErr = errors.Join(retErr, e.Stop())
@@ -102,6 +138,18 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 
 	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		return nil, fmt.Errorf("create client: %w", err)
+	}
+	if opts.Gardener {
+		var out io.Writer
+		if opts.Verbose {
+			out = os.Stderr
+		}
+		gctx, gcancel := context.WithTimeout(ctx, time.Minute)
+		defer gcancel()
+		if err := e.startGardener(gctx, gardenerBin, certDir, out); err != nil {
+			return nil, err
+		}
+		return e, nil
 	}
 	if err := landscape.Install(ctx, e.Client, landscape.DefaultInstallOptions()); err != nil {
 		return nil, fmt.Errorf("install landscape: %w", err)
@@ -131,7 +179,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	return e, nil
 }
 
-// Stop stops the simulator, then kube-apiserver and etcd.
+// Stop stops the simulator, gardener-apiserver, then kube-apiserver and etcd.
 func (e *Env) Stop() error {
 	var errs []error
 	if e.cancel != nil {
@@ -141,11 +189,23 @@ func (e *Env) Stop() error {
 		}
 		e.cancel = nil
 	}
+	if e.gardener != nil {
+		if err := e.gardener.stop(time.Minute); err != nil {
+			errs = append(errs, err)
+		}
+		e.gardener = nil
+	}
 	if e.env != nil {
 		if err := e.env.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop envtest: %w", err))
 		}
 		e.env = nil
+	}
+	if e.certDir != "" {
+		if err := os.RemoveAll(e.certDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove certificates: %w", err))
+		}
+		e.certDir = ""
 	}
 	return errors.Join(errs...)
 }
