@@ -97,7 +97,7 @@ func TestShootStatus(t *testing.T) {
 		{
 			name:  "a status field of the wrong type",
 			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").set("high", "status", "lastOperation", "progress").build(),
-			want:  Health{Progressing, `reading Shoot garden-dev/a: json: cannot unmarshal string into Go struct field LastOperation.status.lastOperation.progress of type int32`},
+			want:  Health{Progressing, `reading Shoot garden-dev/a: status.lastOperation: unrecognized type: int32`},
 		},
 
 		// failed

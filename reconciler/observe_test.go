@@ -76,7 +76,7 @@ func TestObserveLiveShoot(t *testing.T) {
 		{name: "awake", live: full, want: shootState{controlPlane: "1.35.4", pools: pools}},
 		{name: "hibernated", live: asleep, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
 		{name: "about to hibernate", live: falling, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
-		{name: "unreadable", live: unreadable, want: shootState{err: errors.New(`reading Shoot garden-a/s: json: cannot unmarshal number into Go struct field Kubernetes.spec.kubernetes.version of type string`)}},
+		{name: "unreadable", live: unreadable, want: shootState{err: errors.New(`reading Shoot garden-a/s: spec.kubernetes.version: want a string, got int64`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,9 +36,7 @@ func Shoot(s *fleet.Shoot) (*unstructured.Unstructured, error) {
 	if spec.Kubernetes, err = kubernetes(s); err != nil {
 		return nil, fmt.Errorf("shoot %s/%s: %w", s.Namespace, s.Name, err)
 	}
-	if spec.Provider, err = provider(s); err != nil {
-		return nil, fmt.Errorf("shoot %s/%s: %w", s.Namespace, s.Name, err)
-	}
+	spec.Provider = provider(s)
 	if !s.Workerless() {
 		spec.CredentialsBindingName = optional(s.CredentialsBinding)
 	}
@@ -175,19 +173,11 @@ func decodeStrict(o fleet.Object, into any) error {
 	return nil
 }
 
-func provider(s *fleet.Shoot) (gardencorev1beta1.Provider, error) {
+func provider(s *fleet.Shoot) gardencorev1beta1.Provider {
 	p := gardencorev1beta1.Provider{Type: s.Provider.Type}
 	if s.Provider.Type == fleet.ProviderMetal && s.Provider.Metal != nil {
-		infra, err := json.Marshal(metalInfrastructureConfig(s.Provider.Metal))
-		if err != nil {
-			return p, fmt.Errorf("encoding metal InfrastructureConfig: %w", err)
-		}
-		cp, err := json.Marshal(metalControlPlaneConfig(s.Provider.Metal))
-		if err != nil {
-			return p, fmt.Errorf("encoding metal ControlPlaneConfig: %w", err)
-		}
-		p.InfrastructureConfig = &runtime.RawExtension{Raw: infra}
-		p.ControlPlaneConfig = &runtime.RawExtension{Raw: cp}
+		p.InfrastructureConfig = &runtime.RawExtension{Object: metalInfrastructureConfig(s.Provider.Metal)}
+		p.ControlPlaneConfig = &runtime.RawExtension{Object: metalControlPlaneConfig(s.Provider.Metal)}
 	} else {
 		p.InfrastructureConfig = raw(s.Provider.InfrastructureConfig)
 		p.ControlPlaneConfig = raw(s.Provider.ControlPlaneConfig)
@@ -195,7 +185,7 @@ func provider(s *fleet.Shoot) (gardencorev1beta1.Provider, error) {
 	for i := range s.Pools {
 		p.Workers = append(p.Workers, worker(&s.Pools[i]))
 	}
-	return p, nil
+	return p
 }
 
 // worker renders a pool. Gardener requires minimum and maximum: an unset

@@ -57,10 +57,16 @@ func Live(desired, live string) Verdict {
 
 // Versions is Live for parsed versions.
 func Versions(desired, live *semver.Version) Verdict {
+	return Decide(live.GreaterThan(desired), live.Major() == desired.Major() && live.Minor() == desired.Minor())
+}
+
+// Decide is the rule itself, for callers with versions of their own type:
+// whether live is newer than desired, and whether both share the minor.
+func Decide(liveNewer, sameMinor bool) Verdict {
 	switch {
-	case !live.GreaterThan(desired):
+	case !liveNewer:
 		return Desired
-	case live.Major() == desired.Major() && live.Minor() == desired.Minor():
+	case sameMinor:
 		return Patch
 	}
 	return Minor

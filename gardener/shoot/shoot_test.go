@@ -119,10 +119,13 @@ func TestReadErrors(t *testing.T) {
 	tests := []struct {
 		name, doc, wantErr string
 	}{
-		{"a version that is a number", "metadata: {name: s, namespace: ns}\nspec: {kubernetes: {version: 1.35}}", "reading Shoot ns/s: json: cannot unmarshal number into Go struct field Kubernetes.spec.kubernetes.version of type string"},
-		{"workers not a list", "metadata: {name: s, namespace: ns}\nspec: {provider: {workers: {a: 1}}}", ""},
-		{"a worker not an object", "metadata: {name: s, namespace: ns}\nspec: {provider: {workers: [x]}}", "reading Shoot ns/s: json: cannot unmarshal string into Go struct field Provider.spec.provider.workers of type v1beta1.Worker"},
-		{"conditions not a list", "metadata: {name: s, namespace: ns}\nstatus: {conditions: x}", "reading Shoot ns/s: json: cannot unmarshal string into Go struct field ShootStatus.status.conditions of type []v1beta1.Condition"},
+		{"a version that is a number", "metadata: {name: s, namespace: ns}\nspec: {kubernetes: {version: 1.35}}", "reading Shoot ns/s: spec.kubernetes.version: want a string, got float64"},
+		{"workers not a list", "metadata: {name: s, namespace: ns}\nspec: {provider: {workers: {a: 1}}}", "reading Shoot ns/s: spec.provider.workers: want a list, got map[string]interface {}"},
+		{"a worker not an object", "metadata: {name: s, namespace: ns}\nspec: {provider: {workers: [x]}}", "reading Shoot ns/s: spec.provider.workers[0]: want an object, got string"},
+		{"conditions not a list", "metadata: {name: s, namespace: ns}\nstatus: {conditions: x}", "reading Shoot ns/s: status.conditions: want a list, got string"},
+		{"a worker's version a number", "metadata: {name: s, namespace: ns}\nspec: {provider: {workers: [{name: a}, {name: b, kubernetes: {version: 1}}]}}", "reading Shoot ns/s: spec.provider.workers[1].kubernetes.version: want a string, got float64"},
+		{"a generation that is not whole", "metadata: {name: s, namespace: ns}\nstatus: {observedGeneration: 1.5}", "reading Shoot ns/s: status.observedGeneration: want an integer, got float64"},
+		{"a condition's status a number", "metadata: {name: s, namespace: ns}\nstatus: {conditions: [{type: A, status: 1}]}", "reading Shoot ns/s: status.conditions[0]: unrecognized type: string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,7 +75,7 @@ func Resolve(current Current, desired Desired) (target State, kept []Kept, err e
 // keep.Live's rule, the one the apply path follows; a newer live minor is
 // kept there too, but no plan can start from it: Git must catch up.
 func resolveOne(what string, live, want Version) (Version, bool, error) {
-	switch keep.Versions(want.semver(), live.semver()) {
+	switch keep.Decide(want.Less(live), want.SameMinor(live)) {
 	case keep.Desired:
 		return want, false, nil
 	case keep.Patch:

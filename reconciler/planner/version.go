@@ -40,8 +40,6 @@ func MustParseVersion(s string) Version {
 	return v
 }
 
-func (v Version) semver() *semver.Version { return semver.New(v.Major, v.Minor, v.Patch, "", "") }
-
 // IsZero reports whether v is unset.
 func (v Version) IsZero() bool { return v == Version{} }
 
