@@ -52,7 +52,7 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 	for i := range f.Shoots {
 		obj, err := Shoot(&f.Shoots[i])
 		if err != nil {
-			return nil, fmt.Errorf("rendering %w", err)
+			return nil, err
 		}
 		res.Objects = append(res.Objects, obj)
 	}

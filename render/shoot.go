@@ -18,6 +18,16 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 )
 
+// ShootError is a shoot the fleet declares that does not render into
+// Gardener's API: the fleet is invalid.
+type ShootError struct {
+	Namespace, Name string
+	Err             error
+}
+
+func (e *ShootError) Error() string { return fmt.Sprintf("shoot %s/%s: %v", e.Namespace, e.Name, e.Err) }
+func (e *ShootError) Unwrap() error { return e.Err }
+
 // Shoot renders a Gardener Shoot. A workerless shoot gets only what Gardener
 // allows without workers; the fleet model has already dropped the rest. The
 // component settings the fleet passes as free-form objects (kubeAPIServer,
@@ -34,7 +44,7 @@ func Shoot(s *fleet.Shoot) (*unstructured.Unstructured, error) {
 	}
 	var err error
 	if spec.Kubernetes, err = kubernetes(s); err != nil {
-		return nil, fmt.Errorf("shoot %s/%s: %w", s.Namespace, s.Name, err)
+		return nil, &ShootError{Namespace: s.Namespace, Name: s.Name, Err: err}
 	}
 	spec.Provider = provider(s)
 	if !s.Workerless() {
