@@ -25,7 +25,9 @@ type ShootError struct {
 	Err             error
 }
 
-func (e *ShootError) Error() string { return fmt.Sprintf("shoot %s/%s: %v", e.Namespace, e.Name, e.Err) }
+func (e *ShootError) Error() string {
+	return fmt.Sprintf("shoot %s/%s: %v", e.Namespace, e.Name, e.Err)
+}
 func (e *ShootError) Unwrap() error { return e.Err }
 
 // Shoot renders a Gardener Shoot. A workerless shoot gets only what Gardener
