@@ -2,9 +2,13 @@ package clusters
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 )
 
 // HealthState is where an object stands on its way to ready.
@@ -36,76 +40,65 @@ const (
 
 // ShootStatus tells from a Shoot's status whether Gardener is done with it.
 // A Shoot is Ready when status.observedGeneration equals metadata.generation,
-// status.lastOperation.state is Succeeded, and the conditions
-// APIServerAvailable, ControlPlaneHealthy, EveryNodeReady and
+// status.lastOperation.state is Succeeded, no worker pool waits for an
+// in-place update (status.inPlaceUpdates.pendingWorkerUpdates), and the
+// conditions APIServerAvailable, ControlPlaneHealthy, EveryNodeReady and
 // SystemComponentsHealthy are True; a workerless Shoot (no
 // spec.provider.workers) may lack the last two. A hibernated Shoot is Ready
 // once its last operation succeeded: it has no nodes to be healthy. A last
 // operation in state Failed, Error or Aborted makes it Failed with the
 // operation's description.
 func ShootStatus(obj *unstructured.Unstructured) Health {
-	if obj.GetDeletionTimestamp() != nil {
+	s, err := shoot.Read(obj)
+	if err != nil {
+		return Health{Progressing, err.Error()}
+	}
+	return ShootHealth(s)
+}
+
+// ShootHealth is ShootStatus of a Shoot shoot.Read has read.
+func ShootHealth(s *shoot.Shoot) Health {
+	if s.DeletionTimestamp != nil {
 		return Health{Progressing, "being deleted"}
 	}
-	gen := obj.GetGeneration()
-	observed, found, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
-	if !found || observed < gen {
+	gen, observed := s.Generation, s.Status.ObservedGeneration
+	if observed == 0 || observed < gen {
 		return Health{Progressing, fmt.Sprintf("waiting for gardener to observe generation %d (observed %d)", gen, observed)}
 	}
 
-	op, found, _ := unstructured.NestedMap(obj.Object, "status", "lastOperation")
-	if !found {
+	op := s.Status.LastOperation
+	if op == nil {
 		return Health{Progressing, "no operation reported yet"}
 	}
-	opType, _, _ := unstructured.NestedString(op, "type")
-	state, _, _ := unstructured.NestedString(op, "state")
-	desc, _, _ := unstructured.NestedString(op, "description")
-	switch state {
-	case "Succeeded":
-	case "Failed", "Error", "Aborted":
-		return Health{Failed, fmt.Sprintf("last operation %s %s: %s", opType, state, desc)}
+	switch op.State {
+	case gardencorev1beta1.LastOperationStateSucceeded:
+	case gardencorev1beta1.LastOperationStateFailed, gardencorev1beta1.LastOperationStateError, gardencorev1beta1.LastOperationStateAborted:
+		return Health{Failed, fmt.Sprintf("last operation %s %s: %s", op.Type, op.State, op.Description)}
 	default:
-		progress, _, _ := unstructured.NestedInt64(op, "progress")
-		return Health{Progressing, fmt.Sprintf("last operation %s %s (%d%%): %s", opType, state, progress, desc)}
+		return Health{Progressing, fmt.Sprintf("last operation %s %s (%d%%): %s", op.Type, op.State, op.Progress, op.Description)}
 	}
 
-	if hibernated, _, _ := unstructured.NestedBool(obj.Object, "status", "hibernated"); hibernated {
+	if s.Status.IsHibernated {
 		return Health{Ready, "hibernated"}
 	}
+	if pending := shoot.PendingInPlace(s); len(pending) > 0 {
+		return Health{Progressing, "in-place update pending for pools " + strings.Join(pending, ", ")}
+	}
 
-	workers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "provider", "workers")
-	conds := shootConditions(obj)
-	for _, ct := range []string{condAPIServerAvailable, condControlPlaneHealthy, condEveryNodeReady, condSystemComponentsHealthy} {
-		c, ok := conds[ct]
-		if !ok {
-			if len(workers) == 0 && (ct == condEveryNodeReady || ct == condSystemComponentsHealthy) {
+	workerless := len(s.Spec.Provider.Workers) == 0
+	for _, ct := range []gardencorev1beta1.ConditionType{condAPIServerAvailable, condControlPlaneHealthy, condEveryNodeReady, condSystemComponentsHealthy} {
+		c := shoot.Condition(s, ct)
+		if c == nil {
+			if workerless && (ct == condEveryNodeReady || ct == condSystemComponentsHealthy) {
 				continue
 			}
 			return Health{Progressing, fmt.Sprintf("condition %s not reported yet", ct)}
 		}
-		if c.status != "True" {
-			return Health{Progressing, fmt.Sprintf("condition %s is %s: %s", ct, c.status, c.message)}
+		if c.Status != gardencorev1beta1.ConditionTrue {
+			return Health{Progressing, fmt.Sprintf("condition %s is %s: %s", ct, c.Status, c.Message)}
 		}
 	}
-	return Health{Ready, fmt.Sprintf("last operation %s Succeeded", opType)}
-}
-
-type condition struct{ status, message string }
-
-func shootConditions(obj *unstructured.Unstructured) map[string]condition {
-	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	out := make(map[string]condition, len(list))
-	for _, c := range list {
-		m, ok := c.(map[string]any)
-		if !ok {
-			continue
-		}
-		t, _ := m["type"].(string)
-		s, _ := m["status"].(string)
-		msg, _ := m["message"].(string)
-		out[t] = condition{status: s, message: msg}
-	}
-	return out
+	return Health{Ready, fmt.Sprintf("last operation %s Succeeded", op.Type)}
 }
 
 // TopologyStatus tells from a clabernetes Topology's status whether it is

@@ -88,6 +88,17 @@ func TestShootStatus(t *testing.T) {
 			want: Health{Progressing, "condition SystemComponentsHealthy is Unknown: SystemComponentsHealthy says Unknown"},
 		},
 		{name: "being deleted", shoot: deleting, want: Health{Progressing, "being deleted"}},
+		{
+			name: "an in-place update pending",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).
+				set([]any{"p"}, "status", "inPlaceUpdates", "pendingWorkerUpdates", "manualInPlaceUpdate").build(),
+			want: Health{Progressing, "in-place update pending for pools p"},
+		},
+		{
+			name:  "a status field of the wrong type",
+			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").set("high", "status", "lastOperation", "progress").build(),
+			want:  Health{Progressing, `reading Shoot garden-dev/a: status.lastOperation: unrecognized type: int32`},
+		},
 
 		// failed
 		{

@@ -3,8 +3,9 @@ package clusters
 import (
 	"fmt"
 
-	"github.com/Masterminds/semver/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/gardener/keep"
 )
 
 // Gardener's Shoot API group and kind.
@@ -36,12 +37,9 @@ func (n Note) String() string {
 	return fmt.Sprintf("%s %s: kept %s over desired %s: %s", n.Object, n.Path, n.Live, n.Desired, n.Reason)
 }
 
-// Reasons given in notes.
-const (
-	reasonPatch       = "gardener's maintenance raised the patch version"
-	reasonNewer       = "gardener raised the version (forced update of an expired version); update the fleet"
-	reasonHibernation = "gardener's hibernation controller owns it while hibernation schedules exist"
-)
+// reasonHibernation is the reason of the note on spec.hibernation.enabled;
+// version notes give keep's reasons.
+const reasonHibernation = "gardener's hibernation controller owns it while hibernation schedules exist"
 
 // PreserveGardenerOwned adjusts a desired Shoot so that applying it does not
 // undo what Gardener's own controllers wrote. live may be nil (not created
@@ -145,30 +143,19 @@ func preserveWorkers(out, live *unstructured.Unstructured, id string, write bool
 	return notes
 }
 
-// keepNewerVersion reports when live holds a newer version than desired's
-// field, and with write sets the field to live's.
+// keepNewerVersion reports when keep.Live keeps live's version over
+// desired's field, and with write sets the field to live's.
 func keepNewerVersion(desired, live map[string]any, path string, fields []string, write bool) (Note, bool) {
-	dv, dFound, _ := unstructured.NestedString(desired, fields...)
-	lv, lFound, _ := unstructured.NestedString(live, fields...)
-	if !dFound || !lFound || dv == lv {
+	dv, _, _ := unstructured.NestedString(desired, fields...)
+	lv, _, _ := unstructured.NestedString(live, fields...)
+	verdict := keep.Live(dv, lv)
+	if !verdict.Keep() {
 		return Note{}, false
-	}
-	d, err := semver.NewVersion(dv)
-	if err != nil {
-		return Note{}, false
-	}
-	l, err := semver.NewVersion(lv)
-	if err != nil || !l.GreaterThan(d) {
-		return Note{}, false
-	}
-	reason := reasonNewer
-	if l.Major() == d.Major() && l.Minor() == d.Minor() {
-		reason = reasonPatch
 	}
 	if write {
 		_ = unstructured.SetNestedField(desired, lv, fields...)
 	}
-	return Note{Path: path, Desired: dv, Live: lv, Reason: reason}, true
+	return Note{Path: path, Desired: dv, Live: lv, Reason: verdict.Reason()}, true
 }
 
 func joinPath(fields []string) string {

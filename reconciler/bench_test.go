@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
@@ -59,6 +62,21 @@ func BenchmarkPlanShoots5000(b *testing.B) {
 			if _, err := withVersions(desired, live, res.Steps[0]); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// BenchmarkObserveLiveShoot5000 reads what a pass keeps of 5,000 live Shoots
+// (state and health), as a listed page hands them over.
+func BenchmarkObserveLiveShoot5000(b *testing.B) {
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(liveShootYAML), &u.Object); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 5000 {
+			observeLiveShoot(u)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -63,8 +64,10 @@ func TestObserveLiveShoot(t *testing.T) {
 	_ = unstructured.SetNestedField(asleep.Object, true, "status", "hibernated")
 	falling := full.DeepCopy()
 	_ = unstructured.SetNestedField(falling.Object, true, "spec", "hibernation", "enabled")
+	unreadable := full.DeepCopy()
+	_ = unstructured.SetNestedField(unreadable.Object, int64(1), "spec", "kubernetes", "version")
 
-	pools := []worker{{name: "blue"}, {name: "green", version: "1.33.2", strategy: "AutoInPlaceUpdate"}}
+	pools := []worker{{name: "blue"}, {name: "green", version: "1.33.2", inPlace: true}}
 	tests := []struct {
 		name string
 		live *unstructured.Unstructured
@@ -73,11 +76,12 @@ func TestObserveLiveShoot(t *testing.T) {
 		{name: "awake", live: full, want: shootState{controlPlane: "1.35.4", pools: pools}},
 		{name: "hibernated", live: asleep, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
 		{name: "about to hibernate", live: falling, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
+		{name: "unreadable", live: unreadable, want: shootState{err: errors.New(`reading Shoot garden-a/s: spec.kubernetes.version: want a string, got int64`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := observeLiveShoot(tt.live)
-			if diff := cmp.Diff(tt.want, got.shootState, cmp.AllowUnexported(shootState{}, worker{})); diff != "" {
+			if diff := cmp.Diff(tt.want, got.shootState, cmp.AllowUnexported(shootState{}, worker{}), cmp.Comparer(sameError)); diff != "" {
 				t.Errorf("state (-want +got):\n%s", diff)
 			}
 			// The health is the full Shoot's: its status is not kept.
@@ -86,4 +90,8 @@ func TestObserveLiveShoot(t *testing.T) {
 			}
 		})
 	}
+}
+
+func sameError(a, b error) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Error() == b.Error()
 }

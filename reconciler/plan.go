@@ -15,6 +15,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
@@ -231,8 +232,13 @@ type liveShoot struct {
 	health clusters.Health
 }
 
+// observeLiveShoot reads a live Shoot once for both its state and health.
 func observeLiveShoot(u *unstructured.Unstructured) *liveShoot {
-	return &liveShoot{shootState: stateOf(u), health: clusters.ShootStatus(u)}
+	s, err := shoot.Read(u)
+	if err != nil {
+		return &liveShoot{shootState: shootState{err: err}, health: clusters.Health{State: clusters.Progressing, Message: err.Error()}}
+	}
+	return &liveShoot{shootState: stateFrom(s), health: clusters.ShootHealth(s)}
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
@@ -342,10 +348,11 @@ func dependencyDone(desired, live *unstructured.Unstructured) bool {
 	if !isShoot(live) {
 		return clusters.ObjectStatus(live).State == clusters.Ready
 	}
-	if clusters.ShootStatus(live).State != clusters.Ready {
+	l := observeLiveShoot(live)
+	if l.health.State != clusters.Ready {
 		return false
 	}
-	cur, want, err := shootVersions(stateOf(live), desired)
+	cur, want, err := shootVersions(l.shootState, desired)
 	if err != nil {
 		return false
 	}
@@ -367,18 +374,15 @@ type catalogEntry struct {
 
 // get returns the catalog of the CloudProfile (or NamespacedCloudProfile)
 // a rendered Shoot names.
-func (c *catalogCache) get(ctx context.Context, shoot *unstructured.Unstructured) (*planner.Catalog, error) {
-	kind, _, _ := unstructured.NestedString(shoot.Object, "spec", "cloudProfile", "kind")
-	name, _, _ := unstructured.NestedString(shoot.Object, "spec", "cloudProfile", "name")
-	if name == "" {
-		name, _, _ = unstructured.NestedString(shoot.Object, "spec", "cloudProfileName")
+func (c *catalogCache) get(ctx context.Context, desired *unstructured.Unstructured) (*planner.Catalog, error) {
+	s, err := shoot.Read(desired)
+	if err != nil {
+		return nil, err
 	}
-	if kind == "" {
-		kind = "CloudProfile"
-	}
+	kind, name := shoot.CloudProfile(s)
 	namespace := ""
 	if kind == "NamespacedCloudProfile" {
-		namespace = shoot.GetNamespace()
+		namespace = desired.GetNamespace()
 	}
 	key := kind + "/" + namespace + "/" + name
 	if ent, ok := c.byKey[key]; ok {

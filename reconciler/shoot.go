@@ -5,30 +5,22 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
 // worker is the part of a Shoot's spec.provider.workers[] entry the planner needs.
 type worker struct {
-	name     string
-	version  string // explicit kubernetes.version; empty inherits the control plane's
-	strategy string
+	name    string
+	version string // explicit kubernetes.version; empty inherits the control plane's
+	inPlace bool
 }
 
-func workers(u *unstructured.Unstructured) []worker {
-	list, _, _ := unstructured.NestedSlice(u.Object, "spec", "provider", "workers")
-	out := make([]worker, 0, len(list))
-	for _, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		w := worker{}
-		w.name, _, _ = unstructured.NestedString(m, "name")
-		w.version, _, _ = unstructured.NestedString(m, "kubernetes", "version")
-		w.strategy, _, _ = unstructured.NestedString(m, "updateStrategy")
-		out = append(out, w)
+func workersOf(s *shoot.Shoot) []worker {
+	out := make([]worker, len(s.Spec.Provider.Workers))
+	for i := range s.Spec.Provider.Workers {
+		w := &s.Spec.Provider.Workers[i]
+		out[i] = worker{name: w.Name, version: shoot.PoolVersion(w), inPlace: shoot.InPlace(w)}
 	}
 	return out
 }
@@ -41,17 +33,20 @@ type shootState struct {
 	// hibernated: the Shoot is, or is about to be, asleep (status.hibernated
 	// or spec.hibernation.enabled).
 	hibernated bool
+	// err: the Shoot could not be read; nothing is planned for it.
+	err error
+}
+
+func stateFrom(s *shoot.Shoot) shootState {
+	return shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
 }
 
 func stateOf(u *unstructured.Unstructured) shootState {
-	cp, _, _ := unstructured.NestedString(u.Object, "spec", "kubernetes", "version")
-	status, _, _ := unstructured.NestedBool(u.Object, "status", "hibernated")
-	spec, _, _ := unstructured.NestedBool(u.Object, "spec", "hibernation", "enabled")
-	return shootState{controlPlane: cp, pools: workers(u), hibernated: status || spec}
-}
-
-func inPlace(strategy string) bool {
-	return strategy == fleet.AutoInPlaceUpdate || strategy == fleet.ManualInPlaceUpdate
+	s, err := shoot.Read(u)
+	if err != nil {
+		return shootState{err: err}
+	}
+	return stateFrom(s)
 }
 
 // shootVersions turns a live Shoot and the rendered one into the planner's
@@ -61,22 +56,28 @@ func inPlace(strategy string) bool {
 func shootVersions(live shootState, desired *unstructured.Unstructured) (planner.Current, planner.Desired, error) {
 	var cur planner.Current
 	var want planner.Desired
+	if live.err != nil {
+		return cur, want, live.err
+	}
+	rendered := stateOf(desired)
+	if rendered.err != nil {
+		return cur, want, rendered.err
+	}
 	cp, err := planner.ParseVersion(live.controlPlane)
 	if err != nil {
 		return cur, want, fmt.Errorf("live control plane: %w", err)
 	}
 	cur.ControlPlane = cp
-	wantCP, _, _ := unstructured.NestedString(desired.Object, "spec", "kubernetes", "version")
-	if want.ControlPlane, err = planner.ParseVersion(wantCP); err != nil {
+	if want.ControlPlane, err = planner.ParseVersion(rendered.controlPlane); err != nil {
 		return cur, want, fmt.Errorf("desired control plane: %w", err)
 	}
 
-	rendered := map[string]worker{}
-	for _, w := range workers(desired) {
-		rendered[w.name] = w
+	byName := map[string]worker{}
+	for _, w := range rendered.pools {
+		byName[w.name] = w
 	}
 	for _, w := range live.pools {
-		r, ok := rendered[w.name]
+		r, ok := byName[w.name]
 		if !ok {
 			continue
 		}
@@ -88,7 +89,7 @@ func shootVersions(live shootState, desired *unstructured.Unstructured) (planner
 		}
 		// Either strategy in place means no minor may be skipped: the
 		// rendered one is applied together with the step.
-		cur.Pools = append(cur.Pools, planner.Pool{Name: w.name, Version: v, InPlace: inPlace(w.strategy) || inPlace(r.strategy)})
+		cur.Pools = append(cur.Pools, planner.Pool{Name: w.name, Version: v, InPlace: w.inPlace || r.inPlace})
 		if r.version != "" {
 			pv, err := planner.ParseVersion(r.version)
 			if err != nil {

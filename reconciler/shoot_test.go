@@ -50,9 +50,9 @@ func cut(s, sep string) (string, string, bool) {
 // versionsOf renders a Shoot's version fields as "cp; pool=version" with
 // "pool=-" for a pool that inherits.
 func versionsOf(u *unstructured.Unstructured) []string {
-	cp, _, _ := unstructured.NestedString(u.Object, "spec", "kubernetes", "version")
-	out := []string{cp}
-	for _, w := range workers(u) {
+	st := stateOf(u)
+	out := []string{st.controlPlane}
+	for _, w := range st.pools {
 		v := w.version
 		if v == "" {
 			v = "-"

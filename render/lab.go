@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 
+	clabernetesv1alpha1 "github.com/srl-labs/clabernetes/apis/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -20,9 +22,20 @@ func ContainerlabFile(l *fleet.Lab) ([]byte, error) {
 }
 
 // Topology renders a lab as a clabernetes Topology carrying the
-// containerlab file.
-func Topology(l *fleet.Lab, clab []byte) *unstructured.Unstructured {
-	return object(ClabernetesAPIVersion, "Topology", l.Namespace, l.Name, map[string]any{
-		"definition": map[string]any{"containerlab": string(clab)},
-	})
+// containerlab file. Only the definition is sent: the rest of the spec
+// (expose, deployment, ...) is plain structs upstream, all zero here, and
+// clabernetes' CRD defaults them.
+func Topology(l *fleet.Lab, clab []byte) (*unstructured.Unstructured, error) {
+	t := &clabernetesv1alpha1.Topology{
+		TypeMeta:   metav1.TypeMeta{APIVersion: ClabernetesAPIVersion, Kind: "Topology"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: l.Namespace, Name: l.Name},
+		Spec:       clabernetesv1alpha1.TopologySpec{Definition: clabernetesv1alpha1.Definition{Containerlab: string(clab)}},
+	}
+	obj, err := toUnstructured(t)
+	if err != nil {
+		return nil, err
+	}
+	spec := obj.Object["spec"].(map[string]any)
+	obj.Object["spec"] = map[string]any{"definition": spec["definition"]}
+	return obj, nil
 }

@@ -7,7 +7,10 @@ import (
 	"slices"
 	"strings"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
@@ -40,10 +43,18 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 	res := &Result{Files: map[string][]byte{}}
 	namespaces := map[string]bool{}
 	for i := range f.Projects {
-		res.Objects = append(res.Objects, Project(&f.Projects[i]))
+		obj, err := Project(&f.Projects[i])
+		if err != nil {
+			return nil, fmt.Errorf("rendering project %s: %w", f.Projects[i].Name, err)
+		}
+		res.Objects = append(res.Objects, obj)
 	}
 	for i := range f.Shoots {
-		res.Objects = append(res.Objects, Shoot(&f.Shoots[i]))
+		obj, err := Shoot(&f.Shoots[i])
+		if err != nil {
+			return nil, err
+		}
+		res.Objects = append(res.Objects, obj)
 	}
 	for i := range f.Labs {
 		lab := &f.Labs[i]
@@ -52,7 +63,11 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 			return nil, fmt.Errorf("rendering lab %s: %w", lab.Name, err)
 		}
 		res.Files[lab.Name+".clab.yaml"] = clab
-		res.Objects = append(res.Objects, Topology(lab, clab))
+		topo, err := Topology(lab, clab)
+		if err != nil {
+			return nil, fmt.Errorf("rendering lab %s: %w", lab.Name, err)
+		}
+		res.Objects = append(res.Objects, topo)
 		if !namespaces[lab.Namespace] {
 			namespaces[lab.Namespace] = true
 			res.Objects = append(res.Objects, namespace(lab.Namespace))
@@ -81,12 +96,47 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 }
 
 // Project renders a Gardener Project.
-func Project(p *fleet.Project) *unstructured.Unstructured {
-	spec := map[string]any{"namespace": p.Namespace}
-	if p.Description != "" {
-		spec["description"] = p.Description
+func Project(p *fleet.Project) (*unstructured.Unstructured, error) {
+	return toUnstructured(&gardencorev1beta1.Project{
+		TypeMeta:   metav1.TypeMeta{APIVersion: GardenerAPIVersion, Kind: "Project"},
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name},
+		Spec:       gardencorev1beta1.ProjectSpec{Namespace: &p.Namespace, Description: optional(p.Description)},
+	})
+}
+
+// toUnstructured converts a typed object to what gardenfleet applies: only
+// what it sets. Typed structs carry more than that (a null creationTimestamp,
+// a status of zero fields, nulls of nil slices): none of it is sent, as a
+// server-side apply configuration would not send it.
+func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("converting %T: %w", obj, err)
 	}
-	return object(GardenerAPIVersion, "Project", "", p.Name, spec)
+	delete(m, "status")
+	pruneNulls(m)
+	if meta, ok := m["metadata"].(map[string]any); ok && len(meta) == 0 {
+		delete(m, "metadata")
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+// pruneNulls removes null values from maps, recursively.
+func pruneNulls(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			pruneNulls(e)
+		}
+	case []any:
+		for _, e := range x {
+			pruneNulls(e)
+		}
+	}
 }
 
 func namespace(name string) *unstructured.Unstructured {
@@ -94,19 +144,6 @@ func namespace(name string) *unstructured.Unstructured {
 		"apiVersion": "v1",
 		"kind":       "Namespace",
 		"metadata":   map[string]any{"name": name},
-	}}
-}
-
-func object(apiVersion, kind, namespace, name string, spec map[string]any) *unstructured.Unstructured {
-	meta := map[string]any{"name": name}
-	if namespace != "" {
-		meta["namespace"] = namespace
-	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": apiVersion,
-		"kind":       kind,
-		"metadata":   meta,
-		"spec":       spec,
 	}}
 }
 

@@ -1,55 +1,72 @@
 package render
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
+	"strings"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	metalv1alpha1 "github.com/metal-stack/gardener-extension-provider-metal/pkg/apis/metal/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 )
 
+// ShootError is a shoot the fleet declares that does not render into
+// Gardener's API: the fleet is invalid.
+type ShootError struct {
+	Namespace, Name string
+	Err             error
+}
+
+func (e *ShootError) Error() string {
+	return fmt.Sprintf("shoot %s/%s: %v", e.Namespace, e.Name, e.Err)
+}
+func (e *ShootError) Unwrap() error { return e.Err }
+
 // Shoot renders a Gardener Shoot. A workerless shoot gets only what Gardener
-// allows without workers; the fleet model has already dropped the rest.
-func Shoot(s *fleet.Shoot) *unstructured.Unstructured {
-	spec := map[string]any{
-		"cloudProfile": map[string]any{"kind": s.CloudProfile.Kind, "name": s.CloudProfile.Name},
-		"region":       s.Region,
-		"kubernetes":   kubernetes(s),
-		"provider":     provider(s),
+// allows without workers; the fleet model has already dropped the rest. The
+// component settings the fleet passes as free-form objects (kubeAPIServer,
+// kubelet, ...) are decoded strictly into Gardener's types: a field Gardener
+// does not know is an error naming it.
+func Shoot(s *fleet.Shoot) (*unstructured.Unstructured, error) {
+	spec := gardencorev1beta1.ShootSpec{
+		CloudProfile: &gardencorev1beta1.CloudProfileReference{Kind: s.CloudProfile.Kind, Name: s.CloudProfile.Name},
+		Region:       s.Region,
+		Purpose:      (*gardencorev1beta1.ShootPurpose)(optional(s.Purpose)),
+		Networking:   networking(s),
+		Maintenance:  maintenance(s),
+		Hibernation:  hibernation(s),
 	}
-	setString(spec, "purpose", s.Purpose)
+	var err error
+	if spec.Kubernetes, err = kubernetes(s); err != nil {
+		return nil, &ShootError{Namespace: s.Namespace, Name: s.Name, Err: err}
+	}
+	spec.Provider = provider(s)
 	if !s.Workerless() {
-		setString(spec, "credentialsBindingName", s.CredentialsBinding)
+		spec.CredentialsBindingName = optional(s.CredentialsBinding)
 	}
-	if n := networking(s); len(n) > 0 {
-		spec["networking"] = n
-	}
-	if m := maintenance(s); len(m) > 0 {
-		spec["maintenance"] = m
-	}
-	if h := hibernation(s); len(h) > 0 {
-		spec["hibernation"] = h
-	}
-	if len(s.Extensions) > 0 {
-		exts := make([]any, len(s.Extensions))
-		for i, e := range s.Extensions {
-			ext := map[string]any{"type": e.Type}
-			if e.ProviderConfig != nil {
-				ext["providerConfig"] = copyJSON(e.ProviderConfig)
-			}
-			if e.Disabled != nil {
-				ext["disabled"] = *e.Disabled
-			}
-			exts[i] = ext
-		}
-		spec["extensions"] = exts
+	for _, e := range s.Extensions {
+		spec.Extensions = append(spec.Extensions, gardencorev1beta1.Extension{
+			Type: e.Type, ProviderConfig: raw(e.ProviderConfig), Disabled: e.Disabled,
+		})
 	}
 	if s.DNSDomain != "" {
-		spec["dns"] = map[string]any{"domain": s.DNSDomain}
+		spec.DNS = &gardencorev1beta1.DNS{Domain: &s.DNSDomain}
 	}
-	obj := object(GardenerAPIVersion, "Shoot", s.Namespace, s.Name, spec)
+	shoot := &gardencorev1beta1.Shoot{
+		TypeMeta:   metav1.TypeMeta{APIVersion: GardenerAPIVersion, Kind: "Shoot"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: s.Name},
+		Spec:       spec,
+	}
 	if len(s.Labels) > 0 {
-		obj.SetLabels(maps.Clone(s.Labels))
+		shoot.Labels = maps.Clone(s.Labels)
 	}
 	annotations := maps.Clone(s.Annotations)
 	if s.Provider.Type == fleet.ProviderMetal && s.Provider.Metal != nil && s.Provider.Metal.Tenant != "" {
@@ -59,44 +76,53 @@ func Shoot(s *fleet.Shoot) *unstructured.Unstructured {
 		annotations[TenantAnnotation] = s.Provider.Metal.Tenant
 	}
 	if len(annotations) > 0 {
-		obj.SetAnnotations(annotations)
+		shoot.Annotations = annotations
 	}
-	return obj
-}
-
-func kubernetes(s *fleet.Shoot) map[string]any {
-	k := s.Kubernetes
-	out := map[string]any{"version": trimV(k.Version)}
-	for name, o := range map[string]fleet.Object{
-		"kubeAPIServer":         k.KubeAPIServer,
-		"kubeControllerManager": k.KubeControllerManager,
-		"etcd":                  k.Etcd,
-		"kubeScheduler":         k.KubeScheduler,
-		"kubelet":               k.Kubelet,
-		"clusterAutoscaler":     k.ClusterAutoscaler,
-		"verticalPodAutoscaler": k.VerticalPodAutoscaler,
-	} {
-		if o != nil {
-			out[name] = copyJSON(o)
-		}
+	obj, err := toUnstructured(shoot)
+	if err != nil {
+		return nil, fmt.Errorf("shoot %s/%s: %w", s.Namespace, s.Name, err)
 	}
-	if p := k.KubeProxy; p != nil {
-		proxy := map[string]any{}
-		setString(proxy, "mode", p.Mode)
-		if p.Enabled != nil {
-			proxy["enabled"] = *p.Enabled
-		}
-		out["kubeProxy"] = proxy
+	// MaintenanceAutoUpdate.KubernetesVersion is a plain bool: leave it out
+	// unless the fleet sets it, as before and as the API server reads it.
+	if au := s.Maintenance.AutoUpdate; au != nil && au.KubernetesVersion == nil {
+		unstructured.RemoveNestedField(obj.Object, "spec", "maintenance", "autoUpdate", "kubernetesVersion")
 	}
-	return out
-}
-
-func provider(s *fleet.Shoot) map[string]any {
-	p := map[string]any{"type": s.Provider.Type}
 	if s.Provider.Type == fleet.ProviderMetal && s.Provider.Metal != nil {
-		p["infrastructureConfig"] = metalInfrastructureConfig(s.Provider.Metal)
-		p["controlPlaneConfig"] = metalControlPlaneConfig(s.Provider.Metal)
-	} else {
+		// Plain fields of the metal types the fleet leaves unset.
+		dropZero(obj.Object, false, "spec", "provider", "infrastructureConfig", "firewall", "logAcceptedConnections")
+		dropZero(obj.Object, "", "spec", "provider", "infrastructureConfig", "firewall", "controllerVersion")
+		if fg, ok, _ := unstructured.NestedMap(obj.Object, "spec", "provider", "controlPlaneConfig", "featureGates"); ok && len(fg) == 0 {
+			unstructured.RemoveNestedField(obj.Object, "spec", "provider", "controlPlaneConfig", "featureGates")
+		}
+	}
+	restorePassThrough(obj, s)
+	return obj, nil
+}
+
+// dropZero removes the field at path when it holds zero.
+func dropZero(obj map[string]any, zero any, path ...string) {
+	if v, ok, _ := unstructured.NestedFieldNoCopy(obj, path...); ok && v == zero {
+		unstructured.RemoveNestedField(obj, path...)
+	}
+}
+
+// restorePassThrough puts the fleet's pass-through provider configs back as
+// the fleet wrote them: they are no type of ours, so nothing is pruned or
+// converted in them.
+func restorePassThrough(obj *unstructured.Unstructured, s *fleet.Shoot) {
+	spec := obj.Object["spec"].(map[string]any)
+	if s.Networking.ProviderConfig != nil {
+		spec["networking"].(map[string]any)["providerConfig"] = copyJSON(s.Networking.ProviderConfig)
+	}
+	if exts, ok := spec["extensions"].([]any); ok {
+		for i, e := range s.Extensions {
+			if e.ProviderConfig != nil {
+				exts[i].(map[string]any)["providerConfig"] = copyJSON(e.ProviderConfig)
+			}
+		}
+	}
+	if s.Provider.Type != fleet.ProviderMetal || s.Provider.Metal == nil {
+		p := spec["provider"].(map[string]any)
 		if s.Provider.InfrastructureConfig != nil {
 			p["infrastructureConfig"] = copyJSON(s.Provider.InfrastructureConfig)
 		}
@@ -104,209 +130,245 @@ func provider(s *fleet.Shoot) map[string]any {
 			p["controlPlaneConfig"] = copyJSON(s.Provider.ControlPlaneConfig)
 		}
 	}
-	if len(s.Pools) > 0 {
-		workers := make([]any, len(s.Pools))
-		for i := range s.Pools {
-			workers[i] = worker(&s.Pools[i])
+}
+
+func kubernetes(s *fleet.Shoot) (gardencorev1beta1.Kubernetes, error) {
+	k := s.Kubernetes
+	out := gardencorev1beta1.Kubernetes{Version: trimV(k.Version)}
+	for _, f := range []struct {
+		name string
+		obj  fleet.Object
+		into any
+	}{
+		{"kubeAPIServer", k.KubeAPIServer, &out.KubeAPIServer},
+		{"kubeControllerManager", k.KubeControllerManager, &out.KubeControllerManager},
+		{"etcd", k.Etcd, &out.ETCD},
+		{"kubeScheduler", k.KubeScheduler, &out.KubeScheduler},
+		{"kubelet", k.Kubelet, &out.Kubelet},
+		{"clusterAutoscaler", k.ClusterAutoscaler, &out.ClusterAutoscaler},
+		{"verticalPodAutoscaler", k.VerticalPodAutoscaler, &out.VerticalPodAutoscaler},
+	} {
+		if f.obj == nil {
+			continue
 		}
-		p["workers"] = workers
+		if err := decodeStrict(f.obj, f.into); err != nil {
+			return out, fmt.Errorf("kubernetes.%s: %w", f.name, err)
+		}
+	}
+	if p := k.KubeProxy; p != nil {
+		out.KubeProxy = &gardencorev1beta1.KubeProxyConfig{
+			Mode:    (*gardencorev1beta1.ProxyMode)(optional(p.Mode)),
+			Enabled: p.Enabled,
+		}
+	}
+	return out, nil
+}
+
+// decodeStrict decodes a free-form fleet object into an upstream type,
+// refusing fields the type does not have.
+func decodeStrict(o fleet.Object, into any) error {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding: %w", err)
+	}
+	strict, err := sigsjson.UnmarshalStrict(b, into)
+	if err != nil {
+		return fmt.Errorf("decoding: %w", err)
+	}
+	if len(strict) > 0 {
+		msgs := make([]string, len(strict))
+		for i, e := range strict {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("%s (not a field of Gardener's v1beta1 API)", strings.Join(msgs, ", "))
+	}
+	return nil
+}
+
+func provider(s *fleet.Shoot) gardencorev1beta1.Provider {
+	p := gardencorev1beta1.Provider{Type: s.Provider.Type}
+	if s.Provider.Type == fleet.ProviderMetal && s.Provider.Metal != nil {
+		p.InfrastructureConfig = &runtime.RawExtension{Object: metalInfrastructureConfig(s.Provider.Metal)}
+		p.ControlPlaneConfig = &runtime.RawExtension{Object: metalControlPlaneConfig(s.Provider.Metal)}
+	} else {
+		p.InfrastructureConfig = raw(s.Provider.InfrastructureConfig)
+		p.ControlPlaneConfig = raw(s.Provider.ControlPlaneConfig)
+	}
+	for i := range s.Pools {
+		p.Workers = append(p.Workers, worker(&s.Pools[i]))
 	}
 	return p
 }
 
 // worker renders a pool. Gardener requires minimum and maximum: an unset
 // minimum is 1 and an unset maximum equals the minimum.
-func worker(p *fleet.Pool) map[string]any {
-	machine := map[string]any{"type": p.Machine}
+func worker(p *fleet.Pool) gardencorev1beta1.Worker {
+	machine := gardencorev1beta1.Machine{Type: p.Machine, Architecture: optional(p.Architecture)}
 	if p.Image != nil {
-		image := map[string]any{}
-		setString(image, "name", p.Image.Name)
-		setString(image, "version", p.Image.Version)
-		machine["image"] = image
+		machine.Image = &gardencorev1beta1.ShootMachineImage{Name: p.Image.Name, Version: optional(p.Image.Version)}
 	}
-	setString(machine, "architecture", p.Architecture)
-	minimum := int64(1)
+	minimum := int32(1)
 	if p.Minimum != nil {
-		minimum = int64(*p.Minimum)
+		minimum = *p.Minimum
 	}
 	maximum := minimum
 	if p.Maximum != nil {
-		maximum = int64(*p.Maximum)
+		maximum = *p.Maximum
 	}
-	w := map[string]any{
-		"name":    p.Name,
-		"machine": machine,
-		"minimum": minimum,
-		"maximum": maximum,
+	w := gardencorev1beta1.Worker{
+		Name:           p.Name,
+		Machine:        machine,
+		Minimum:        minimum,
+		Maximum:        maximum,
+		MaxSurge:       intOrPercent(p.MaxSurge),
+		MaxUnavailable: intOrPercent(p.MaxUnavailable),
+		Zones:          p.Zones,
+		Labels:         p.Labels,
+		Annotations:    p.Annotations,
+		UpdateStrategy: (*gardencorev1beta1.MachineUpdateStrategy)(optional(p.UpdateStrategy)),
 	}
-	if p.MaxSurge != nil {
-		w["maxSurge"] = p.MaxSurge.Value()
-	}
-	if p.MaxUnavailable != nil {
-		w["maxUnavailable"] = p.MaxUnavailable.Value()
-	}
-	if len(p.Zones) > 0 {
-		w["zones"] = stringsToAny(p.Zones)
-	}
-	if len(p.Labels) > 0 {
-		w["labels"] = stringMap(p.Labels)
-	}
-	if len(p.Annotations) > 0 {
-		w["annotations"] = stringMap(p.Annotations)
-	}
-	if len(p.Taints) > 0 {
-		taints := make([]any, len(p.Taints))
-		for i, t := range p.Taints {
-			taint := map[string]any{"key": t.Key, "effect": t.Effect}
-			setString(taint, "value", t.Value)
-			taints[i] = taint
-		}
-		w["taints"] = taints
+	for _, t := range p.Taints {
+		w.Taints = append(w.Taints, corev1.Taint{Key: t.Key, Value: t.Value, Effect: corev1.TaintEffect(t.Effect)})
 	}
 	if p.Volume != nil {
-		vol := map[string]any{"size": p.Volume.Size}
-		setString(vol, "type", p.Volume.Type)
-		w["volume"] = vol
+		w.Volume = &gardencorev1beta1.Volume{VolumeSize: p.Volume.Size, Type: optional(p.Volume.Type)}
 	}
 	if p.CRI != "" {
-		w["cri"] = map[string]any{"name": p.CRI}
+		w.CRI = &gardencorev1beta1.CRI{Name: gardencorev1beta1.CRIName(p.CRI)}
 	}
 	if v := p.Version(); v != "" {
-		w["kubernetes"] = map[string]any{"version": trimV(v)}
+		w.Kubernetes = &gardencorev1beta1.WorkerKubernetes{Version: optional(trimV(v))}
 	}
-	setString(w, "updateStrategy", p.UpdateStrategy)
 	return w
 }
 
-func metalInfrastructureConfig(m *fleet.Metal) map[string]any {
-	fw := map[string]any{
-		"size":     m.Firewall.Size,
-		"image":    m.Firewall.Image,
-		"networks": stringsToAny(m.Firewall.Networks),
+func intOrPercent(v *fleet.IntOrPercent) *intstr.IntOrString {
+	if v == nil {
+		return nil
 	}
-	if len(m.Firewall.RateLimits) > 0 {
-		limits := make([]any, len(m.Firewall.RateLimits))
-		for i, r := range m.Firewall.RateLimits {
-			limits[i] = map[string]any{"networkID": r.Network, "rateLimit": r.RateLimit}
-		}
-		fw["rateLimits"] = limits
+	if v.Percent != "" {
+		return new(intstr.FromString(v.Percent))
 	}
-	if len(m.Firewall.EgressRules) > 0 {
-		rules := make([]any, len(m.Firewall.EgressRules))
-		for i, r := range m.Firewall.EgressRules {
-			rules[i] = map[string]any{"networkID": r.Network, "ips": stringsToAny(r.IPs)}
-		}
-		fw["egressRules"] = rules
+	return new(intstr.FromInt32(v.Int))
+}
+
+func metalInfrastructureConfig(m *fleet.Metal) *metalv1alpha1.InfrastructureConfig {
+	fw := metalv1alpha1.Firewall{
+		Size:                   m.Firewall.Size,
+		Image:                  m.Firewall.Image,
+		Networks:               m.Firewall.Networks,
+		LogAcceptedConnections: m.Firewall.LogAcceptedConnections,
+		ControllerVersion:      m.Firewall.ControllerVersion,
 	}
-	if m.Firewall.LogAcceptedConnections {
-		fw["logAcceptedConnections"] = true
+	if fw.Networks == nil {
+		// Always sent, as before: the extension requires the list.
+		fw.Networks = []string{}
 	}
-	setString(fw, "controllerVersion", m.Firewall.ControllerVersion)
-	return map[string]any{
-		"apiVersion":  MetalAPIVersion,
-		"kind":        "InfrastructureConfig",
-		"partitionID": m.Partition,
-		"projectID":   m.Project,
-		"firewall":    fw,
+	for _, r := range m.Firewall.RateLimits {
+		fw.RateLimits = append(fw.RateLimits, metalv1alpha1.RateLimit{NetworkID: r.Network, RateLimit: uint32(r.RateLimit)})
+	}
+	for _, r := range m.Firewall.EgressRules {
+		fw.EgressRules = append(fw.EgressRules, metalv1alpha1.EgressRule{NetworkID: r.Network, IPs: r.IPs})
+	}
+	return &metalv1alpha1.InfrastructureConfig{
+		TypeMeta:    metav1.TypeMeta{APIVersion: MetalAPIVersion, Kind: "InfrastructureConfig"},
+		PartitionID: m.Partition,
+		ProjectID:   m.Project,
+		Firewall:    fw,
 	}
 }
 
-func metalControlPlaneConfig(m *fleet.Metal) map[string]any {
-	cp := map[string]any{"apiVersion": MetalAPIVersion, "kind": "ControlPlaneConfig"}
-	setString(cp, "networkAccessType", m.NetworkAccessType)
-	ccm := map[string]any{}
-	setString(ccm, "defaultExternalNetwork", m.ExternalNetwork)
-	if len(m.CCMFeatureGates) > 0 {
-		gates := map[string]any{}
-		for k, v := range m.CCMFeatureGates {
-			gates[k] = v
-		}
-		ccm["featureGates"] = gates
+func metalControlPlaneConfig(m *fleet.Metal) *metalv1alpha1.ControlPlaneConfig {
+	cp := &metalv1alpha1.ControlPlaneConfig{
+		TypeMeta:          metav1.TypeMeta{APIVersion: MetalAPIVersion, Kind: "ControlPlaneConfig"},
+		NetworkAccessType: (*metalv1alpha1.NetworkAccessType)(optional(m.NetworkAccessType)),
 	}
-	if len(ccm) > 0 {
-		cp["cloudControllerManager"] = ccm
+	if m.ExternalNetwork != "" || len(m.CCMFeatureGates) > 0 {
+		cp.CloudControllerManager = &metalv1alpha1.CloudControllerManagerConfig{
+			DefaultExternalNetwork: optional(m.ExternalNetwork),
+			FeatureGates:           m.CCMFeatureGates,
+		}
 	}
 	if m.StorageClass != "" {
-		cp["customDefaultStorageClass"] = map[string]any{"className": m.StorageClass}
+		cp.CustomDefaultStorageClass = &metalv1alpha1.CustomDefaultStorageClass{ClassName: m.StorageClass}
 	}
 	return cp
 }
 
-func networking(s *fleet.Shoot) map[string]any {
+func networking(s *fleet.Shoot) *gardencorev1beta1.Networking {
 	n := s.Networking
-	out := map[string]any{}
-	setString(out, "type", n.Type)
-	if n.ProviderConfig != nil {
-		out["providerConfig"] = copyJSON(n.ProviderConfig)
+	out := &gardencorev1beta1.Networking{
+		Type:           optional(n.Type),
+		ProviderConfig: raw(n.ProviderConfig),
+		Pods:           optional(n.Pods),
+		Nodes:          optional(n.Nodes),
+		Services:       optional(n.Services),
 	}
-	setString(out, "pods", n.Pods)
-	setString(out, "nodes", n.Nodes)
-	setString(out, "services", n.Services)
-	if len(n.IPFamilies) > 0 {
-		out["ipFamilies"] = stringsToAny(n.IPFamilies)
+	for _, f := range n.IPFamilies {
+		out.IPFamilies = append(out.IPFamilies, gardencorev1beta1.IPFamily(f))
+	}
+	if out.Type == nil && out.ProviderConfig == nil && out.Pods == nil && out.Nodes == nil && out.Services == nil && len(out.IPFamilies) == 0 {
+		return nil
 	}
 	return out
 }
 
-func maintenance(s *fleet.Shoot) map[string]any {
-	out := map[string]any{}
+func maintenance(s *fleet.Shoot) *gardencorev1beta1.Maintenance {
+	out := &gardencorev1beta1.Maintenance{}
 	if w := s.Maintenance.Window; w != nil {
-		out["timeWindow"] = map[string]any{"begin": w.Begin, "end": w.End}
+		out.TimeWindow = &gardencorev1beta1.MaintenanceTimeWindow{Begin: w.Begin, End: w.End}
 	}
 	if au := s.Maintenance.AutoUpdate; au != nil {
-		a := map[string]any{}
-		if au.KubernetesVersion != nil {
-			a["kubernetesVersion"] = *au.KubernetesVersion
+		out.AutoUpdate = &gardencorev1beta1.MaintenanceAutoUpdate{
+			KubernetesVersion:   au.KubernetesVersion != nil && *au.KubernetesVersion,
+			MachineImageVersion: au.MachineImageVersion,
 		}
-		if au.MachineImageVersion != nil {
-			a["machineImageVersion"] = *au.MachineImageVersion
-		}
-		out["autoUpdate"] = a
+	}
+	if out.TimeWindow == nil && out.AutoUpdate == nil {
+		return nil
 	}
 	return out
 }
 
 // hibernation leaves out enabled when there are schedules: Gardener's
 // hibernation controller owns it then.
-func hibernation(s *fleet.Shoot) map[string]any {
+func hibernation(s *fleet.Shoot) *gardencorev1beta1.Hibernation {
 	h := s.Hibernation
-	out := map[string]any{}
 	if len(h.Schedules) > 0 {
-		schedules := make([]any, len(h.Schedules))
-		for i, sc := range h.Schedules {
-			m := map[string]any{}
-			setString(m, "start", sc.Start)
-			setString(m, "end", sc.End)
-			setString(m, "location", sc.Location)
-			schedules[i] = m
+		out := &gardencorev1beta1.Hibernation{}
+		for _, sc := range h.Schedules {
+			out.Schedules = append(out.Schedules, gardencorev1beta1.HibernationSchedule{
+				Start: optional(sc.Start), End: optional(sc.End), Location: optional(sc.Location),
+			})
 		}
-		out["schedules"] = schedules
-	} else if h.Enabled != nil {
-		out["enabled"] = *h.Enabled
+		return out
 	}
-	return out
+	if h.Enabled != nil {
+		return &gardencorev1beta1.Hibernation{Enabled: h.Enabled}
+	}
+	return nil
 }
 
-func setString(m map[string]any, key, value string) {
-	if value != "" {
-		m[key] = value
+// optional is nil for "", as Gardener's optional string fields take it.
+func optional(s string) *string {
+	if s == "" {
+		return nil
 	}
+	return &s
 }
 
-func stringsToAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
+// raw carries a pass-through object in a typed field; restorePassThrough
+// puts the fleet's own map back after conversion.
+func raw(o fleet.Object) *runtime.RawExtension {
+	if o == nil {
+		return nil
 	}
-	return out
-}
-
-func stringMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+	b, err := json.Marshal(o)
+	if err != nil {
+		// A fleet.Object comes from JSON: it always encodes.
+		panic(fmt.Sprintf("encoding pass-through object: %v", err))
 	}
-	return out
+	return &runtime.RawExtension{Raw: b}
 }
 
 // copyJSON deep-copies a pass-through object so rendered objects never

@@ -25,6 +25,9 @@ func TestImportRules(t *testing.T) {
 		{"reconciler/source", []string{module + "clusters", module + "render", module + "fleet", "k8s.io/"}},
 		{"clusters", []string{module + "fleet", module + "render", module + "reconciler"}},
 		{"clusters/inventory", clusterClients},
+		// The planner uses keep, and must not import apimachinery.
+		{"gardener/keep", []string{module, "k8s.io/"}},
+		{"gardener/shoot", append([]string{module}, clusterClients...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

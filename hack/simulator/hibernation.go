@@ -4,15 +4,12 @@ import (
 	"fmt"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/robfig/cron/v3"
 )
 
 // HibernationSchedule is one entry of spec.hibernation.schedules.
-type HibernationSchedule struct {
-	Start    *string `json:"start,omitempty"`
-	End      *string `json:"end,omitempty"`
-	Location *string `json:"location,omitempty"`
-}
+type HibernationSchedule = gardencorev1beta1.HibernationSchedule
 
 // maxLookback bounds how far back schedules are replayed, so a long-stopped simulator does
 // not walk a minutely cron over months.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,53 +29,14 @@ const (
 	OperationDelete    = "Delete"
 )
 
-// shoot is the part of a Shoot the simulator reads.
-type shoot struct {
-	Spec struct {
-		CloudProfile *struct {
-			Kind string `json:"kind,omitempty"`
-			Name string `json:"name"`
-		} `json:"cloudProfile,omitempty"`
-		Kubernetes struct {
-			Version string `json:"version"`
-		} `json:"kubernetes"`
-		Provider struct {
-			Workers []struct {
-				Name       string `json:"name"`
-				Kubernetes *struct {
-					Version *string `json:"version,omitempty"`
-				} `json:"kubernetes,omitempty"`
-			} `json:"workers,omitempty"`
-		} `json:"provider"`
-		Maintenance *struct {
-			TimeWindow *struct {
-				Begin string `json:"begin"`
-				End   string `json:"end"`
-			} `json:"timeWindow,omitempty"`
-			AutoUpdate *struct {
-				KubernetesVersion bool `json:"kubernetesVersion"`
-			} `json:"autoUpdate,omitempty"`
-		} `json:"maintenance,omitempty"`
-		Hibernation *struct {
-			Enabled   *bool                 `json:"enabled,omitempty"`
-			Schedules []HibernationSchedule `json:"schedules,omitempty"`
-		} `json:"hibernation,omitempty"`
-	} `json:"spec"`
-	Status struct {
-		ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-		LastOperation      *struct {
-			Type     string `json:"type"`
-			State    string `json:"state"`
-			Progress int64  `json:"progress"`
-		} `json:"lastOperation,omitempty"`
-	} `json:"status"`
-}
+// shoot is a Shoot as the simulator reads it: Gardener's own type.
+type shoot = gardencorev1beta1.Shoot
 
-func (s *shoot) hibernationEnabled() bool {
+func hibernationEnabled(s *shoot) bool {
 	return s.Spec.Hibernation != nil && s.Spec.Hibernation.Enabled != nil && *s.Spec.Hibernation.Enabled
 }
 
-func (s *shoot) schedules() []HibernationSchedule {
+func schedules(s *shoot) []HibernationSchedule {
 	if s.Spec.Hibernation == nil {
 		return nil
 	}
@@ -138,13 +100,13 @@ func (r *shootReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 // nextLook requeues in time for the next hibernation event or maintenance window, never
 // later than Resync so that a stepped fake clock is noticed.
 func (r *shootReconciler) nextLook(res ctrl.Result, s *shoot, now time.Time) ctrl.Result {
-	watch := len(s.schedules()) > 0 ||
+	watch := len(schedules(s)) > 0 ||
 		(r.opts.MaintenanceWindows && s.Spec.Maintenance != nil && s.Spec.Maintenance.TimeWindow != nil)
 	if !watch {
 		return res
 	}
 	after := r.opts.Resync
-	if next, err := NextHibernationEvent(s.schedules(), now); err == nil && !next.IsZero() && next.Sub(now) < after {
+	if next, err := NextHibernationEvent(schedules(s), now); err == nil && !next.IsZero() && next.Sub(now) < after {
 		after = max(next.Sub(now), time.Millisecond)
 	}
 	if res.RequeueAfter == 0 || after < res.RequeueAfter {
@@ -155,7 +117,7 @@ func (r *shootReconciler) nextLook(res ctrl.Result, s *shoot, now time.Time) ctr
 
 // hibernate flips spec.hibernation.enabled when a schedule fired since the last look.
 func (r *shootReconciler) hibernate(ctx context.Context, key types.NamespacedName, u *unstructured.Unstructured, s *shoot, now time.Time) (bool, error) {
-	schedules := s.schedules()
+	schedules := schedules(s)
 	r.mu.Lock()
 	last, ok := r.seen[key]
 	if len(schedules) == 0 {
@@ -182,7 +144,7 @@ func (r *shootReconciler) hibernate(ctx context.Context, key types.NamespacedNam
 		remember()
 		return false, nil
 	}
-	if !fired || enabled == s.hibernationEnabled() {
+	if !fired || enabled == hibernationEnabled(s) {
 		remember()
 		return false, nil
 	}
@@ -365,7 +327,7 @@ func (r *shootReconciler) finish(ctx context.Context, key types.NamespacedName, 
 		}
 	} else {
 		base := u.DeepCopy()
-		hibernated := s.hibernationEnabled()
+		hibernated := hibernationEnabled(s)
 		if err := unstructured.SetNestedField(u.Object, hibernated, "status", "hibernated"); err != nil {
 			return fmt.Errorf("set status.hibernated: %w", err)
 		}

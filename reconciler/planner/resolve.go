@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"slices"
+
+	"github.com/gardenfleet/gardenfleet/gardener/keep"
 )
 
 // maxPoolSkew is how many minors a pool may trail the control plane
@@ -69,12 +71,14 @@ func Resolve(current Current, desired Desired) (target State, kept []Kept, err e
 }
 
 // resolveOne returns the version one component must end at, and whether it
-// is the live version kept ahead of Git.
+// is the live version kept ahead of Git. Which live version is kept is
+// keep.Live's rule, the one the apply path follows; a newer live minor is
+// kept there too, but no plan can start from it: Git must catch up.
 func resolveOne(what string, live, want Version) (Version, bool, error) {
-	if !want.Less(live) {
+	switch keep.Decide(want.Less(live), want.SameMinor(live)) {
+	case keep.Desired:
 		return want, false, nil
-	}
-	if want.SameMinor(live) {
+	case keep.Patch:
 		return live, true, nil
 	}
 	return Version{}, false, fmt.Errorf("%s %s -> %s is a downgrade", what, live, want)

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
@@ -102,12 +103,11 @@ func CatalogKey(kind, namespace, name string) string {
 }
 
 func shootCatalogKey(u *unstructured.Unstructured) string {
-	kind, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "kind")
-	name, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "name")
-	if name == "" {
-		// The field Gardener forbids from 1.34 on, for live shoots made before.
-		name, _, _ = unstructured.NestedString(u.Object, "spec", "cloudProfileName")
+	s, err := shoot.Read(u)
+	if err != nil {
+		return "" // readVersions reports it
 	}
+	kind, name := shoot.CloudProfile(s)
 	return CatalogKey(kind, u.GetNamespace(), name)
 }
 
@@ -122,36 +122,28 @@ type shootVersions struct {
 
 func readVersions(u *unstructured.Unstructured) (shootVersions, error) {
 	var sv shootVersions
-	s, _, _ := unstructured.NestedString(u.Object, "spec", "kubernetes", "version")
-	cp, err := planner.ParseVersion(s)
+	s, err := shoot.Read(u)
+	if err != nil {
+		return sv, err
+	}
+	cp, err := planner.ParseVersion(s.Spec.Kubernetes.Version)
 	if err != nil {
 		return sv, fmt.Errorf("spec.kubernetes.version: %w", err)
 	}
 	sv.controlPlane = cp
-	// NoCopy: NestedSlice would deep-copy every pool only to read it.
-	raw, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "provider", "workers")
-	workers, _ := raw.([]any)
-	for _, w := range workers {
-		m, ok := w.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _ := m["name"].(string)
-		pool := planner.Pool{Name: name, Version: cp}
-		if s, found, _ := unstructured.NestedString(m, "kubernetes", "version"); found && s != "" {
-			v, err := planner.ParseVersion(s)
+	for i := range s.Spec.Provider.Workers {
+		w := &s.Spec.Provider.Workers[i]
+		pool := planner.Pool{Name: w.Name, Version: cp, InPlace: shoot.InPlace(w)}
+		if own := shoot.PoolVersion(w); own != "" {
+			v, err := planner.ParseVersion(own)
 			if err != nil {
-				return sv, fmt.Errorf("pool %s: %w", name, err)
+				return sv, fmt.Errorf("pool %s: %w", w.Name, err)
 			}
 			pool.Version = v
 			if sv.pinned == nil {
 				sv.pinned = map[string]planner.Version{}
 			}
-			sv.pinned[name] = v
-		}
-		switch m["updateStrategy"] {
-		case fleet.AutoInPlaceUpdate, fleet.ManualInPlaceUpdate:
-			pool.InPlace = true
+			sv.pinned[w.Name] = v
 		}
 		sv.pools = append(sv.pools, pool)
 	}
@@ -270,10 +262,11 @@ func currentAndDesired(base, next shootVersions) (planner.Current, planner.Desir
 }
 
 // hibernated reports whether the shoot is asleep: by its live status when
-// the base is a cluster, else by the fleet's own setting.
+// the base is a Shoot Gardener reports on (a Git render has no status),
+// else by the fleet's own setting.
 func hibernated(base *unstructured.Unstructured, s *fleet.Shoot) bool {
-	if h, found, _ := unstructured.NestedBool(base.Object, "status", "hibernated"); found {
-		return h
+	if live, err := shoot.Read(base); err == nil && (live.Status.IsHibernated || live.Status.ObservedGeneration > 0) {
+		return live.Status.IsHibernated
 	}
 	return s.Hibernation.Enabled != nil && *s.Hibernation.Enabled
 }

@@ -101,6 +101,10 @@ func fleetIssues(err error) ([]fleet.Issue, error) {
 	if errors.As(err, &overlayErr) {
 		return []fleet.Issue{{Message: overlayErr.Error()}}, nil
 	}
+	var shootErr *render.ShootError
+	if errors.As(err, &shootErr) {
+		return []fleet.Issue{{Message: shootErr.Error()}}, nil
+	}
 	// A file the repo may not hold (a symlink, a special file, past the
 	// bounds) is a verdict on the repo.
 	var repoErr *snapshot.Error

@@ -121,8 +121,11 @@ func FromGit(ctx context.Context, dir, rev string, limits bounded.Limits) (*Revi
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
 	res, err := render.Fleet(f)
-	var overlayErr *render.OverlayError
-	if errors.As(err, &overlayErr) {
+	var (
+		overlayErr *render.OverlayError
+		shootErr   *render.ShootError
+	)
+	if errors.As(err, &overlayErr) || errors.As(err, &shootErr) {
 		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s does not render (%v): every object is compared with nothing", r, err))
 		return r, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview"
 )
@@ -181,11 +182,11 @@ func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.
 		if gvk.Group != clusters.ShootGroup || gvk.Kind != clusters.ShootKind {
 			continue
 		}
-		kind, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "kind")
-		name, _, _ := unstructured.NestedString(u.Object, "spec", "cloudProfile", "name")
-		if kind == "" {
-			kind = "CloudProfile"
+		s, err := shoot.Read(u)
+		if err != nil {
+			continue // the upgrade preview reports it
 		}
+		kind, name := shoot.CloudProfile(s)
 		k := preview.CatalogKey(kind, u.GetNamespace(), name)
 		if name == "" || seen[k] {
 			continue
@@ -197,7 +198,7 @@ func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.
 		if kind == "NamespacedCloudProfile" {
 			objKey.Namespace = u.GetNamespace()
 		}
-		err := c.Get(ctx, objKey, profile)
+		err = c.Get(ctx, objKey, profile)
 		switch {
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 			notes = append(notes, fmt.Sprintf("%s %s not found in the cluster", kind, k))
