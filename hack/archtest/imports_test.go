@@ -25,6 +25,10 @@ func TestImportRules(t *testing.T) {
 		{"reconciler/source", []string{module + "clusters", module + "render", module + "fleet", "k8s.io/"}},
 		{"clusters", []string{module + "fleet", module + "render", module + "reconciler"}},
 		{"clusters/inventory", clusterClients},
+		// admission judges objects, whatever made them.
+		{"admission", []string{module + "fleet", module + "render", module + "reconciler", module + "clusters"}},
+		// The fleet model stays free of Gardener's code.
+		{"fleet", []string{"github.com/gardener/", module + "admission"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
