@@ -20,17 +20,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const okFleet = `package fleet
-
-projects: a: {}
-shoots: cp: {
-	project:      "a"
-	cloudProfile: "local"
-	region:       "local"
-	provider: type: "local"
-	kubernetes: version: "1.36.2"
-}
-`
+const okFleet = hostile.Valid
 
 func repoOf(t *testing.T, src string) *snapshot.Repo {
 	t.Helper()

@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 )
 
 // envMain makes the test binary run the command line (Main) instead of the
@@ -98,14 +99,4 @@ func writeTree(t testing.TB, dir string, files map[string]string) {
 }
 
 // smallFleet is a valid fleet of one workerless shoot.
-const smallFleet = `package fleet
-
-projects: a: {}
-shoots: cp: {
-	project:      "a"
-	cloudProfile: "local"
-	region:       "local"
-	provider: type: "local"
-	kubernetes: version: "1.36.2"
-}
-`
+const smallFleet = hostile.Valid

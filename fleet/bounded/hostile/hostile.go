@@ -5,6 +5,19 @@ package hostile
 import "strconv"
 
 const (
+	// Valid is a valid fleet of one workerless shoot, the good case beside
+	// the hostile ones.
+	Valid = `package fleet
+
+projects: a: {}
+shoots: cp: {
+	project:      "a"
+	cloudProfile: "local"
+	region:       "local"
+	provider: type: "local"
+	kubernetes: version: "1.36.2"
+}
+`
 	// Slow evaluates for hours (10^10 steps of a comprehension) in little
 	// memory.
 	Slow = `package fleet
