@@ -28,6 +28,10 @@ func TestImportRules(t *testing.T) {
 		// The planner uses keep, and must not import apimachinery.
 		{"gardener/keep", []string{module, "k8s.io/"}},
 		{"gardener/shoot", append([]string{module}, clusterClients...)},
+		// admission judges objects, whatever made them.
+		{"admission", []string{module + "fleet", module + "render", module + "reconciler", module + "clusters"}},
+		// The fleet model stays free of Gardener's code.
+		{"fleet", []string{"github.com/gardener/", module + "admission"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
