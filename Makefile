@@ -2,6 +2,9 @@
 # everything they need on a fresh machine.
 export GOTOOLCHAIN := go1.27.3
 export GOFLAGS := -buildvcs=false
+# Gardener's code links a C zstd library that cannot link beside kustomize's plugin
+# support: gardenfleet is built without cgo (admission/cgo.go).
+export CGO_ENABLED := 0
 
 BIN        := $(CURDIR)/bin
 GO         ?= go

@@ -202,3 +202,16 @@ func relative(dir, file string) string {
 	}
 	return file
 }
+
+// DeclaredIssue is an issue placed at pos (a Shoot's or Project's
+// Declared, say), with files relative to dir as Issues gives them; at no
+// position when pos is not valid.
+func DeclaredIssue(pos token.Pos, dir, path, msg string) Issue {
+	is := Issue{Path: path, Message: msg}
+	if pos.IsValid() {
+		abs, _ := filepath.Abs(dir)
+		is.File = relative(abs, pos.Filename())
+		is.Line, is.Column = pos.Line(), pos.Column()
+	}
+	return is
+}

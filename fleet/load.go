@@ -86,6 +86,9 @@ func LoadRepo(r *snapshot.Repo) (*Fleet, error) {
 	if f.Overlay, err = overlayOf(r, p.dir); err != nil {
 		return nil, err
 	}
+	if f.CloudProfiles, err = cloudProfilesOf(r); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 
@@ -291,8 +294,15 @@ func loadPackage(p *userPackage) (*Fleet, error) {
 	if b.errs != nil {
 		return nil, cueerrors.Sanitize(b.errs)
 	}
-	if w := cueerrors.Append(b.warnings, duplicateDeclarations(p)); w != nil {
+	dups, declared := duplicateDeclarations(p)
+	if w := cueerrors.Append(b.warnings, dups); w != nil {
 		f.Warnings = cueerrors.Sanitize(w)
+	}
+	for i := range f.Projects {
+		f.Projects[i].Declared = declared["projects\x00"+f.Projects[i].Name]
+	}
+	for i := range f.Shoots {
+		f.Shoots[i].Declared = declared["shoots\x00"+f.Shoots[i].Name]
 	}
 	return f, nil
 }
@@ -384,4 +394,27 @@ func overlayOf(r *snapshot.Repo, dir string) (*Overlay, error) {
 		files[p], _ = sub.File(p)
 	}
 	return &Overlay{Dir: filepath.Join(dir, OverlayDir), Files: files}, nil
+}
+
+// CloudProfileDir is the directory of a fleet repo that holds the YAML of
+// the CloudProfiles its shoots use, for checking them offline.
+const CloudProfileDir = "cloudprofiles"
+
+// cloudProfilesOf returns the YAML and JSON files of the repo's
+// cloudprofiles/ directory, unread: they are Gardener's objects, which the
+// admission package decodes.
+func cloudProfilesOf(r *snapshot.Repo) ([]File, error) {
+	if _, ok := r.File(CloudProfileDir); ok {
+		return nil, errors.New("reading CloudProfiles: " + filepath.Join(r.Name, CloudProfileDir) + " is not a directory")
+	}
+	sub := r.Sub(CloudProfileDir)
+	var out []File
+	for _, p := range sub.Paths() {
+		switch filepath.Ext(p) {
+		case ".yaml", ".yml", ".json":
+			data, _ := sub.File(p)
+			out = append(out, File{Path: CloudProfileDir + "/" + p, Data: data})
+		}
+	}
+	return out, nil
 }

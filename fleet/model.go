@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"cuelang.org/go/cue/token"
 )
 
 // Fleet is a loaded and validated fleet repo. Slices are sorted by name so
@@ -17,6 +19,9 @@ type Fleet struct {
 	Waves []Wave
 	// Overlay is the repo's kustomize/ directory, if it has one.
 	Overlay *Overlay
+	// CloudProfiles are the files of the repo's cloudprofiles/ directory:
+	// Gardener CloudProfiles (and NamespacedCloudProfiles) as YAML.
+	CloudProfiles []File
 	// Warnings are what the fleet says that has no effect or may not do
 	// what it seems to, as a cue/errors.Error: print them with Issues.
 	Warnings error
@@ -27,6 +32,8 @@ type Project struct {
 	Name        string
 	Namespace   string
 	Description string
+	// Declared is where the project is declared first (see DeclaredIssue).
+	Declared token.Pos
 }
 
 // Shoot is one shoot with all layers of settings merged into it.
@@ -53,6 +60,9 @@ type Shoot struct {
 
 	// Pools are the worker pools; none makes the shoot workerless.
 	Pools []Pool
+	// Declared is where the shoot is declared first, when it is declared
+	// as shoots: NAME at the top of a file (see DeclaredIssue).
+	Declared token.Pos
 }
 
 // Workerless reports whether the shoot runs only a control plane.
@@ -313,6 +323,12 @@ func (v IntOrPercent) Value() any {
 // IsZero reports whether the value is 0 or 0%.
 func (v IntOrPercent) IsZero() bool {
 	return v.Percent == "" && v.Int == 0 || v.Percent == "0%"
+}
+
+// File is a file of the fleet repo, by its path in the repo.
+type File struct {
+	Path string
+	Data []byte
 }
 
 // Overlay is the kustomize overlay of a fleet repo: the files of its

@@ -104,13 +104,15 @@ func zonesThatWake(windows []window, defaultLocation string) (string, string, bo
 // declared in two files: CUE merges the declarations, which is seldom meant
 // across files. Only the usual spellings are found (`shoots: x: ...` and
 // `shoots: {x: ...}` at the top of a file); the fleet loads either way.
-func duplicateDeclarations(p *userPackage) cueerrors.Error {
+// declared is where each is declared first, by kind and name
+// ("shoots\x00name"): where a refusal of the rendered object is placed.
+func duplicateDeclarations(p *userPackage) (warnings cueerrors.Error, declared map[string]token.Pos) {
 	type decl struct {
 		file string
 		pos  token.Pos
 	}
 	first := map[string]decl{}
-	var warnings cueerrors.Error
+	declared = map[string]token.Pos{}
 	for _, name := range sortedKeys(p.root) {
 		f, err := parser.ParseFile(p.position(name), p.files[name].Data)
 		if err != nil {
@@ -144,6 +146,7 @@ func duplicateDeclarations(p *userPackage) cueerrors.Error {
 				switch {
 				case !ok:
 					first[key] = decl{name, field.Label.Pos()}
+					declared[key] = field.Label.Pos()
 				case seen.file != name:
 					warnings = cueerrors.Append(warnings, &ruleError{
 						pos:  field.Label.Pos(),
@@ -155,7 +158,7 @@ func duplicateDeclarations(p *userPackage) cueerrors.Error {
 			}
 		}
 	}
-	return warnings
+	return warnings, declared
 }
 
 var declarationNouns = map[string]string{"shoots": "shoot", "projects": "project", "environments": "environment", "labs": "lab"}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
@@ -13,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/gardenfleet/gardenfleet/admission"
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded"
@@ -44,10 +48,20 @@ func (e *engine) buildFleet(ctx context.Context, sc *scope) error {
 	if err != nil {
 		return err
 	}
-	key := sc.artifact.Revision + "\x00" + path
+	gates, err := featureGates(sc.fleet.Spec.FeatureGates)
+	if err != nil {
+		return terminal(InvalidSpecReason, err)
+	}
+	key := sc.artifact.Revision + "\x00" + path + "\x00" + gates
 	b := sc.state.build
 	if b == nil || b.key != key {
-		b = build(ctx, sc.state.src, sc.artifact, path, e.opts.Eval)
+		// Gardener's checks read the garden's CloudProfiles and bindings.
+		garden, err := clusters.GardenObjects(ctx, e.client)
+		if err != nil {
+			return transient(BuildFailedReason, fmt.Errorf("read the garden's CloudProfiles: %w", err))
+		}
+		adm := &bounded.Admission{FeatureGates: gates, Garden: []fleet.File{{Path: "the garden cluster", Data: garden}}}
+		b = build(ctx, sc.state.src, sc.artifact, path, e.opts.Eval, adm)
 		if b.retry {
 			return transient(BuildFailedReason, b.err)
 		}
@@ -67,6 +81,20 @@ func (e *engine) buildFleet(ctx context.Context, sc *scope) error {
 	}
 	sc.objects = objs
 	return nil
+}
+
+// featureGates writes a Fleet's spec.featureGates in Gardener's syntax,
+// sorted, and checks them with Gardener's feature gate code.
+func featureGates(gates map[string]bool) (string, error) {
+	parts := make([]string, 0, len(gates))
+	for _, name := range slices.Sorted(maps.Keys(gates)) {
+		parts = append(parts, name+"="+strconv.FormatBool(gates[name]))
+	}
+	s := strings.Join(parts, ",")
+	if err := admission.ParseFeatureGates(s); err != nil {
+		return "", fmt.Errorf("spec.featureGates: %w", err)
+	}
+	return s, nil
 }
 
 // fleetPath is the fleet's directory inside the repository.
@@ -100,7 +128,8 @@ func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 		sc.log.Info("cannot restore the revision applied last from the cache", "revision", rev, "error", err.Error())
 		return nil
 	}
-	b := build(ctx, sc.state.src, art, path, e.opts.Eval)
+	// Gardener admitted it when it was applied: it is not judged again.
+	b := build(ctx, sc.state.src, art, path, e.opts.Eval, nil)
 	if b.err != nil {
 		sc.log.Info("cannot rebuild the revision applied last", "revision", rev, "error", b.err.Error())
 		return nil
@@ -123,13 +152,17 @@ func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 // deterministic, so this run stays within the same bounds (per Fleet: up to
 // --concurrency of them may run at once). The result is kept per revision
 // (buildFleet), so the child runs once per revision, not per pass.
-func build(ctx context.Context, src *source.Source, art source.Artifact, path string, limits bounded.Limits) *buildResult {
+//
+// With adm, the child also runs Gardener's own checks on what the fleet
+// renders (bounded.Admission): a refused object fails the revision like an
+// invalid fleet.
+func build(ctx context.Context, src *source.Source, art source.Artifact, path string, limits bounded.Limits, adm *bounded.Admission) *buildResult {
 	repo, err := src.Repo(ctx, art, filepath.ToSlash(path))
 	if err != nil {
 		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
 	}
 	dir := repo.Name
-	if _, err := bounded.Check(ctx, repo, limits); err != nil {
+	if _, err := bounded.CheckAdmitted(ctx, repo, limits, adm); err != nil {
 		return checkFailed(err, path)
 	}
 	f, err := fleet.LoadRepo(repo)
@@ -152,10 +185,11 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 func checkFailed(err error, path string) *buildResult {
 	var (
 		invalid *bounded.InvalidError
+		refused *bounded.RefusedError
 		limit   *bounded.LimitError
 		crash   *bounded.CrashError
 		eval    *bounded.EvalError
-		refused *snapshot.Error
+		badFile *snapshot.Error
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -163,6 +197,8 @@ func checkFailed(err error, path string) *buildResult {
 	case errors.As(err, &limit), errors.As(err, &crash):
 		return &buildResult{err: fmt.Errorf("fleet is refused: %w", err)}
 	case errors.As(err, &refused):
+		return &buildResult{err: invalidError(refused.Issues, path)}
+	case errors.As(err, &badFile):
 		return &buildResult{err: fmt.Errorf("fleet is invalid: 1 error:\n%w", err)}
 	case errors.As(err, &eval):
 		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}

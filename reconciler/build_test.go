@@ -47,7 +47,7 @@ func TestBuildReadsTheCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := build(ctx, src, art, "fleet", bounded.DefaultLimits())
+	b := build(ctx, src, art, "fleet", bounded.DefaultLimits(), nil)
 	if b.err == nil || !strings.HasPrefix(b.err.Error(), "fleet is invalid: 1 error:\nfleet/fleet.cue:3:") {
 		t.Errorf("build() error = %v, want one issue placed at fleet/fleet.cue:3", b.err)
 	}
@@ -61,7 +61,7 @@ func TestBuildReadsTheCommit(t *testing.T) {
 	if art, err = src.Fetch(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b = build(ctx, src, art, "fleet", bounded.DefaultLimits())
+	b = build(ctx, src, art, "fleet", bounded.DefaultLimits(), nil)
 	want := "build fleet: read file://" + repo + " at branch main: commit " + commit +
 		`: "fleet/passwd.cue": is a symlink; a fleet repo may hold only regular files and directories`
 	if b.err == nil || b.err.Error() != want {

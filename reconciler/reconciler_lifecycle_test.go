@@ -156,6 +156,28 @@ func TestFleetLifecycle(t *testing.T) {
 		})
 	})
 
+	t.Run("push a project Gardener refuses: Ready=False with its message, nothing changed", func(t *testing.T) {
+		before := h.shoot("s1")
+		wantIssue := "fleet.cue:3:11: projects." + h.project + ": spec.description: Forbidden: must not contain invalid character: ['(' ')']"
+		fl.extra = "projects: PROJECT: description: \"clusters (all)\"\n"
+		rev := h.push(fl.files())
+		h.eventually(t, func(g Gomega) {
+			f := h.fleet(g)
+			g.Expect(f.Status.LastAttemptedRevision).To(Equal(rev))
+			status, reason, msg := readyReason(f)
+			g.Expect(status).To(Equal(metav1.ConditionFalse))
+			g.Expect(reason).To(Equal(BuildFailedReason))
+			g.Expect(msg).To(Equal("fleet is invalid: 1 error:\n" + wantIssue))
+			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev2), "the previous revision stays in force")
+		})
+		if after := h.shoot("s1"); after.GetResourceVersion() != before.GetResourceVersion() {
+			t.Errorf("shoot s1 changed while the fleet was refused")
+		}
+		if !containsEvent(h.events.all(), "Warning BuildFailed fleet is invalid: 1 error:\n"+wantIssue) {
+			t.Errorf("no BuildFailed Warning Event with Gardener's message; events:\n%s", strings.Join(h.events.all(), "\n"))
+		}
+	})
+
 	rev4 := ""
 	t.Run("fix it: applied again", func(t *testing.T) {
 		fl.extra = "// fixed\n"

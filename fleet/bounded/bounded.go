@@ -142,6 +142,8 @@ type Summary struct {
 	// Warnings are the fleet's warnings, file names relative to the
 	// working directory.
 	Warnings []fleet.Issue
+	// Notes say which of Gardener's checks were skipped and why.
+	Notes []string
 }
 
 // FormatBytes writes n as whole GiB, MiB or KiB when it is one, else in

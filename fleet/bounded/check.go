@@ -32,9 +32,10 @@ const maxVerdictBytes = 64 << 20
 
 // request is what the parent sends the child on stdin.
 type request struct {
-	Limits Limits
-	Name   string
-	Files  []file
+	Limits    Limits
+	Admission *Admission
+	Name      string
+	Files     []file
 }
 
 type file struct {
@@ -47,6 +48,7 @@ type file struct {
 type verdict struct {
 	Summary Summary
 	Invalid []fleet.Issue
+	Refused []fleet.Issue
 	Repo    *snapshot.Error
 	Limit   *LimitError
 	Err     string
@@ -56,6 +58,8 @@ func (v *verdict) err() error {
 	switch {
 	case v.Invalid != nil:
 		return &InvalidError{Issues: v.Invalid}
+	case v.Refused != nil:
+		return &RefusedError{Issues: v.Refused}
 	case v.Repo != nil:
 		return v.Repo
 	case v.Limit != nil:
@@ -73,12 +77,28 @@ func (v *verdict) err() error {
 // The child and everything it started are killed when ctx is done or
 // limits.Time passes.
 func Check(ctx context.Context, repo *snapshot.Repo, limits Limits) (Summary, error) {
+	return CheckAdmitted(ctx, repo, limits, nil)
+}
+
+// CheckAdmitted is Check that also judges the rendered objects with
+// Gardener's code (see Admission) when adm is not nil: objects Gardener
+// refuses make a *RefusedError, a verdict on the fleet.
+func CheckAdmitted(ctx context.Context, repo *snapshot.Repo, limits Limits, adm *Admission) (Summary, error) {
 	limits = limits.withDefaults()
 	exe, err := os.Executable()
 	if err != nil {
 		return Summary{}, fmt.Errorf("evaluating the fleet: find the gardenfleet binary: %w", err)
 	}
-	req := request{Limits: limits, Name: repo.Name}
+	if adm != nil {
+		var n int
+		for _, f := range adm.Garden {
+			n += len(f.Data)
+		}
+		if n > maxGardenBytes {
+			return Summary{}, fmt.Errorf("evaluating the fleet: the garden objects take %d bytes, more than %s", n, FormatBytes(maxGardenBytes))
+		}
+	}
+	req := request{Limits: limits, Admission: adm, Name: repo.Name}
 	for _, p := range repo.Paths() {
 		data, _ := repo.File(p)
 		req.Files = append(req.Files, file{Path: p, Data: data})

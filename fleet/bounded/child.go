@@ -1,6 +1,7 @@
 package bounded
 
 import (
+	"context"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,7 @@ func Main() {
 func child(in io.Reader, out io.Writer) int {
 	// The request is a repo within fleet's bounds, plus gob's framing.
 	var req request
-	if err := gob.NewDecoder(io.LimitReader(in, snapshot.MaxBytes+16<<20)).Decode(&req); err != nil {
+	if err := gob.NewDecoder(io.LimitReader(in, snapshot.MaxBytes+maxGardenBytes+16<<20)).Decode(&req); err != nil {
 		fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: read the request: %v\n", err)
 		return exitRequest
 	}
@@ -49,7 +50,7 @@ func child(in io.Reader, out io.Writer) int {
 	}
 	req.Files = nil
 	if v.Err == "" {
-		v = evaluate(repo, req.Limits)
+		v = evaluate(repo, req.Limits, req.Admission)
 	}
 	if err := gob.NewEncoder(out).Encode(&v); err != nil {
 		fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: write the verdict: %v\n", err)
@@ -61,7 +62,7 @@ func child(in io.Reader, out io.Writer) int {
 // evaluate loads and renders repo as the in-process callers do and sorts
 // the outcome into a verdict. A panic is an internal error the input
 // triggered.
-func evaluate(repo *snapshot.Repo, limits Limits) (v verdict) {
+func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 	defer func() {
 		if p := recover(); p != nil {
 			v = verdict{Err: fmt.Sprintf("internal error: %v", p)}
@@ -93,7 +94,17 @@ func evaluate(repo *snapshot.Repo, limits Limits) (v verdict) {
 			return verdict{Limit: &LimitError{Kind: KindOutput, Limit: limits.OutputBytes}}
 		}
 	}
-	v.Summary = Summary{Projects: len(f.Projects), Shoots: len(f.Shoots), Labs: len(f.Labs), Objects: len(res.Objects)}
+	if adm != nil {
+		refusals, notes, err := judge(context.Background(), f, res, adm, repo.Name)
+		if err != nil {
+			return verdict{Err: err.Error()}
+		}
+		if refusals != nil {
+			return verdict{Refused: refusals}
+		}
+		v.Summary.Notes = notes
+	}
+	v.Summary = Summary{Notes: v.Summary.Notes, Projects: len(f.Projects), Shoots: len(f.Shoots), Labs: len(f.Labs), Objects: len(res.Objects)}
 	if f.Warnings != nil {
 		v.Summary.Warnings = fleet.Issues(f.Warnings, ".")
 	}

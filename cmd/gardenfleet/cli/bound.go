@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -70,14 +71,16 @@ func addTimeoutFlag(cmd *cobra.Command, timeout *time.Duration) {
 }
 
 // loadAndRenderBounded is loadAndRender within timeout, memory and ctx.
-func loadAndRenderBounded(ctx context.Context, path string, timeout time.Duration, memory int64) (*fleet.Fleet, *render.Result, error) {
+// With adm, Gardener's own checks run too; the notes say what they skipped.
+func loadAndRenderBounded(ctx context.Context, path string, timeout time.Duration, memory int64, adm *boundedeval.Admission) (*fleet.Fleet, *render.Result, []string, error) {
 	type loaded struct {
-		f   *fleet.Fleet
-		res *render.Result
+		f     *fleet.Fleet
+		res   *render.Result
+		notes []string
 	}
 	l, err := bounded(ctx, path, "evaluating the fleet", timeout, func(ctx context.Context) (loaded, error) {
-		f, res, err := loadAndRender(ctx, path, memory)
-		return loaded{f, res}, err
+		f, res, notes, err := loadAndRender(ctx, path, memory, adm)
+		return loaded{f, res, notes}, err
 	})
-	return l.f, l.res, err
+	return l.f, l.res, l.notes, err
 }

@@ -23,18 +23,25 @@ import (
 // not validate with neither summary nor error, and the caller evaluates it
 // here for the messages: evaluation is deterministic, so that run stays
 // within the bounds the child kept.
-func checkFleet(ctx context.Context, repo *snapshot.Repo, memory int64) (*boundedeval.Summary, error) {
-	sum, err := boundedeval.Check(ctx, repo, boundedeval.Limits{Memory: memory})
+//
+// With adm, the child also runs Gardener's own checks on what the fleet
+// renders (see boundedeval.Admission): objects Gardener refuses fail the
+// fleet (exit 1), each refusal placed in the fleet.
+func checkFleet(ctx context.Context, repo *snapshot.Repo, memory int64, adm *boundedeval.Admission) (*boundedeval.Summary, error) {
+	sum, err := boundedeval.CheckAdmitted(ctx, repo, boundedeval.Limits{Memory: memory}, adm)
 	var (
-		limit   *boundedeval.LimitError
-		crash   *boundedeval.CrashError
-		invalid *boundedeval.InvalidError
-		eval    *boundedeval.EvalError
-		refused *snapshot.Error
+		refusedErr *boundedeval.RefusedError
+		limit      *boundedeval.LimitError
+		crash      *boundedeval.CrashError
+		invalid    *boundedeval.InvalidError
+		eval       *boundedeval.EvalError
+		refused    *snapshot.Error
 	)
 	switch {
 	case err == nil:
 		return &sum, nil
+	case errors.As(err, &refusedErr):
+		return nil, issuesError(refusedIssues(refusedErr, repo.Name))
 	case errors.As(err, &limit), errors.As(err, &crash):
 		return nil, failure(fmt.Errorf("%s: %w", repo.Name, err))
 	case errors.As(err, &invalid), errors.As(err, &eval), errors.As(err, &refused):
@@ -47,15 +54,17 @@ func checkFleet(ctx context.Context, repo *snapshot.Repo, memory int64) (*bounde
 // memory by checkFleet. Problems with the fleet itself come back as
 // failures (exit 1), each on its own line as file:line:col: path: message;
 // anything else is an I/O error (exit 2).
-func loadAndRender(ctx context.Context, path string, memory int64) (*fleet.Fleet, *render.Result, error) {
+func loadAndRender(ctx context.Context, path string, memory int64, adm *boundedeval.Admission) (*fleet.Fleet, *render.Result, []string, error) {
 	repo, err := snapshot.Read(path)
 	if err != nil {
-		return nil, nil, fleetError(err)
+		return nil, nil, nil, fleetError(err)
 	}
-	if _, err := checkFleet(ctx, repo, memory); err != nil {
-		return nil, nil, err
+	sum, err := checkFleet(ctx, repo, memory, adm)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return loadRepoAndRender(repo)
+	f, res, err := loadRepoAndRender(repo)
+	return f, res, sum.Notes, err
 }
 
 // loadRepoAndRender is loadAndRender of a repo read and checked.
@@ -79,6 +88,11 @@ func fleetError(err error) error {
 	if err != nil {
 		return err
 	}
+	return issuesError(issues)
+}
+
+// issuesError fails with every issue on its own line and their count.
+func issuesError(issues []fleet.Issue) error {
 	lines := make([]string, len(issues))
 	for i, is := range issues {
 		lines[i] = is.String()

@@ -87,15 +87,15 @@ Examples:
   gardenfleet plan --kubeconfig garden.yaml examples/fleet`
 
 type planOptions struct {
-	path          string
-	base          string
-	kubeconfig    string
-	owner         string
-	cloudProfiles []string
-	output        string
-	exitCode      bool
-	timeout       time.Duration
-	memory        int64
+	admissionOptions
+	path       string
+	base       string
+	kubeconfig string
+	owner      string
+	output     string
+	exitCode   bool
+	timeout    time.Duration
+	memory     int64
 }
 
 func init() { register(newPlanCmd) }
@@ -116,7 +116,8 @@ func newPlanCmd(streams Streams) *cobra.Command {
 	f.StringVar(&opts.base, "base", "HEAD", "the Git revision to compare with")
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "compare with the live garden cluster of this kubeconfig instead of Git")
 	f.StringVar(&opts.owner, "owner", "", "with --kubeconfig: only objects applied by this Fleet object (NAMESPACE/NAME) count as removed")
-	f.StringArrayVar(&opts.cloudProfiles, "cloudprofile", nil, "a CloudProfile YAML file to take versions from (repeatable)")
+	addCloudProfileFlag(cmd, &opts.cloudProfiles, "a CloudProfile YAML file to take versions from and check shoots against (repeatable)")
+	addFeatureGatesFlag(cmd, &opts.featureGates)
 	f.StringVarP(&opts.output, "output", "o", "text", "output format: text, markdown or json")
 	f.BoolVar(&opts.exitCode, "exit-code", false, "exit 0 when nothing changes, 1 when something does, 2 on errors")
 	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
@@ -143,11 +144,15 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
+	adm, err := opts.admission()
+	if err != nil {
+		return err
+	}
 
 	in := preview.Input{Base: opts.base, Catalogs: catalogs}
 	// Both the fleet and a base from Git are evaluated with CUE.
 	_, err = bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, readPlanInput(ctx, &in, opts, owner, now)
+		return struct{}{}, readPlanInput(ctx, &in, opts, adm, owner, now)
 	})
 	var exitErr *ExitError
 	if errors.As(err, &exitErr) && opts.exitCode {
@@ -166,11 +171,26 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 }
 
 // readPlanInput loads the fleet and reads its base into in.
-func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, owner *clusters.Owner, now time.Time) error {
-	var err error
-	if in.Fleet, in.Objects, in.Issues, err = loadForPlan(ctx, opts.path, opts.memory); err != nil {
+func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, adm *boundedeval.Admission, owner *clusters.Owner, now time.Time) error {
+	var c client.Client
+	if opts.kubeconfig != "" {
+		var err error
+		if c, in.Base, err = planClient(opts.kubeconfig); err != nil {
+			return err
+		}
+		// Gardener's checks read the live garden's CloudProfiles.
+		if err := addLiveGarden(ctx, c, adm); err != nil {
+			return err
+		}
+	}
+	var (
+		notes []string
+		err   error
+	)
+	if in.Fleet, in.Objects, in.Issues, notes, err = loadForPlan(ctx, opts.path, opts.memory, adm); err != nil {
 		return err
 	}
+	in.Notes = append(in.Notes, notes...)
 	if in.Fleet != nil && in.Fleet.Warnings != nil {
 		in.Warnings = fleet.Issues(in.Fleet.Warnings, ".")
 	}
@@ -181,13 +201,14 @@ func readPlanInput(ctx context.Context, in *preview.Input, opts *planOptions, ow
 			in.Base = "cluster"
 		}
 	case opts.kubeconfig != "":
-		return liveBase(ctx, in, opts.kubeconfig, owner, now)
+		return liveBase(ctx, in, c, owner, now)
 	default:
 		rev, err := base.FromGit(ctx, opts.path, opts.base, boundedeval.Limits{Memory: opts.memory})
 		if err != nil {
 			return err
 		}
-		in.Base, in.BaseObjects, in.Notes = rev.String(), rev.Objects, rev.Notes
+		in.Base, in.BaseObjects = rev.String(), rev.Objects
+		in.Notes = append(in.Notes, rev.Notes...)
 	}
 	return nil
 }
@@ -206,26 +227,33 @@ func planWriter(output string) (func(*preview.Report, Streams) error, error) {
 
 // loadForPlan loads and renders the fleet; an invalid one comes back as
 // issues for the report rather than as an error.
-func loadForPlan(ctx context.Context, path string, memory int64) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, error) {
+// Objects Gardener refuses are issues too; notes say which of its checks
+// were skipped.
+func loadForPlan(ctx context.Context, path string, memory int64, adm *boundedeval.Admission) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, []string, error) {
 	repo, err := snapshot.Read(path)
 	if err != nil {
 		issues, err := fleetIssues(err)
-		return nil, nil, issues, err
+		return nil, nil, issues, nil, err
 	}
-	if _, err := checkFleet(ctx, repo, memory); err != nil {
-		return nil, nil, nil, err
+	sum, err := boundedeval.CheckAdmitted(ctx, repo, boundedeval.Limits{Memory: memory}, adm)
+	var refused *boundedeval.RefusedError
+	if errors.As(err, &refused) {
+		return nil, nil, refusedIssues(refused, repo.Name), nil, nil
+	}
+	if _, err := checkFleet(ctx, repo, memory, nil); err != nil {
+		return nil, nil, nil, nil, err
 	}
 	f, err := fleet.LoadRepo(repo)
 	if err != nil {
 		issues, err := fleetIssues(err)
-		return nil, nil, issues, err
+		return nil, nil, issues, nil, err
 	}
 	res, err := render.Fleet(f)
 	if err != nil {
 		issues, err := fleetIssues(err)
-		return nil, nil, issues, err
+		return nil, nil, issues, nil, err
 	}
-	return f, res.Objects, nil, nil
+	return f, res.Objects, nil, sum.Notes, nil
 }
 
 // readCloudProfiles reads --cloudprofile files by their catalog key.
@@ -251,29 +279,13 @@ func readCloudProfiles(files []string, now time.Time) (map[string]*planner.Catal
 // liveBase points in at the live cluster: its objects as the base, the
 // desired objects as apply would send them, and its cloud profiles where
 // no --cloudprofile names them.
-func liveBase(ctx context.Context, in *preview.Input, kubeconfig string, owner *clusters.Owner, now time.Time) error {
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{})
-	raw, err := loader.RawConfig()
-	if err != nil {
-		return fmt.Errorf("read --kubeconfig: %w", err)
-	}
-	cfg, err := loader.ClientConfig()
-	if err != nil {
-		return fmt.Errorf("read --kubeconfig: %w", err)
-	}
-	// One list per kind and namespace, but a large fleet has many.
-	cfg.QPS, cfg.Burst = 50, 100
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		return fmt.Errorf("connect to the cluster: %w", err)
-	}
+func liveBase(ctx context.Context, in *preview.Input, c client.Client, owner *clusters.Owner, now time.Time) error {
 	live, err := base.FromCluster(ctx, c, in.Objects, base.ClusterOptions{Owner: owner, Now: now})
 	if err != nil {
 		return err
 	}
-	in.Base = "cluster " + raw.CurrentContext
-	in.BaseObjects, in.Objects, in.Notes = live.Objects, live.Desired, live.Notes
+	in.BaseObjects, in.Objects = live.Objects, live.Desired
+	in.Notes = append(in.Notes, live.Notes...)
 	in.FieldManager = clusters.FieldManager
 	for k, cat := range live.Catalogs {
 		if _, given := in.Catalogs[k]; !given {
@@ -281,6 +293,27 @@ func liveBase(ctx context.Context, in *preview.Input, kubeconfig string, owner *
 		}
 	}
 	return nil
+}
+
+// planClient connects to the cluster of --kubeconfig and names it as a base.
+func planClient(kubeconfig string) (client.Client, string, error) {
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{})
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
+	}
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
+	}
+	// One list per kind and namespace, but a large fleet has many.
+	cfg.QPS, cfg.Burst = 50, 100
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("connect to the cluster: %w", err)
+	}
+	return c, "cluster " + raw.CurrentContext, nil
 }
 
 // planExit maps the report to the exit code (see planDoc).

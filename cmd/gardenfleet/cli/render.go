@@ -49,6 +49,7 @@ Examples:
 const outMarker = ".gardenfleet-render"
 
 type renderOptions struct {
+	admissionOptions
 	path       string
 	output     string
 	outDir     string
@@ -77,6 +78,7 @@ func newRenderCmd(streams Streams) *cobra.Command {
 	cmd.Flags().StringVar(&opts.dryRun, "dry-run", "none", `"client" (or no value): write nothing, contact no cluster; "server": ask the cluster what apply would do`)
 	cmd.Flags().StringVar(&opts.kubeconfig, "kubeconfig", "", "with --dry-run=server: kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+	addAdmissionFlags(cmd, &opts.admissionOptions)
 	addTimeoutFlag(cmd, &opts.timeout)
 	addEvalMemoryFlag(cmd, &opts.memory)
 	return cmd
@@ -101,10 +103,15 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 	if opts.dryRun != "none" && opts.outDir != "" {
 		return errors.New("--out writes files; it cannot be combined with --dry-run")
 	}
-	_, res, err := loadAndRenderBounded(ctx, opts.path, opts.timeout, opts.memory)
+	adm, err := opts.admission()
 	if err != nil {
 		return err
 	}
+	_, res, notes, err := loadAndRenderBounded(ctx, opts.path, opts.timeout, opts.memory, adm)
+	if err != nil {
+		return err
+	}
+	printNotes(streams, notes)
 	if opts.dryRun == "server" {
 		_, err := bounded(ctx, opts.path, "in the server-side dry run", opts.timeout, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)

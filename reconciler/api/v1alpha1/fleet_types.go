@@ -93,6 +93,12 @@ type FleetSpec struct {
 	// in the inventory) until someone confirms its deletion by hand.
 	// +optional
 	ConfirmShootDeletion bool `json:"confirmShootDeletion,omitempty"`
+
+	// FeatureGates are gardener-apiserver's feature gates (InPlaceNodeUpdates,
+	// ...) with which a revision's Shoots are checked by Gardener's own code
+	// before it is applied; gates left out keep Gardener's defaults.
+	// +optional
+	FeatureGates map[string]bool `json:"featureGates,omitempty"`
 }
 
 // GitRef selects the commit to apply. At most one field may be set.
