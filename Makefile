@@ -82,3 +82,9 @@ bench-apply: landscape-bin
 .PHONY: bench-daemon
 bench-daemon: build landscape-bin
 	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots 5000
+
+# Runs the README's `CGO_ENABLED=0 go install ...@VERSION` line offline against the working
+# tree packed as a module version (a full build: about 2.5 minutes on 2 cores, cache warm).
+.PHONY: install-check
+install-check:
+	$(GO) run ./hack/installcheck

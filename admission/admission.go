@@ -3,6 +3,7 @@ package admission
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -263,17 +264,21 @@ func (j *Judge) internalShoot(o *unstructured.Unstructured) (*core.Shoot, error)
 	return s, nil
 }
 
+// NoCloudProfileNote starts the note of a CloudProfile a shoot names that
+// is not known.
+const NoCloudProfileNote = "no CloudProfile"
+
 // knownProfile reports whether the plugins can judge s: they fail on a
 // CloudProfile or Project they cannot find (an internal error, no verdict).
 func (j *Judge) knownProfile(s *core.Shoot, notes *notes) bool {
 	if _, err := gardenerutils.GetCloudProfileSpec(j.core.Core().V1beta1().CloudProfiles().Lister(), j.core.Core().V1beta1().NamespacedCloudProfiles().Lister(), s); err != nil {
 		ref := gardenerutils.BuildCoreCloudProfileReference(s)
-		what := "no CloudProfile"
+		what := NoCloudProfileNote
 		name := ""
 		if ref != nil {
 			name = ref.Name
 			if ref.Kind == "NamespacedCloudProfile" {
-				what = "no NamespacedCloudProfile in namespace " + s.Namespace + " named"
+				what = NoCloudProfileNote + " (namespaced) in namespace " + s.Namespace + " named"
 			}
 		}
 		notes.add(fmt.Sprintf("%s %s: the checks that need it (versions, machine types and images, regions) are skipped", what, name))
@@ -300,7 +305,11 @@ func (j *Judge) createShoot(ctx context.Context, s *core.Shoot, notes *notes) []
 		}
 	}
 	prepareForCreate(s)
-	if errs := validateCreate(s); len(errs) > 0 {
+	errs := validateCreate(s)
+	if !plugins {
+		errs = withoutMutatorDefaults(errs)
+	}
+	if len(errs) > 0 {
 		return fieldViolations(errs)
 	}
 	if plugins {
@@ -310,6 +319,22 @@ func (j *Judge) createShoot(ctx context.Context, s *core.Shoot, notes *notes) []
 	}
 	return nil
 }
+
+// withoutMutatorDefaults drops what ValidateShoot requires and the
+// ShootMutator would have set from the CloudProfile: a pool's machine image.
+// Without the CloudProfile the mutator cannot run, and that is noted.
+func withoutMutatorDefaults(errs field.ErrorList) field.ErrorList {
+	out := errs[:0]
+	for _, e := range errs {
+		if e.Type == field.ErrorTypeRequired && poolImage.MatchString(e.Field) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+var poolImage = regexp.MustCompile(`^spec\.provider\.workers\[[0-9]+\]\.machine\.image$`)
 
 // prepareForCreate is registry/core/shoot.Strategy.PrepareForCreate (that
 // package does not build against this k8s.io/apiserver), without

@@ -73,7 +73,13 @@ func judge(ctx context.Context, f *fleet.Fleet, res *render.Result, adm *Admissi
 	}
 	notes := r.Notes
 	if len(f.CloudProfiles) == 0 && len(adm.Garden) == 0 {
-		notes = append([]string{"no CloudProfiles (cloudprofiles/, --cloudprofile or --kubeconfig): Gardener's checks that need one are skipped"}, notes...)
+		// Said once, rather than once for each CloudProfile named.
+		notes = []string{"no CloudProfiles (cloudprofiles/, --cloudprofile or --kubeconfig): Gardener's checks that need one are skipped"}
+		for _, n := range r.Notes {
+			if !strings.HasPrefix(n, admission.NoCloudProfileNote) {
+				notes = append(notes, n)
+			}
+		}
 	}
 	return issues, notes, nil
 }

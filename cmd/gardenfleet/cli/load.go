@@ -64,7 +64,10 @@ func loadAndRender(ctx context.Context, path string, memory int64, adm *boundede
 		return nil, nil, nil, err
 	}
 	f, res, err := loadRepoAndRender(repo)
-	return f, res, sum.Notes, err
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return f, res, deref(sum).Notes, nil
 }
 
 // loadRepoAndRender is loadAndRender of a repo read and checked.
