@@ -220,7 +220,8 @@ func (j *Judge) completeGarden(objs []*unstructured.Unstructured, notes *notes) 
 		if err := bindings.Informer().GetStore().Add(cb); err != nil {
 			return fmt.Errorf("admission: adding a stand-in CredentialsBinding %s: %w", name, err)
 		}
-		notes.add(fmt.Sprintf("no CredentialsBinding %s in namespace %s: its provider type is not checked", name, o.GetNamespace()))
+		// Once per name: a fleet names one binding in every project.
+		notes.add(fmt.Sprintf("no CredentialsBinding %s: its provider type is not checked", name))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func TestNotes(t *testing.T) {
 	}
 	want := []string{
 		"no CloudProfile local: the checks that need it (versions, machine types and images, regions) are skipped",
-		"no CredentialsBinding local in namespace garden-platform: its provider type is not checked",
+		"no CredentialsBinding local: its provider type is not checked",
 	}
 	if diff := cmp.Diff(want, res.Notes); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)

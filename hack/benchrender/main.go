@@ -25,6 +25,7 @@ func main() {
 	gardenfleet := flag.String("gardenfleet", "bin/gardenfleet", "gardenfleet binary")
 	cue := flag.String("cue", "bin/cue", "cue binary")
 	runs := flag.Int("runs", 5, "runs per measurement")
+	cloudProfiles := flag.String("cloudprofiles", "", "a CloudProfile YAML file: also time `gardenfleet validate` with Gardener's checks against it (put into the fleet's cloudprofiles/)")
 	flag.Parse()
 	sizes := []int{100, 1000, 5000}
 	if flag.NArg() > 0 {
@@ -51,7 +52,17 @@ func main() {
 	}
 	defer os.RemoveAll(work)
 
-	fmt.Printf("%-7s %12s %12s %6s %12s %12s %6s\n", "shoots", "cue export", "render", "ratio", "cue peak", "render peak", "ratio")
+	var profiles []byte
+	if *cloudProfiles != "" {
+		if profiles, err = os.ReadFile(*cloudProfiles); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Printf("%-7s %12s %12s %6s %12s %12s %6s", "shoots", "cue export", "render", "ratio", "cue peak", "render peak", "ratio")
+	if profiles != nil {
+		fmt.Printf(" %12s %6s %14s %6s", "validate", "ratio", "validate peak", "ratio")
+	}
+	fmt.Println()
 	for _, n := range sizes {
 		dir := filepath.Join(work, strconv.Itoa(n))
 		if err := benchfleet.Generate(dir, n); err != nil {
@@ -66,10 +77,25 @@ func main() {
 		if err := benchfleet.WriteSchema(cueDir); err != nil {
 			log.Fatal(err)
 		}
+		if profiles != nil {
+			if err := os.MkdirAll(filepath.Join(dir, "cloudprofiles"), 0o755); err != nil {
+				log.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "cloudprofiles", "cloudprofiles.yaml"), profiles, 0o644); err != nil {
+				log.Fatal(err)
+			}
+		}
 		ct, cm := measure(cueDir, *runs, cueBin, "export", ".")
 		gt, gm := measure(dir, *runs, gf, "render", ".")
-		fmt.Printf("%-7d %11.3fs %11.3fs %6.2f %9.1f MiB %8.1f MiB %6.2f\n",
+		fmt.Printf("%-7d %11.3fs %11.3fs %6.2f %9.1f MiB %8.1f MiB %6.2f",
 			n, ct.Seconds(), gt.Seconds(), gt.Seconds()/ct.Seconds(), mib(cm), mib(gm), float64(gm)/float64(cm))
+		if profiles != nil {
+			// validate judges every object with Gardener's code in the
+			// bounded child; peak is the largest of parent and child.
+			vt, vm := measure(dir, *runs, gf, "validate", ".")
+			fmt.Printf(" %11.3fs %6.2f %10.1f MiB %6.2f", vt.Seconds(), vt.Seconds()/ct.Seconds(), mib(vm), float64(vm)/float64(cm))
+		}
+		fmt.Println()
 	}
 }
 
