@@ -56,14 +56,20 @@ func (e *engine) buildFleet(ctx context.Context, sc *scope) error {
 	b := sc.state.build
 	if b == nil || b.key != key {
 		// Gardener's checks read the garden's CloudProfiles and bindings.
-		garden, err := clusters.GardenObjects(ctx, e.client)
-		if err != nil {
-			return transient(BuildFailedReason, fmt.Errorf("read the garden's CloudProfiles: %w", err))
+		// Without them the fleet is still built: an invalid revision is
+		// invalid whatever the garden holds, and says so first.
+		var adm *bounded.Admission
+		garden, gardenErr := clusters.GardenObjects(ctx, e.client)
+		if gardenErr == nil {
+			adm = &bounded.Admission{FeatureGates: gates, Garden: []fleet.File{{Path: "the garden cluster", Data: garden}}}
 		}
-		adm := &bounded.Admission{FeatureGates: gates, Garden: []fleet.File{{Path: "the garden cluster", Data: garden}}}
 		b = build(ctx, sc.state.src, sc.artifact, path, e.opts.Eval, adm)
 		if b.retry {
 			return transient(BuildFailedReason, b.err)
+		}
+		if gardenErr != nil && b.err == nil {
+			// Not kept: Gardener has not judged this revision yet.
+			return transient(BuildFailedReason, fmt.Errorf("read the garden's CloudProfiles: %w", gardenErr))
 		}
 		b.key, b.revision = key, sc.artifact.Revision
 		sc.state.build = b

@@ -118,7 +118,7 @@ func (p *placer) place(ref admission.Refusal, v admission.Violation) fleet.Issue
 	switch ref.Kind {
 	case "Shoot":
 		s, ok := p.shoots[ref.Namespace+"/"+ref.Name]
-		if !ok || p.overlay && v.Field != "" && p.fromOverlay(render.Shoot(s), ref, v.Field) {
+		if !ok || p.overlay && v.Field != "" && p.fromOverlay(s, ref, v.Field) {
 			return p.atOverlay("shoots."+ref.Name, v)
 		}
 		return fleet.DeclaredIssue(s.Declared, p.dir, "shoots."+ref.Name, v.Message)
@@ -139,10 +139,15 @@ func (p *placer) atOverlay(at string, v admission.Violation) fleet.Issue {
 // fromOverlay tells whether the overlay changed the value at Gardener's
 // field path (spec.provider.workers[0].kubernetes.version) of the shoot
 // the fleet rendered as before.
-func (p *placer) fromOverlay(before *unstructured.Unstructured, ref admission.Refusal, fieldPath string) bool {
+func (p *placer) fromOverlay(s *fleet.Shoot, ref admission.Refusal, fieldPath string) bool {
 	after, ok := p.shootsAfter[ref.Namespace+"/"+ref.Name]
 	if !ok {
 		return false
+	}
+	before, err := render.Shoot(s)
+	if err != nil {
+		// The fleet's own render failed, so the value cannot be from the fleet.
+		return true
 	}
 	a, aok := valueAt(after.Object, fieldPath)
 	b, bok := valueAt(before.Object, fieldPath)

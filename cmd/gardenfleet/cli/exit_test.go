@@ -31,9 +31,10 @@ current-context: c
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"ok/fleet.cue":     smallFleet,
-		"unreadable/a.cue": smallFleet,
-		"kubeconfig.yaml":  unreachableKubeconfig,
+		"ok/fleet.cue":            smallFleet,
+		"ok/" + smallCloudProfile: hostile.ValidCloudProfile,
+		"unreadable/a.cue":        smallFleet,
+		"kubeconfig.yaml":         unreachableKubeconfig,
 	})
 	// A dangling symlink: refused as a symlink before anything reads it.
 	if err := os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "unreadable/b.cue")); err != nil {

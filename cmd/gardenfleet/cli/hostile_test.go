@@ -26,6 +26,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 )
 
@@ -379,14 +380,15 @@ func hostileCases() []hostileCase {
 			want: map[string]*cliWant{cmdPlan: {code: 1, stdout: "- " + kustomizeErr + panicked + " {} ", stderr: "fleet is invalid: 1 error\n"}},
 		},
 		{
+			// "<<" (a merge key) is no annotation key Gardener admits.
 			name: "YAML keys that resolve to other types survive the overlay",
 			files: map[string]string{
-				"keys.cue":                     "package fleet\n\ndefaults: annotations: {\"<<\": \"merge\", \"0x10\": \"hex\", \"2024-01-01\": \"date\", \"null\": \"n\", \"true\": \"t\"}\n",
+				"keys.cue":                     "package fleet\n\ndefaults: annotations: {\"0x10\": \"hex\", \"2024-01-01\": \"date\", \"null\": \"n\", \"true\": \"t\"}\n",
 				"kustomize/kustomization.yaml": "labels:\n- pairs: {team: a}\n",
 			},
 			want: func() map[string]*cliWant {
 				w := validRun()
-				w[cmdRender] = &cliWant{stdout: `    "0x10": hex` + "\n" + `    "2024-01-01": date` + "\n" + `    "<<": merge` + "\n" + `    "null": "n"` + "\n" + `    "true": t`}
+				w[cmdRender] = &cliWant{stdout: `    "0x10": hex` + "\n" + `    "2024-01-01": date` + "\n" + `    "null": "n"` + "\n" + `    "true": t`}
 				return w
 			}(),
 		},
@@ -412,12 +414,13 @@ func TestHostileRepos(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeTree(t, dir, map[string]string{
-				"outside/secret.txt":     hostileSecret,
-				"outside/lib/secret.txt": hostileSecret,
-				"kubeconfig.yaml":        unreachableKubeconfig,
-				"home/.keep":             "",
-				"tmp/.keep":              "",
-				"repo/fleet.cue":         smallFleet,
+				"outside/secret.txt":        hostileSecret,
+				"outside/lib/secret.txt":    hostileSecret,
+				"kubeconfig.yaml":           unreachableKubeconfig,
+				"home/.keep":                "",
+				"tmp/.keep":                 "",
+				"repo/fleet.cue":            smallFleet,
+				"repo/" + smallCloudProfile: hostile.ValidCloudProfile,
 			})
 			// The test binary, run as the CLI, makes this cache in an
 			// init (controller-runtime's envtest): gardenfleet does not.

@@ -100,3 +100,7 @@ func writeTree(t testing.TB, dir string, files map[string]string) {
 
 // smallFleet is a valid fleet of one workerless shoot.
 const smallFleet = hostile.Valid
+
+// smallCloudProfile is where smallFleet's CloudProfile goes, so Gardener's
+// checks run in full and say nothing.
+const smallCloudProfile = "cloudprofiles/local.yaml"

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
 )
 
 const victim = "outside render --out: must stay as it is\n"
@@ -14,7 +16,7 @@ const victim = "outside render --out: must stay as it is\n"
 func outWorld(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"fleet/fleet.cue": smallFleet, "x/victim.yaml": victim})
+	writeTree(t, dir, map[string]string{"fleet/fleet.cue": smallFleet, "fleet/" + smallCloudProfile: hostile.ValidCloudProfile, "x/victim.yaml": victim})
 	return dir
 }
 
@@ -40,12 +42,14 @@ func TestRenderOutNames(t *testing.T) {
 	const subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 	const label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 	long := strings.Repeat("a", 300)
-	// A valid name of 251 characters whose file name is too long.
+	// A valid name of 251 characters whose file name is too long: not a
+	// Shoot's (Gardener admits no such name), a ConfigMap's the overlay adds.
 	longValid := strings.Repeat(strings.Repeat("a", 62)+".", 3) + strings.Repeat("a", 62)
 	tests := []struct {
 		name       string
 		field      string
 		value      string // {dir} is the test's directory
+		resource   string // instead of the patch: a resource the overlay adds
 		wantStderr string
 	}{
 		{
@@ -73,17 +77,23 @@ func TestRenderOutNames(t *testing.T) {
 			wantStderr: `kustomize/kustomization.yaml: Shoot "` + long + `" in namespace "garden-a": invalid metadata.name: must be no more than 253 characters` + "\nfleet is invalid: 1 error",
 		},
 		{
-			name: "long file name", field: "/metadata/name", value: longValid,
-			wantStderr: `render --out: Shoot "` + longValid + `" in namespace "garden-a": file name shoot_garden-a_` + longValid + `.yaml is longer than 255 bytes`,
+			name:       "long file name",
+			resource:   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + longValid + ", namespace: garden-a}\n",
+			wantStderr: `render --out: ConfigMap "` + longValid + `" in namespace "garden-a": file name configmap_garden-a_` + longValid + `.yaml is longer than 255 bytes`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := outWorld(t)
 			value := strings.ReplaceAll(tt.value, "{dir}", dir)
-			// The overlay sets the shoot's name or namespace.
-			writeTree(t, dir, map[string]string{"fleet/kustomize/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n" +
-				"  - target: {kind: Shoot, name: cp}\n    patch: |-\n      - {op: replace, path: " + tt.field + ", value: \"" + value + "\"}\n"})
+			// The overlay sets the shoot's name or namespace, or adds a resource.
+			kustomization := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\npatches:\n" +
+				"  - target: {kind: Shoot, name: cp}\n    patch: |-\n      - {op: replace, path: " + tt.field + ", value: \"" + value + "\"}\n"
+			if tt.resource != "" {
+				kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [extra.yaml]\n"
+				writeTree(t, dir, map[string]string{"fleet/kustomize/extra.yaml": tt.resource})
+			}
+			writeTree(t, dir, map[string]string{"fleet/kustomize/kustomization.yaml": kustomization})
 			got := runCLI(t, dir, "render", "--out", "out", "fleet")
 			want := strings.ReplaceAll(tt.wantStderr, "{dir}", dir) + "\n"
 			if got.code != ExitFailure || got.stderr != want {

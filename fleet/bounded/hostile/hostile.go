@@ -18,6 +18,20 @@ shoots: cp: {
 	kubernetes: version: "1.36.2"
 }
 `
+	// ValidCloudProfile is the CloudProfile Valid's shoot names, for
+	// cloudprofiles/: with it Gardener's checks run in full.
+	ValidCloudProfile = `apiVersion: core.gardener.cloud/v1beta1
+kind: CloudProfile
+metadata:
+  name: local
+spec:
+  type: local
+  kubernetes:
+    versions:
+    - version: 1.36.2
+  regions:
+  - name: local
+`
 	// Slow evaluates for hours (10^10 steps of a comprehension) in little
 	// memory.
 	Slow = `package fleet
