@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler"
@@ -107,14 +108,24 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 	if err != nil {
 		return err
 	}
+	var garden client.Client
+	if opts.dryRun == "server" {
+		// Gardener's checks judge against the garden the dry run asks.
+		if garden, _, err = kubeClient(opts.kubeconfig, defaultClientLimits()); err != nil {
+			return err
+		}
+		if err := addLiveGarden(ctx, garden, adm); err != nil {
+			return fmt.Errorf("read the garden's CloudProfiles: %w", err)
+		}
+	}
 	_, res, notes, err := loadAndRenderBounded(ctx, opts.path, opts.timeout, opts.memory, adm)
 	if err != nil {
 		return err
 	}
 	printNotes(streams, notes)
-	if opts.dryRun == "server" {
+	if garden != nil {
 		_, err := bounded(ctx, opts.path, "in the server-side dry run", opts.timeout, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, dryRunServer(ctx, streams, opts.kubeconfig, res.Objects)
+			return struct{}{}, dryRunServer(ctx, streams, garden, res.Objects)
 		})
 		return err
 	}
@@ -129,11 +140,7 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 
 // dryRunServer prints what applying objs would do to the cluster, one
 // object per line; objects the API server refuses make it fail.
-func dryRunServer(ctx context.Context, streams Streams, kubeconfig string, objs []*unstructured.Unstructured) error {
-	c, _, err := kubeClient(kubeconfig, defaultClientLimits())
-	if err != nil {
-		return err
-	}
+func dryRunServer(ctx context.Context, streams Streams, c client.Client, objs []*unstructured.Unstructured) error {
 	owner := reconciler.DefaultOnceOptions().Owner
 	cs, err := clusters.NewManager(c, owner).DryRun(ctx, objs, clusters.DefaultDryRunOptions())
 	if len(cs.Entries) > 0 {
