@@ -397,6 +397,9 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 	gardenerutils.SyncCloudProfileFields(o, s)
 	errs := validation.ValidateShootUpdate(s, o)
 	errs = append(errs, validation.ValidateForceDeletion(s, o)...)
+	if !plugins {
+		errs = withoutMutatorDefaults(errs)
+	}
 	if len(errs) > 0 {
 		return fieldViolations(errs), notes.sorted(), nil
 	}

@@ -105,55 +105,22 @@ func shootVersions(live shootState, desired *unstructured.Unstructured) (planner
 }
 
 // withVersions returns a copy of the rendered Shoot carrying the versions of
-// state s. A pool gets an explicit version when it runs apart from the control
-// plane, or when Git or the live Shoot already gives it one; otherwise it keeps
-// inheriting, so that holding a shoot where it is never changes its spec. A
-// pool that is not live yet gets its own version, but never one newer than
-// the control plane's.
+// state s (shoot.WithVersions).
 func withVersions(desired *unstructured.Unstructured, live shootState, s planner.State) (*unstructured.Unstructured, error) {
-	out := desired.DeepCopy()
-	if err := unstructured.SetNestedField(out.Object, s.ControlPlane.String(), "spec", "kubernetes", "version"); err != nil {
-		return nil, fmt.Errorf("set control plane version: %w", err)
-	}
-	state := map[string]planner.Version{}
+	pools := make(map[string]string, len(s.Pools))
 	for _, p := range s.Pools {
-		state[p.Name] = p.Version
+		pools[p.Name] = p.Version.String()
 	}
-	liveExplicit := map[string]bool{}
+	return shoot.WithVersions(desired, live.explicitPools(), s.ControlPlane.String(), pools)
+}
+
+// explicitPools are the live pools with a version of their own.
+func (live shootState) explicitPools() map[string]bool {
+	out := make(map[string]bool, len(live.pools))
 	for _, w := range live.pools {
-		liveExplicit[w.name] = w.version != ""
+		out[w.name] = w.version != ""
 	}
-	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
-	if err != nil || !found {
-		return out, err
-	}
-	for i, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _, _ := unstructured.NestedString(m, "name")
-		explicit, _, _ := unstructured.NestedString(m, "kubernetes", "version")
-		v, planned := state[name]
-		switch {
-		case planned && (explicit != "" || liveExplicit[name] || v != s.ControlPlane):
-			if err := unstructured.SetNestedField(m, v.String(), "kubernetes", "version"); err != nil {
-				return nil, fmt.Errorf("set pool %s version: %w", name, err)
-			}
-		case !planned && explicit != "":
-			own, err := planner.ParseVersion(explicit)
-			if err == nil && s.ControlPlane.Less(own) {
-				if err := unstructured.SetNestedField(m, s.ControlPlane.String(), "kubernetes", "version"); err != nil {
-					return nil, fmt.Errorf("set pool %s version: %w", name, err)
-				}
-			}
-		}
-		list[i] = m
-	}
-	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
-		return nil, fmt.Errorf("set workers: %w", err)
-	}
-	return out, nil
+	return out
 }
 
 // liveVersions reports a live Shoot's control plane and effective pool

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,22 +45,9 @@ func (e *RefusedError) Error() string {
 // the object, or the field Gardener refuses, came from the overlay. An
 // unreadable garden file is a refusal too: it is the repo's or the user's.
 func judge(ctx context.Context, f *fleet.Fleet, res *render.Result, adm *Admission, dir string) ([]fleet.Issue, []string, error) {
-	j, err := admission.New(adm.FeatureGates)
-	if err != nil {
-		return nil, nil, err
-	}
-	var issues []fleet.Issue
-	for _, file := range append(f.CloudProfiles, adm.Garden...) {
-		objs, err := admission.Decode(file.Path, file.Data)
-		if err == nil {
-			err = j.AddGarden(objs...)
-		}
-		if err != nil {
-			issues = append(issues, fleet.Issue{Message: err.Error()})
-		}
-	}
-	if issues != nil {
-		return issues, nil, nil
+	j, issues, err := NewJudge(f, adm)
+	if err != nil || issues != nil {
+		return issues, nil, err
 	}
 	r, err := j.Admit(ctx, res.Objects)
 	if err != nil {
@@ -71,17 +59,43 @@ func judge(ctx context.Context, f *fleet.Fleet, res *render.Result, adm *Admissi
 			issues = append(issues, p.place(ref, v))
 		}
 	}
-	notes := r.Notes
-	if len(f.CloudProfiles) == 0 && len(adm.Garden) == 0 {
-		// Said once, rather than once for each CloudProfile named.
-		notes = []string{"no CloudProfiles (cloudprofiles/, --cloudprofile or --kubeconfig): Gardener's checks that need one are skipped"}
-		for _, n := range r.Notes {
-			if !strings.HasPrefix(n, admission.NoCloudProfileNote) {
-				notes = append(notes, n)
-			}
+	return issues, Notes(f, adm, r.Notes), nil
+}
+
+// NewJudge is Gardener's admission with the garden objects of the fleet's
+// cloudprofiles/ and of adm. A garden file that cannot be read is an issue:
+// it is the repo's or the user's.
+func NewJudge(f *fleet.Fleet, adm *Admission) (*admission.Judge, []fleet.Issue, error) {
+	j, err := admission.New(adm.FeatureGates)
+	if err != nil {
+		return nil, nil, err
+	}
+	var issues []fleet.Issue
+	for _, file := range append(slices.Clip(f.CloudProfiles), adm.Garden...) {
+		objs, err := admission.Decode(file.Path, file.Data)
+		if err == nil {
+			err = j.AddGarden(objs...)
+		}
+		if err != nil {
+			issues = append(issues, fleet.Issue{Message: err.Error()})
 		}
 	}
-	return issues, notes, nil
+	return j, issues, nil
+}
+
+// Notes are a judge's notes as the user reads them: without any
+// CloudProfile, that is said once rather than once for each one named.
+func Notes(f *fleet.Fleet, adm *Admission, notes []string) []string {
+	if len(f.CloudProfiles) > 0 || len(adm.Garden) > 0 {
+		return notes
+	}
+	out := []string{"no CloudProfiles (cloudprofiles/, --cloudprofile or --kubeconfig): Gardener's checks that need one are skipped"}
+	for _, n := range notes {
+		if !strings.HasPrefix(n, admission.NoCloudProfileNote) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // placer finds where in the fleet a refusal belongs.

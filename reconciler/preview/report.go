@@ -2,6 +2,7 @@ package preview
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -44,6 +45,9 @@ type Input struct {
 	FieldManager string
 	// Notes are passed through to the report.
 	Notes []string
+	// AdmitUpdate, when set, judges every changed Shoot and every planned
+	// step as Gardener judges an update; what it refuses is a violation.
+	AdmitUpdate AdmitUpdateFunc
 }
 
 // Report is what applying a fleet would change.
@@ -145,6 +149,7 @@ func Build(in Input) *Report {
 	}
 
 	pairs := matchObjects(in.BaseObjects, in.Objects)
+	changed := map[*unstructured.Unstructured]bool{}
 	for _, p := range pairs {
 		switch {
 		case p.base == nil:
@@ -157,6 +162,7 @@ func Build(in Input) *Report {
 			if fields := diffObjects(p.base, p.next, in.FieldManager); len(fields) > 0 {
 				r.Objects = append(r.Objects, objectChange(Changed, p.next, fields))
 				r.Summary.Changed++
+				changed[p.next] = true
 			} else {
 				r.Summary.Unchanged++
 			}
@@ -168,6 +174,15 @@ func Build(in Input) *Report {
 	for _, u := range r.Upgrades {
 		if u.Error != "" {
 			r.Violations = append(r.Violations, Violation{Shoot: u.Shoot, Message: u.Error})
+		}
+	}
+	if in.AdmitUpdate != nil {
+		vs, notes := admitUpdates(pairs, changed, r.Upgrades, in.AdmitUpdate)
+		r.Violations = append(r.Violations, vs...)
+		for _, n := range notes {
+			if !slices.Contains(r.Notes, n) {
+				r.Notes = append(r.Notes, n)
+			}
 		}
 	}
 	r.Summary.Upgrades = len(r.Upgrades)

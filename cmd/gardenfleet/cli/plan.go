@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gardenfleet/gardenfleet/admission"
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
@@ -150,9 +151,19 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 	}
 
 	in := preview.Input{Base: opts.base, Catalogs: catalogs}
-	// Both the fleet and a base from Git are evaluated with CUE.
-	_, err = bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, readPlanInput(ctx, &in, opts, adm, owner, now)
+	// Both the fleet and a base from Git are evaluated with CUE, and
+	// Gardener judges each change and step.
+	r, err := bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (*preview.Report, error) {
+		if err := readPlanInput(ctx, &in, opts, adm, owner, now); err != nil {
+			return nil, err
+		}
+		if err := addFleetCatalogs(&in, now); err != nil {
+			return nil, err
+		}
+		if err := admitUpdates(ctx, &in, adm); err != nil {
+			return nil, err
+		}
+		return preview.Build(in), nil
 	})
 	var exitErr *ExitError
 	if errors.As(err, &exitErr) && opts.exitCode {
@@ -163,11 +174,76 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		return err
 	}
 
-	r := preview.Build(in)
 	if err := write(r, streams); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return planExit(r, opts.exitCode)
+}
+
+// addFleetCatalogs plans with the versions of the repo's cloudprofiles/
+// for a profile neither --cloudprofile nor the live garden gives.
+func addFleetCatalogs(in *preview.Input, now time.Time) error {
+	if in.Fleet == nil {
+		return nil
+	}
+	for _, file := range in.Fleet.CloudProfiles {
+		objs, err := admission.Decode(file.Path, file.Data)
+		if err != nil {
+			return err // the child refused it already
+		}
+		for _, o := range objs {
+			if o.GetKind() != "CloudProfile" && o.GetKind() != "NamespacedCloudProfile" {
+				continue
+			}
+			data, err := o.MarshalJSON()
+			if err != nil {
+				return fmt.Errorf("%s: %w", file.Path, err)
+			}
+			key, cat, err := preview.DecodeCloudProfile(data, now)
+			if err != nil {
+				return fmt.Errorf("%s: %w", file.Path, err)
+			}
+			if _, given := in.Catalogs[key]; !given {
+				in.Catalogs[key] = cat
+			}
+		}
+	}
+	return nil
+}
+
+// admitUpdates has the plan judge every changed Shoot and planned step with
+// Gardener's update checks. The objects passed Gardener's create checks in
+// the bounded child already; the update checks run here, under the plan's
+// timeout, as they need the base too.
+func admitUpdates(ctx context.Context, in *preview.Input, adm *boundedeval.Admission) error {
+	if in.Fleet == nil || len(in.Issues) > 0 {
+		return nil
+	}
+	j, issues, err := boundedeval.NewJudge(in.Fleet, adm)
+	if err != nil {
+		return err
+	}
+	if issues != nil {
+		// The child refused these files already; it cannot get here.
+		return fmt.Errorf("read garden objects: %s", issues[0].Message)
+	}
+	// The fleet's Projects are in the garden by the time its Shoots change.
+	for _, o := range in.Objects {
+		if o.GetKind() == "Project" {
+			if err := j.AddGarden(o); err != nil {
+				return err
+			}
+		}
+	}
+	in.AdmitUpdate = func(obj, old *unstructured.Unstructured) ([]string, []string, error) {
+		vs, notes, err := j.AdmitUpdate(ctx, obj, old)
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = v.Message
+		}
+		return out, boundedeval.Notes(in.Fleet, adm, notes), err
+	}
+	return nil
 }
 
 // readPlanInput loads the fleet and reads its base into in.
