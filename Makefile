@@ -10,7 +10,7 @@ BIN        := $(CURDIR)/bin
 GO         ?= go
 PLATFORMS  := linux/amd64 linux/arm64 darwin/arm64
 
-.PHONY: all build cross test unit vet fmt-check mod-check run bench-render landscape-bin landscape landscape-down
+.PHONY: all build cross test unit vet fmt-check mod-check generate generate-check run bench-render landscape-bin landscape landscape-down
 
 all: build
 
@@ -36,11 +36,20 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# schema/gardener.cue, the schema of the fleet's raw Shoot fields, is generated from
+# Gardener's Go types at the version in go.mod by `cue get go` (cuelang.org/go at the
+# version in go.mod); generate-check fails when the committed file is not what it writes.
+generate:
+	$(GO) run ./hack/genschema
+
+generate-check:
+	$(GO) run ./hack/genschema -check
+
 # Tests start the real kube-apiserver and etcd through envtest.
 unit: landscape-bin
 	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
 
-test: fmt-check mod-check vet cross unit
+test: fmt-check mod-check generate-check vet cross unit
 
 # kube-apiserver, etcd and kubectl (hack/tools) and gardener-apiserver (hack/tools-gardener)
 # built from source; each cached by its own stamp.

@@ -164,8 +164,12 @@ require (
 	github.com/liggitt/tabwriter v0.0.0-20181228230101-89fcab3d43de // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.22 // indirect
-	github.com/mdlayher/socket v0.5.1 // indirect
+	github.com/mdlayher/socket v0.6.1 // indirect
 	github.com/mdlayher/vsock v1.2.1 // indirect
+	github.com/metal-stack/duros-controller v0.12.1 // indirect
+	github.com/metal-stack/firewall-controller-manager v0.6.1 // indirect
+	github.com/metal-stack/firewall-controller/v2 v2.5.0 // indirect
+	github.com/metal-stack/metal-lib v0.25.2 // indirect
 	github.com/miekg/dns v1.1.73 // indirect
 	github.com/mitchellh/copystructure v1.2.0 // indirect
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect

@@ -318,7 +318,7 @@ func (j *Judge) createShoot(ctx context.Context, s *core.Shoot, notes *notes) []
 			return violationsOf(err)
 		}
 	}
-	return nil
+	return fieldViolations(validateMetal(s, j.profileOf(s)))
 }
 
 // withoutMutatorDefaults drops what ValidateShoot requires and the
@@ -407,6 +407,9 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 		if err := j.validator.Validate(ctx, j.attrs(s, o, admission.Update), nil); err != nil {
 			return violationsOf(err), notes.sorted(), nil
 		}
+	}
+	if errs := validateMetal(s, j.profileOf(s)); len(errs) > 0 {
+		return fieldViolations(errs), notes.sorted(), nil
 	}
 	return nil, notes.sorted(), nil
 }

@@ -33,6 +33,7 @@ type settings struct {
 	Pool        json.RawMessage            `json:"-"`
 	Pools       map[string]json.RawMessage `json:"pools"`
 	Rollout     Rollout                    `json:"rollout"`
+	ShootFields Object                     `json:"shoot"`
 }
 
 // hibernation is the hibernation block as written, before windows become cron.
@@ -283,6 +284,7 @@ func (b *builder) shoot(name string) (Shoot, bool) {
 		Labels:             s.Labels,
 		Annotations:        s.Annotations,
 		Rollout:            s.Rollout,
+		ShootFields:        s.ShootFields,
 	}
 	if s.CloudProfile != nil {
 		shoot.CloudProfile = *s.CloudProfile

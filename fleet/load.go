@@ -113,6 +113,9 @@ func newUserPackage(r *snapshot.Repo) (*userPackage, error) {
 	var errs cueerrors.Error
 	for _, name := range r.Paths() {
 		data, _ := r.File(name)
+		if !strings.Contains(name, "/") && isSchemaCopy(name, data) {
+			continue // the embedded schema stands in for it
+		}
 		p.files[name] = &fstest.MapFile{Data: data, Mode: 0o444}
 		if strings.Contains(name, "/") || !strings.HasSuffix(name, ".cue") {
 			continue

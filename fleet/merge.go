@@ -23,6 +23,11 @@ func mergeLayers(layers ...json.RawMessage) (json.RawMessage, error) {
 	return out, nil
 }
 
+// MergeJSON merges over onto base as layers merge (see mergeLayers):
+// render merges a shoot's raw Shoot fields over the rendered Shoot by the
+// same rule.
+func MergeJSON(base, over json.RawMessage) (json.RawMessage, error) { return mergeJSON(base, over) }
+
 // mergeJSON merges over onto base; see mergeLayers.
 func mergeJSON(base, over json.RawMessage) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(over)) == 0 {

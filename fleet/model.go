@@ -57,6 +57,9 @@ type Shoot struct {
 	Labels             map[string]string
 	Annotations        map[string]string
 	Rollout            Rollout
+	// ShootFields are fields of Gardener's Shoot as the fleet's `shoot`
+	// sets them, merged over the rendered Shoot last.
+	ShootFields Object
 
 	// Pools are the worker pools; none makes the shoot workerless.
 	Pools []Pool

@@ -127,12 +127,6 @@ shoots: s: {project: "a", pools: p: {}, purpose: "development"}`,
 			want: []string{`other.cue:3:20: shoots.s.region: conflicting values "us" and "eu" (also case.cue:3:49)`}},
 
 		// metal
-		{name: "metal pool with zones", src: `shoots: s: {project: "a", pools: p: zones: ["z1"]}`,
-			want: []string{`case.cue:3:37: shoots.s.pools.p.zones: pool "p" must not set zones: the metal provider forbids them`}},
-		{name: "metal pool with volume", src: `shoots: s: {project: "a", pools: p: volume: size: "20Gi"}`,
-			want: []string{`case.cue:3:37: shoots.s.pools.p.volume: pool "p" must not set volume: the metal provider forbids it`}},
-		{name: "metal without firewall networks", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: networks: []}`,
-			want: []string{`case.cue:3:51: shoots.s.provider.metal: provider.metal.firewall.networks needs at least one network`}},
 
 		// pools
 		{name: "maximum below minimum", src: `shoots: s: {project: "a", pools: p: {minimum: 3, maximum: 1}}`,

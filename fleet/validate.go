@@ -145,29 +145,18 @@ func (b *builder) failWorkerlessMetal(layers []layer, own layer) {
 	b.fail(own.path, "%s; it inherits provider metal from %s: set provider.type on the shoot", msg, where)
 }
 
+// checkMetal asks for what the fleet's metal block must say; metal-stack's
+// own validation (package admission) judges the rendered provider configs.
 func (b *builder) checkMetal(s *Shoot, at func(...string) cue.Path) {
 	m := s.Provider.Metal
 	if m == nil {
 		b.fail(at("provider", "type"), "provider metal needs a provider.metal block (partition, project, tenant, firewall)")
 		return
 	}
-	required := []struct {
-		value string
-		field []string
-	}{
-		{m.Partition, []string{"partition"}},
-		{m.Project, []string{"project"}},
-		{m.Tenant, []string{"tenant"}},
-		{m.Firewall.Size, []string{"firewall", "size"}},
-		{m.Firewall.Image, []string{"firewall", "image"}},
-	}
-	for _, r := range required {
-		if r.value == "" {
-			b.fail(at("provider", "metal"), "provider.metal.%s is required", joinDots(r.field))
-		}
-	}
-	if len(m.Firewall.Networks) == 0 {
-		b.fail(at("provider", "metal"), "provider.metal.firewall.networks needs at least one network")
+	// The tenant annotation is checked by metal-stack's webhook itself,
+	// not by its validation package.
+	if m.Tenant == "" {
+		b.fail(at("provider", "metal"), "provider.metal.tenant is required")
 	}
 }
 
@@ -194,14 +183,6 @@ func (b *builder) checkPool(s *Shoot, p *Pool, layers []layer, cp *semver.Versio
 	unavailableZero := p.MaxUnavailable == nil || p.MaxUnavailable.IsZero()
 	if surgeZero && unavailableZero {
 		b.fail(at("maxSurge"), "pool %q: maxSurge and maxUnavailable cannot both be 0", name)
-	}
-	if s.Provider.Type == ProviderMetal {
-		if len(p.Zones) > 0 {
-			b.fail(at("zones"), "pool %q must not set zones: the metal provider forbids them", name)
-		}
-		if p.Volume != nil {
-			b.fail(at("volume"), "pool %q must not set volume: the metal provider forbids it", name)
-		}
 	}
 	if v := p.Version(); v != "" && cp != nil {
 		pv, err := semver.StrictNewVersion(trimV(v))

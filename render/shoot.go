@@ -96,7 +96,36 @@ func Shoot(s *fleet.Shoot) (*unstructured.Unstructured, error) {
 		}
 	}
 	restorePassThrough(obj, s)
+	if err := mergeShootFields(obj, s.ShootFields); err != nil {
+		return nil, &ShootError{Namespace: s.Namespace, Name: s.Name, Err: err}
+	}
 	return obj, nil
+}
+
+// mergeShootFields merges the fleet's raw Shoot fields over what the model
+// rendered, by the rule layers merge by: objects field by field, lists and
+// scalars replaced whole. Gardener's validation judges the result.
+func mergeShootFields(obj *unstructured.Unstructured, fields fleet.Object) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	base, err := obj.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("shoot fields: %w", err)
+	}
+	over, err := json.Marshal(fields)
+	if err != nil {
+		return fmt.Errorf("shoot fields: %w", err)
+	}
+	merged, err := fleet.MergeJSON(base, over)
+	if err != nil {
+		return fmt.Errorf("shoot fields: %w", err)
+	}
+	// Decoded as Kubernetes decodes: whole numbers become int64.
+	if err := obj.UnmarshalJSON(merged); err != nil {
+		return fmt.Errorf("shoot fields: %w", err)
+	}
+	return nil
 }
 
 // dropZero removes the field at path when it holds zero.

@@ -1,0 +1,101 @@
+package bounded
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/render"
+)
+
+// judgeBase is a valid metal fleet; each case adds case.cue to it. No
+// CloudProfile: only the checks that need none run.
+const judgeBase = `package fleet
+
+defaults: {
+	cloudProfile:       "metal"
+	region:             "local"
+	credentialsBinding: "creds"
+	kubernetes: version: "1.34.2"
+	networking: type:    "calico"
+	provider: metal: {
+		partition: "mini-lab"
+		project:   "p-1"
+		tenant:    "t-1"
+		firewall: {size: "v1-small-x86", image: "fw-3.0", networks: ["internet"]}
+	}
+	pool: {machine: "v1-small-x86", image: {name: "debian", version: "12"}}
+}
+projects: a: {}
+`
+
+// judgeCase loads, renders and judges the base fleet with case.cue, and
+// returns the refusals as the CLI prints them.
+func judgeCase(t *testing.T, src string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := fleet.LoadSource(dir, map[string][]byte{"base.cue": []byte(judgeBase), "case.cue": []byte("package fleet\n\n" + src)})
+	if err != nil {
+		t.Fatal(fleet.Details(err, dir))
+	}
+	res, err := render.Fleet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issues, _, err := judge(context.Background(), f, res, &Admission{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, is := range issues {
+		got = append(got, is.String())
+	}
+	return got
+}
+
+// TestMetalRules: metal-stack's own validation judges the rendered
+// InfrastructureConfig and workers, in its words, placed at the shoot.
+func TestMetalRules(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{name: "valid", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: {
+	rateLimits: [{network: "internet", rateLimit: 100}]
+	egressRules: [{network: "internet", ips: ["203.0.113.7"]}]
+}}`},
+		{name: "egress rule with a CIDR", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: egressRules: [{network: "internet", ips: ["203.0.113.0/24"]}]}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.infrastructureConfig.firewall.egressRules[0]: Required value: egress rule contains a malformed ip address`}},
+		{name: "egress rule on a network the firewall is not in", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: egressRules: [{network: "storage", ips: ["203.0.113.7"]}]}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.infrastructureConfig.firewall.egressRules[0]: Required value: egress rule network must be present as cluster network`}},
+		{name: "egress rule without IPs", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: egressRules: [{network: "internet", ips: []}]}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.infrastructureConfig.firewall.egressRules[0]: Required value: egress rule must contain ip addresses to use`}},
+		{name: "rate limit on a network the firewall is not in", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: rateLimits: [{network: "storage", rateLimit: 10}]}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.infrastructureConfig.firewall.rateLimit[0]: Required value: rate limit network must be present as cluster network`}},
+		{name: "without firewall networks", src: `shoots: s: {project: "a", pools: p: {}, provider: metal: firewall: networks: []}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.infrastructureConfig.firewall.networks: Required value: at least one external network needs to be defined as otherwise the cluster will under no circumstances be able to bootstrap`}},
+		{name: "without partition and firewall image", src: `environments: e: provider: metal: {partition: "", firewall: image: ""}
+shoots: s: {project: "a", environment: "e", pools: p: {}}`,
+			want: []string{
+				`case.cue:4:9: shoots.s: spec.provider.infrastructureConfig.partitionID: Required value: partitionID must be specified`,
+				`case.cue:4:9: shoots.s: spec.provider.infrastructureConfig.firewall.image: Required value: firewall image must be specified`,
+			}},
+		{name: "pool with zones", src: `shoots: s: {project: "a", pools: p: zones: ["z1"]}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.workers[0].zones: Required value: zone spreading is not supported, specify partition via infrastructure config`}},
+		{name: "pool with volume", src: `shoots: s: {project: "a", pools: p: volume: size: "20Gi"}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.provider.workers[0].volume: Required value: volumes are not yet supported and must be nil`}},
+		// Gardener refuses a raw Shoot field the schema lets through.
+		{name: "shoot field Gardener refuses", src: `shoots: s: {project: "a", pools: p: {}, shoot: spec: controlPlane: highAvailability: failureTolerance: type: "region"}`,
+			want: []string{`case.cue:3:9: shoots.s: spec.controlPlane.highAvailability.failureTolerance.type: Unsupported value: "region": supported values: "node", "zone"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, judgeCase(t, tt.src)); diff != "" {
+				t.Errorf("refusals (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
