@@ -64,6 +64,14 @@ run: build landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
 	$(BIN)/landscape run --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
 
+# The dashboard's graph library, pinned in dashboard/web/package-lock.json: npm ci installs
+# exactly that build and it is copied, with its licence, into the embedded assets. The copy
+# is committed, so `go build` needs no npm; run this after changing the pin.
+.PHONY: dashboard-assets
+dashboard-assets:
+	cd dashboard/web && npm ci --ignore-scripts --no-audit --no-fund
+	cp dashboard/web/node_modules/cytoscape/dist/cytoscape.min.js dashboard/web/node_modules/cytoscape/LICENSE dashboard/assets/vendor/
+
 # Times render beside `cue export` on generated fleets (see README).
 bench-render:
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
