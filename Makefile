@@ -36,11 +36,18 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^hack/tools/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# Tests start the real kube-apiserver and etcd through envtest.
-unit: landscape-bin
+# Tests start the real kube-apiserver and etcd through envtest; the dashboard's tests also
+# drive Debian's Chromium, installed here under CI (elsewhere they skip without it).
+unit: landscape-bin chromium
 	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
 
 test: fmt-check mod-check vet cross unit
+
+.PHONY: chromium
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && [ -n "$$CI" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 # kube-apiserver, etcd and kubectl (hack/tools) and gardener-apiserver (hack/tools-gardener)
 # built from source; each cached by its own stamp.

@@ -43,7 +43,7 @@ function route() {
 
 function counts(phases) {
   return el("div", { class: "counts" }, ...PHASES.map(p =>
-    el("span", { "data-phase-count": p }, phaseBadge(p), " ", phases[p] || 0)));
+    el("span", { "data-phase-count": p, "data-count": phases[p] || 0 }, phaseBadge(p), " ", phases[p] || 0)));
 }
 
 function lastError(e) {
@@ -98,6 +98,13 @@ function pools(p) {
   return Object.keys(p || {}).sort().map(k => "pool " + k + " " + p[k]).join(", ");
 }
 
+// "step N of M" once a step was applied, else how many are ahead.
+function stepText(s) {
+  if (!s.steps) return "";
+  if (!s.step) return s.steps + (s.steps === 1 ? " step" : " steps") + " ahead";
+  return "step " + s.step + " of " + s.steps;
+}
+
 function shootTable(page) {
   const rows = page.items.map(s => el("tr", { "data-shoot": s.namespace + "/" + s.name, "data-phase": s.phase },
     el("td", {}, s.namespace + "/" + s.name, el("br"), el("span", { class: "muted" }, "project " + s.project)),
@@ -105,7 +112,7 @@ function shootTable(page) {
     el("td", { class: "reason" }, s.reason || "", s.message ? el("div", { class: "message" }, s.message) : null),
     el("td", {}, "control plane " + (s.controlPlane || "?"), el("br"), pools(s.pools)),
     el("td", {}, s.target || ""),
-    el("td", { class: "step" }, s.steps ? "step " + s.step + " of " + s.steps : "", s.stepSince ? el("div", { class: "muted", title: when(s.stepSince) }, "since " + ago(s.stepSince)) : null)));
+    el("td", { class: "step" }, stepText(s), s.stepSince ? el("div", { class: "muted", title: when(s.stepSince) }, "since " + ago(s.stepSince)) : null)));
   const prev = el("button", { id: "prev" }, "‹ prev"), next = el("button", { id: "next" }, "next ›");
   prev.disabled = page.page <= 1; next.disabled = page.page >= page.pages;
   prev.onclick = () => { state.filter.page--; refresh(); };
@@ -125,14 +132,17 @@ function drawLabs(box, labs) {
   for (const lab of labs) {
     const id = lab.namespace + "/" + lab.name;
     const div = el("div", { class: "lab", "data-lab": id, "data-nodes": lab.nodes.length, "data-links": lab.links.length });
-    box.append(el("h3", {}, "Lab " + id), lab.error ? el("div", { class: "error" }, lab.error) : null, div);
+    box.append(el("h3", {}, "Lab " + id));
+    if (lab.error) box.append(el("div", { class: "error" }, lab.error));
+    box.append(div);
     const nodes = lab.nodes.map(n => ({ data: { id: n.name, label: n.name + (n.kind ? " (" + n.kind + ")" : "") } }));
-    const links = lab.links.map((l, i) => ({ data: { id: "link" + i, source: l.a.split(":")[0], target: l.b.split(":")[0], label: l.a + " — " + l.b } }));
+    const links = lab.links.map((l, i) => ({ data: { id: "link" + i, source: l.a.split(":")[0], target: l.b.split(":")[0], src: l.a.split(":")[1] || "", dst: l.b.split(":")[1] || "" } }));
     state.graphs[id] = cytoscape({
       container: div, elements: nodes.concat(links), layout: { name: "cose", animate: false },
       style: [
         { selector: "node", style: { label: "data(label)", "background-color": "#23443a", color: "#222", "font-size": 10 } },
-        { selector: "edge", style: { width: 2, "line-color": "#888", label: "data(label)", "font-size": 8, "curve-style": "bezier" } },
+        { selector: "edge", style: { width: 2, "line-color": "#888", "curve-style": "bezier", "font-size": 8,
+          "source-label": "data(src)", "target-label": "data(dst)", "source-text-offset": 24, "target-text-offset": 24 } },
       ],
     });
   }
