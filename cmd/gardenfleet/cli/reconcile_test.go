@@ -279,9 +279,9 @@ shoots: s: {project: %q, kubernetes: version: "1.36.4", pools: a: maximum: %d}
 		fleetNS := "gardenfleet-" + utilrand.String(6)
 		createNamespace(t, env, fleetNS)
 		type replica struct {
-			cancel  context.CancelFunc
-			done    chan int
-			logs    *syncBuffer
+			cancel    context.CancelFunc
+			done      chan int
+			logs      *syncBuffer
 			metrics   string
 			probes    string
 			dashboard string
