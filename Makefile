@@ -45,11 +45,18 @@ generate:
 generate-check:
 	$(GO) run ./hack/genschema -check
 
-# Tests start the real kube-apiserver and etcd through envtest.
-unit: landscape-bin
+# Tests start the real kube-apiserver and etcd through envtest; the dashboard's tests also
+# drive Debian's Chromium, installed here under CI (elsewhere they skip without it).
+unit: landscape-bin chromium
 	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
 
 test: fmt-check mod-check generate-check vet cross unit
+
+.PHONY: chromium
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && [ -n "$$CI" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 # kube-apiserver, etcd and kubectl (hack/tools) and gardener-apiserver (hack/tools-gardener)
 # built from source; each cached by its own stamp.
@@ -72,6 +79,14 @@ landscape-down:
 run: build landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
 	$(BIN)/landscape run --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
+
+# The dashboard's graph library, pinned in dashboard/web/package-lock.json: npm ci installs
+# exactly that build and it is copied, with its licence, into the embedded assets. The copy
+# is committed, so `go build` needs no npm; run this after changing the pin.
+.PHONY: dashboard-assets
+dashboard-assets:
+	cd dashboard/web && npm ci --ignore-scripts --no-audit --no-fund
+	cp dashboard/web/node_modules/cytoscape/dist/cytoscape.min.js dashboard/web/node_modules/cytoscape/LICENSE dashboard/assets/vendor/
 
 # Times render beside `cue export` on generated fleets (see README).
 bench-render:

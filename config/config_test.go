@@ -3,6 +3,7 @@ package config_test
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -102,6 +103,26 @@ func TestConfigApplies(t *testing.T) {
 		}
 		if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 {
 			t.Error("fewer than two replicas: no standby leader")
+		}
+	})
+
+	t.Run("dashboard is a Service", func(t *testing.T) {
+		svc := &corev1.Service{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: "gardenfleet-system", Name: "gardenfleet-dashboard"}, svc); err != nil {
+			t.Fatal(err)
+		}
+		d := &appsv1.Deployment{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: "gardenfleet-system", Name: "gardenfleet"}, d); err != nil {
+			t.Fatal(err)
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		// The serve default listens on loopback only: a Service needs the flag.
+		if !slices.Contains(c.Args, "--dashboard-bind-address=:8082") {
+			t.Errorf("args %q: no --dashboard-bind-address=:8082", c.Args)
+		}
+		port := svc.Spec.Ports[0].TargetPort.String()
+		if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == port && p.ContainerPort == 8082 }) {
+			t.Errorf("target port %q is not the container's port 8082", port)
 		}
 	})
 

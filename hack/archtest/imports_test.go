@@ -30,6 +30,8 @@ func TestImportRules(t *testing.T) {
 		{"gardener/shoot", append([]string{module}, clusterClients...)},
 		// admission judges objects, whatever made them.
 		{"admission", []string{module + "fleet", module + "render", module + "reconciler", module + "clusters"}},
+		// The dashboard shows what the reconciler recorded, never what a fleet renders.
+		{"dashboard", []string{module + "fleet", module + "render", module + "reconciler/source", module + "clusters"}},
 		// The fleet model stays free of Gardener's code.
 		{"fleet", []string{"github.com/gardener/", module + "admission"}},
 	}

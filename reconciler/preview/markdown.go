@@ -23,7 +23,9 @@ type markdownOptions struct {
 
 // WriteMarkdown writes the report as Markdown fit for a pull request
 // comment: a summary, a table of changed objects, each object's field
-// changes in a diff block, the upgrade steps, waves, violations and notes.
+// changes in a diff block, the upgrade steps with a Mermaid flowchart of each
+// shoot's version path, the waves with a Mermaid Gantt chart of their bake
+// times, violations and notes.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	attempts := []markdownOptions{{fields: true}, {maxRows: 200}, {maxRows: 50}, {maxRows: 10}}
 	var out string
@@ -126,6 +128,15 @@ func (r *Report) markdown(opts markdownOptions) string {
 			fmt.Fprintf(&t, "| `%s` | %s | %s | %s |\n", u.Shoot, mdCell(u.Wave), strings.Join(steps, "<br>"), strings.Join(notes, "<br>"))
 		}
 		fold(&b, len(r.Upgrades), fmt.Sprintf("%d shoots", len(r.Upgrades)), t.String())
+		shown := r.Upgrades
+		if opts.maxRows > 0 && len(shown) > opts.maxRows {
+			shown = shown[:opts.maxRows]
+		}
+		var paths strings.Builder
+		mdVersionPaths(&paths, shown)
+		if paths.Len() > 0 {
+			fold(&b, len(shown), "version paths", paths.String())
+		}
 	}
 
 	if len(r.Waves) > 0 {
@@ -148,6 +159,7 @@ func (r *Report) markdown(opts markdownOptions) string {
 			}
 			fmt.Fprintf(&b, "| %d | %s | %s | %s | `%s`%s |\n", i+1, name, parallel, mdCell(w.BakeTime), strings.Join(shoots, "`, `"), more)
 		}
+		mdWaveChart(&b, r.Waves, r.Upgrades)
 	}
 
 	if len(r.Notes) > 0 {

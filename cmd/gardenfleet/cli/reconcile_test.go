@@ -279,19 +279,20 @@ shoots: s: {project: %q, kubernetes: version: "1.36.4", pools: a: maximum: %d}
 		fleetNS := "gardenfleet-" + utilrand.String(6)
 		createNamespace(t, env, fleetNS)
 		type replica struct {
-			cancel  context.CancelFunc
-			done    chan int
-			logs    *syncBuffer
-			metrics string
-			probes  string
+			cancel    context.CancelFunc
+			done      chan int
+			logs      *syncBuffer
+			metrics   string
+			probes    string
+			dashboard string
 		}
 		startReplica := func() *replica {
-			r := &replica{done: make(chan int, 1), logs: &syncBuffer{}, metrics: freeAddr(t), probes: freeAddr(t)}
+			r := &replica{done: make(chan int, 1), logs: &syncBuffer{}, metrics: freeAddr(t), probes: freeAddr(t), dashboard: freeAddr(t)}
 			rctx, cancel := context.WithCancel(ctx)
 			r.cancel = cancel
 			args := []string{"serve", "--kubeconfig", kubeconfig, "--namespace", fleetNS, "--leader-elect",
 				"--lease-duration", "2s", "--renew-deadline", "1s", "--retry-period", "100ms",
-				"--metrics-bind-address", r.metrics, "--health-probe-bind-address", r.probes,
+				"--metrics-bind-address", r.metrics, "--health-probe-bind-address", r.probes, "--dashboard-bind-address", r.dashboard,
 				"--cache-dir", t.TempDir(), "--gate-poll-interval", "100ms"}
 			go func() {
 				r.done <- Run(rctx, args, Streams{In: strings.NewReader(""), Out: io.Discard, Err: r.logs})
@@ -357,6 +358,13 @@ shoots: s: {project: %q, kubernetes: version: "1.36.4", pools: a: maximum: %d}
 		if code, body := httpGet("http://" + first.metrics + "/metrics"); code != http.StatusOK || !strings.Contains(body, wantMetric) {
 			t.Errorf("GET /metrics = %d, want it to contain %s", code, wantMetric)
 		}
+
+		// The standby serves the dashboard too, from its own cache.
+		wantFleet := fmt.Sprintf(`"namespace":%q,"name":"fleet"`, fleetNS)
+		waitFor(t, 30*time.Second, "the standby's dashboard shows the Fleet", func() (bool, string) {
+			code, body := httpGet("http://" + second.dashboard + "/api/fleets")
+			return code == http.StatusOK && strings.Contains(body, wantFleet) && strings.Contains(body, rev), fmt.Sprintf("%d %s", code, body)
+		})
 
 		stopReplica(first)
 		waitFor(t, 30*time.Second, "the second replica takes the lease", func() (bool, string) {

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/dashboard"
 	"github.com/gardenfleet/gardenfleet/reconciler"
 )
 
@@ -36,8 +37,9 @@ good revision stays applied; the Fleet's Ready condition and a Warning Event
 say why) and the daemon goes on.
 
 Metrics are served at --metrics-bind-address (/metrics), liveness and
-readiness at --health-probe-bind-address (/healthz, /readyz); "0" turns either
-off. With --leader-elect several replicas run and one, holding a Lease,
+readiness at --health-probe-bind-address (/healthz, /readyz), a read-only
+dashboard of every Fleet's status at --dashboard-bind-address; "0" turns any
+of them off. With --leader-elect several replicas run and one, holding a Lease,
 reconciles; another takes over when it stops. Logs are JSON on stderr.
 
 Examples:
@@ -56,6 +58,7 @@ type serveOptions struct {
 	concurrency             int
 	metricsAddr             string
 	probeAddr               string
+	dashboardAddr           string
 	cacheDir                string
 	gatePoll                time.Duration
 	verbose                 bool
@@ -90,6 +93,7 @@ func newServeCmd(streams Streams) *cobra.Command {
 	f.IntVar(&opts.concurrency, "concurrency", 4, "Fleets reconciled at once")
 	f.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8080", `address of /metrics; "0" turns it off`)
 	f.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081", `address of /healthz and /readyz; "0" turns it off`)
+	f.StringVar(&opts.dashboardAddr, "dashboard-bind-address", "127.0.0.1:8082", `address of the read-only dashboard; "0" turns it off`)
 	f.StringVar(&opts.cacheDir, "cache-dir", filepath.Join(os.TempDir(), "gardenfleet"), "where Git clones are kept")
 	f.DurationVar(&opts.gatePoll, "gate-poll-interval", 30*time.Second, "how often shoots on their way to new versions are looked at")
 	f.BoolVar(&opts.verbose, "verbose", false, "log at debug level")
@@ -159,6 +163,13 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 	copts := controller.Options{MaxConcurrentReconciles: opts.concurrency, SkipNameValidation: ptr.To(true)}
 	if err := r.SetupWithManager(mgr, copts); err != nil {
 		return fmt.Errorf("set up the reconciler: %w", err)
+	}
+	if opts.dashboardAddr != "0" {
+		srv := dashboard.NewServer(dashboard.Options{Fleets: mgr.GetClient(), Topologies: mgr.GetAPIReader(), Namespace: opts.namespace})
+		started := func(addr string) { log.Info("serving the dashboard", "url", "http://"+addr+"/") }
+		if err := mgr.Add(&dashboard.Runnable{Addr: opts.dashboardAddr, Handler: srv, Started: started}); err != nil {
+			return fmt.Errorf("add the dashboard: %w", err)
+		}
 	}
 	log.Info("starting", "namespace", opts.namespace, "leaderElect", opts.leaderElect, "concurrency", opts.concurrency)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {

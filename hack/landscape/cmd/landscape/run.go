@@ -73,6 +73,7 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 		"--cache-dir", filepath.Join(cfg.dir, "gardenfleet-cache"),
 		"--metrics-bind-address", "127.0.0.1:18080",
 		"--health-probe-bind-address", "127.0.0.1:18081",
+		"--dashboard-bind-address", "127.0.0.1:18082",
 		"--gate-poll-interval", "2s")
 	daemon.Stdout, daemon.Stderr = logFile, logFile
 	if err := daemon.Start(); err != nil {
@@ -93,6 +94,7 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 	}()
 
 	fmt.Printf("gardenfleet serve is running (logs: %s, metrics: http://127.0.0.1:18080/metrics).\n", logFile.Name())
+	fmt.Printf("Dashboard: http://127.0.0.1:18082/#/fleet/gardenfleet-system/example\n")
 	fmt.Printf("The simulated gardenlet confirms each shoot operation after %s. Look at it with:\n", cfg.delay)
 	fmt.Printf("  export KUBECONFIG=%s\n", st.Kubeconfig)
 	fmt.Printf("  %s get fleets,shoots,topologies -A\n", kubectl)
