@@ -47,7 +47,12 @@ type ApplyOptions struct {
 	// established before the stages that may use them.
 	CRDTimeout time.Duration
 
-	// PollInterval is how often the CRD wait polls.
+	// ProjectTimeout bounds the wait for each created or changed Gardener
+	// Project to reach phase Ready before the stage of its Shoots: Gardener's
+	// project controller makes the Project's namespace.
+	ProjectTimeout time.Duration
+
+	// PollInterval is how often the CRD and Project waits poll.
 	PollInterval time.Duration
 }
 
@@ -59,6 +64,7 @@ func DefaultApplyOptions() ApplyOptions {
 		ListPageSize:           250,
 		ExistenceListThreshold: 20,
 		CRDTimeout:             time.Minute,
+		ProjectTimeout:         time.Minute,
 		PollInterval:           500 * time.Millisecond,
 	}
 }
@@ -77,18 +83,25 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 	if o.CRDTimeout <= 0 {
 		o.CRDTimeout = d.CRDTimeout
 	}
+	if o.ProjectTimeout <= 0 {
+		o.ProjectTimeout = d.ProjectTimeout
+	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = d.PollInterval
 	}
 	return o
 }
 
-var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+var (
+	crdGVK     = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	projectGVK = schema.GroupVersionKind{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project"}
+)
 
 // Apply server-side applies objs with field manager FieldManager, setting
 // the ownership labels and DigestAnnotation and leaving Gardener's fields to
 // Gardener (PreserveGardenerOwned). It applies in stages: Namespaces and
-// CRDs (then waits for the CRDs), other cluster-scoped objects, the rest.
+// CRDs (then waits for the CRDs), other cluster-scoped objects (then waits
+// for the Projects it created or changed to be Ready), the rest.
 // Only objects that differ from the live ones are patched. The caller's
 // objects are not modified.
 //
@@ -107,6 +120,9 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 			return cs, err
 		}
 		if err := m.waitCRDsEstablished(ctx, stage, opts); err != nil {
+			return cs, err
+		}
+		if err := m.waitProjectsReady(ctx, entries, opts); err != nil {
 			return cs, err
 		}
 	}
@@ -417,6 +433,36 @@ func (m *Manager) waitCRDsEstablished(ctx context.Context, objs []*unstructured.
 		})
 		if err != nil {
 			return &ObjectError{Ref: ref, Op: "wait", Err: fmt.Errorf("not established within %s (%s): %w", opts.CRDTimeout, last, err)}
+		}
+	}
+	return nil
+}
+
+// waitProjectsReady waits until every Gardener Project among entries that
+// was created or changed reports phase Ready: only then does its namespace
+// exist for the Shoots of the next stage. An unchanged Project costs nothing.
+func (m *Manager) waitProjectsReady(ctx context.Context, entries []ChangeSetEntry, opts ApplyOptions) error {
+	for _, e := range entries {
+		if e.Ref.Group != projectGVK.Group || e.Ref.Kind != projectGVK.Kind || (e.Action != Created && e.Action != Configured) {
+			continue
+		}
+		last := "no status yet"
+		err := wait.PollUntilContextTimeout(ctx, opts.PollInterval, opts.ProjectTimeout, true, func(ctx context.Context) (bool, error) {
+			p := &unstructured.Unstructured{}
+			p.SetGroupVersionKind(projectGVK)
+			if err := m.client.Get(ctx, client.ObjectKey{Name: e.Ref.Name}, p); err != nil {
+				last = err.Error()
+				return false, nil
+			}
+			phase, _, _ := unstructured.NestedString(p.Object, "status", "phase")
+			observed, _, _ := unstructured.NestedInt64(p.Object, "status", "observedGeneration")
+			if phase != "" {
+				last = "phase " + phase
+			}
+			return phase == "Ready" && observed >= p.GetGeneration(), nil
+		})
+		if err != nil {
+			return &ObjectError{Ref: e.Ref, Op: "wait", Err: fmt.Errorf("not Ready within %s (%s): %w", opts.ProjectTimeout, last, err)}
 		}
 	}
 	return nil

@@ -43,7 +43,7 @@ func patchAs(ctx context.Context, t *testing.T, c client.Client, manager string,
 func TestApplyLifecycle(t *testing.T) {
 	e := requireEnv(t)
 	ctx := context.Background()
-	ns := e.NewNamespace(t)
+	ns := projectNamespace()
 	suffix := ns[len("garden-"):]
 	labs := "labs-" + suffix
 	m, counter := newManager(t, e)
@@ -81,7 +81,13 @@ func TestApplyLifecycle(t *testing.T) {
 			t.Errorf("Apply() (-want +got):\n%s", diff)
 		}
 		live := get(ctx, t, e.Client, dev)
-		wantLabels := map[string]string{LabelName: m.owner.Name, LabelNamespace: m.owner.Namespace}
+		// Gardener's ExtensionLabels admission adds one label per extension type.
+		wantLabels := map[string]string{
+			LabelName: m.owner.Name, LabelNamespace: m.owner.Namespace,
+			"networking.extensions.gardener.cloud/calico":            "true",
+			"operatingsystemconfig.extensions.gardener.cloud/debian": "true",
+			"provider.extensions.gardener.cloud/metal":               "true",
+		}
 		if diff := cmp.Diff(wantLabels, live.GetLabels()); diff != "" {
 			t.Errorf("ownership labels (-want +got):\n%s", diff)
 		}
@@ -291,7 +297,7 @@ func TestApplyLifecycle(t *testing.T) {
 func TestApplyPartialFailure(t *testing.T) {
 	e := requireEnv(t)
 	ctx := context.Background()
-	ns := e.NewNamespace(t)
+	ns := projectNamespace()
 	suffix := ns[len("garden-"):]
 	m, _ := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)
@@ -325,7 +331,7 @@ func TestApplyPartialFailure(t *testing.T) {
 		bad.SetName("bad")
 		_ = unstructured.SetNestedField(bad.Object, "banana", "spec", "kubernetes", "version")
 		cs, err := m.Apply(ctx, append(objs, bad), DefaultApplyOptions())
-		wantErr := `Shoot/` + ns + `/bad apply: Shoot.core.gardener.cloud "bad" is invalid: spec.kubernetes.version: Invalid value: "banana": must be a semantic version x.y.z`
+		wantErr := `Shoot/` + ns + `/bad apply: shoots.core.gardener.cloud "bad" is forbidden: spec.kubernetes.version: Invalid value: "banana": must be a semantic version`
 		if err == nil || err.Error() != wantErr {
 			t.Fatalf("Apply() error\n got %v\nwant %s", err, wantErr)
 		}

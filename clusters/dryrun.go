@@ -118,6 +118,13 @@ func definedBy(objs []*unstructured.Unstructured) (map[string]bool, map[schema.G
 		switch {
 		case gvk.Group == "" && gvk.Kind == "Namespace":
 			namespaces[o.GetName()] = true
+		case gvk.GroupKind() == projectGVK.GroupKind():
+			// Gardener's project controller makes the namespace, by default garden-<name>.
+			ns, _, _ := unstructured.NestedString(o.Object, "spec", "namespace")
+			if ns == "" {
+				ns = "garden-" + o.GetName()
+			}
+			namespaces[ns] = true
 		case gvk.GroupKind() == crdGVK.GroupKind():
 			group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
 			kind, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")

@@ -16,7 +16,7 @@ import (
 func TestDryRun(t *testing.T) {
 	e := requireEnv(t)
 	ctx := context.Background()
-	ns := e.NewNamespace(t)
+	ns := projectNamespace()
 	suffix := ns[len("garden-"):]
 	labs := "labs-" + suffix
 	m, _ := newManager(t, e)
@@ -34,8 +34,9 @@ func TestDryRun(t *testing.T) {
 			"Project/p-" + suffix + " created",
 			"ConfigMap/" + labs + "/lab-settings created: not validated: namespace " + labs + " is created by this apply",
 			"Topology/" + labs + "/mini-lab created: not validated: namespace " + labs + " is created by this apply",
-			"Shoot/" + ns + "/cp-service created",
-			"Shoot/" + ns + "/dev created",
+			// The Project makes its namespace once applied.
+			"Shoot/" + ns + "/cp-service created: not validated: namespace " + ns + " is created by this apply",
+			"Shoot/" + ns + "/dev created: not validated: namespace " + ns + " is created by this apply",
 		}
 		if diff := cmp.Diff(want, entries(cs)); diff != "" {
 			t.Errorf("DryRun() (-want +got):\n%s", diff)
@@ -99,7 +100,7 @@ func TestDryRun(t *testing.T) {
 func TestDelete(t *testing.T) {
 	e := requireEnv(t)
 	ctx := context.Background()
-	ns := e.NewNamespace(t)
+	ns := projectNamespace()
 	suffix := ns[len("garden-"):]
 	labs := "labs-" + suffix
 	m, _ := newManager(t, e)
@@ -172,7 +173,7 @@ func TestDelete(t *testing.T) {
 func TestWait(t *testing.T) {
 	e := requireEnv(t)
 	ctx := context.Background()
-	ns := e.NewNamespace(t)
+	ns := projectNamespace()
 	suffix := ns[len("garden-"):]
 	m, _ := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)

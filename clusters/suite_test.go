@@ -165,3 +165,8 @@ func deepCopies(objs []*unstructured.Unstructured) []*unstructured.Unstructured 
 	}
 	return out
 }
+
+// projectNamespace names the namespace of a fresh project for a test whose
+// fleet (testdata/fleet.yaml) brings the Project: the simulator, playing
+// Gardener's project controller, makes the namespace and its credentials.
+func projectNamespace() string { return "garden-" + utilrand.String(6) }

@@ -1,7 +1,8 @@
-// Package landscape owns the API surface of the local garden cluster: the CRDs standing in
-// for Gardener's, metal-stack's and clabernetes' APIs (with Gardener's rules as CEL), the
-// ValidatingAdmissionPolicies for the rules CRDs cannot express, and the CloudProfiles. It
-// installs them into any API server.
+// Package landscape owns what the local garden cluster holds besides gardener-apiserver's
+// own APIs: the CRDs of the APIs it does not serve (clabernetes' Topology from upstream, a
+// FirewallDeployment stand-in), the garden's objects Gardener's admission reads
+// (CloudProfiles, ControllerRegistrations, the garden project) and the credentials a
+// project's members create. It installs them into a garden that serves Gardener's APIs.
 //
 // It is development tooling: gardenfleet's own packages must not import it, and it must not
 // import them (tests reach it through hack/testenv).

@@ -10,13 +10,9 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"strings"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -29,24 +25,20 @@ import (
 // FieldManager is the server-side apply field manager of everything Install writes.
 const FieldManager = "gardenfleet-landscape"
 
-// Annotations and values the landscape's rules and simulator act on.
-const (
-	// DeletionConfirmationAnnotation must be "true" on a Shoot or Project before it may be deleted.
-	DeletionConfirmationAnnotation = "confirmation.gardener.cloud/deletion"
-	// TenantAnnotation names a metal shoot's tenant; required and immutable for provider metal.
-	TenantAnnotation = "cluster.metal-stack.io/tenant"
-)
+// GardenNamespace is the namespace of the garden's own project.
+const GardenNamespace = "garden"
 
 var (
 	//go:embed crds/*.yaml
 	crdFiles embed.FS
-	//go:embed policies/*.yaml
-	policyFiles embed.FS
 	//go:embed objects/*.yaml
 	objectFiles embed.FS
+	//go:embed credentials/*.yaml
+	credentialFiles embed.FS
 )
 
-// CRDs returns the CustomResourceDefinitions of the landscape, sorted by file name.
+// CRDs returns the CustomResourceDefinitions of the APIs gardener-apiserver does not
+// serve (clabernetes' Topology, the FirewallDeployment stand-in), sorted by file name.
 func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	docs, err := readDocs(crdFiles, "crds")
 	if err != nil {
@@ -63,39 +55,48 @@ func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return crds, nil
 }
 
-// Policies returns the ValidatingAdmissionPolicies and their bindings, each policy before
-// its binding.
-func Policies() ([]client.Object, error) {
-	docs, err := readDocs(policyFiles, "policies")
-	if err != nil {
-		return nil, err
-	}
-	objs := make([]client.Object, 0, len(docs))
-	for _, d := range docs {
-		meta := &metav1.TypeMeta{}
-		if err := yaml.Unmarshal(d.data, meta); err != nil {
-			return nil, fmt.Errorf("decode policy in %s: %w", d.file, err)
-		}
-		var obj client.Object
-		switch meta.Kind {
-		case "ValidatingAdmissionPolicy":
-			obj = &admissionregistrationv1.ValidatingAdmissionPolicy{}
-		case "ValidatingAdmissionPolicyBinding":
-			obj = &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
-		default:
-			return nil, fmt.Errorf("decode policy in %s: unexpected kind %q", d.file, meta.Kind)
-		}
-		if err := yaml.UnmarshalStrict(d.data, obj); err != nil {
-			return nil, fmt.Errorf("decode %s in %s: %w", meta.Kind, d.file, err)
-		}
-		objs = append(objs, obj)
-	}
-	return objs, nil
+// Objects returns the garden's objects: the CloudProfiles `metal` and `local`, the
+// ControllerRegistrations, and the garden project with its namespace.
+func Objects() ([]*unstructured.Unstructured, error) {
+	return readObjects(objectFiles, "objects")
 }
 
 // CloudProfiles returns the CloudProfiles `metal` and `local`.
 func CloudProfiles() ([]*unstructured.Unstructured, error) {
-	docs, err := readDocs(objectFiles, "objects")
+	objs, err := Objects()
+	if err != nil {
+		return nil, err
+	}
+	var profiles []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() == "CloudProfile" {
+			profiles = append(profiles, o)
+		}
+	}
+	return profiles, nil
+}
+
+// Credentials returns what a project's members put into the project's namespace before
+// creating shoots: the CredentialsBindings `metal-credentials` (provider metal) and
+// `creds` (provider local), each with its Secret.
+func Credentials(namespace string) ([]*unstructured.Unstructured, error) {
+	objs, err := readObjects(credentialFiles, "credentials")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		o.SetNamespace(namespace)
+		if o.GetKind() == "CredentialsBinding" {
+			if err := unstructured.SetNestedField(o.Object, namespace, "credentialsRef", "namespace"); err != nil {
+				return nil, fmt.Errorf("CredentialsBinding/%s: %w", o.GetName(), err)
+			}
+		}
+	}
+	return objs, nil
+}
+
+func readObjects(fsys embed.FS, dir string) ([]*unstructured.Unstructured, error) {
+	docs, err := readDocs(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +149,9 @@ func readDocs(fsys embed.FS, dir string) ([]doc, error) {
 
 // InstallOptions tunes Install.
 type InstallOptions struct {
-	// Timeout bounds waiting for the CRDs to be established and the policies to take effect.
+	// Timeout bounds waiting for the CRDs to be established and Gardener's admission to
+	// see the garden's objects.
 	Timeout time.Duration
-	// SkipCloudProfiles leaves the CloudProfiles out.
-	SkipCloudProfiles bool
 }
 
 // DefaultInstallOptions returns the options Install uses when given none.
@@ -159,9 +159,10 @@ func DefaultInstallOptions() InstallOptions {
 	return InstallOptions{Timeout: time.Minute}
 }
 
-// Install server-side applies the CRDs, policies and CloudProfiles, and returns once the
-// CRDs serve and the policies reject what they should, so callers can rely on every rule
-// right away. It is idempotent.
+// Install server-side applies the CRDs, the garden's objects and the garden project's
+// credentials into a garden whose gardener-apiserver serves, and returns once the CRDs
+// serve and Gardener's admission admits a shoot in the garden namespace, so callers can
+// rely on every object right away. It is idempotent.
 func Install(ctx context.Context, c client.Client, opts InstallOptions) error {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultInstallOptions().Timeout
@@ -178,34 +179,64 @@ func Install(ctx context.Context, c client.Client, opts InstallOptions) error {
 			return err
 		}
 	}
+	objs, err := Objects()
+	if err != nil {
+		return err
+	}
+	creds, err := Credentials(GardenNamespace)
+	if err != nil {
+		return err
+	}
+	for _, o := range append(objs, creds...) {
+		if err := apply(ctx, c, o); err != nil {
+			return err
+		}
+	}
 	for _, crd := range crds {
 		if err := waitEstablished(ctx, c, crd.Name); err != nil {
 			return err
 		}
 	}
+	return WaitAdmission(ctx, c, GardenNamespace)
+}
 
-	policies, err := Policies()
+// ProbeShoot is a shoot of provider local with one pool, CredentialsBinding creds and
+// networking calico in namespace: Gardener admits it once its admission knows the
+// namespace's project, its credentials, the CloudProfile local and the registrations.
+func ProbeShoot(namespace string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "core.gardener.cloud/v1beta1",
+		"kind":       "Shoot",
+		"metadata":   map[string]any{"name": "probe", "namespace": namespace},
+		"spec": map[string]any{
+			"cloudProfile":           map[string]any{"kind": "CloudProfile", "name": "local"},
+			"credentialsBindingName": "creds",
+			"region":                 "local",
+			"kubernetes":             map[string]any{"version": "1.36.4"},
+			"networking":             map[string]any{"type": "calico", "pods": "10.240.0.0/13", "services": "10.248.0.0/18"},
+			"provider": map[string]any{
+				"type": "local",
+				"workers": []any{map[string]any{
+					"name": "probe", "minimum": int64(1), "maximum": int64(1),
+					"machine": map[string]any{"type": "local", "image": map[string]any{"name": "local", "version": "1.0.0"}},
+				}},
+			},
+		},
+	}}
+}
+
+// WaitAdmission returns once a dry run of ProbeShoot in namespace passes: gardener-apiserver's
+// admission reads the garden's objects from informers, which lag behind their creation.
+func WaitAdmission(ctx context.Context, c client.Client, namespace string) error {
+	var last error
+	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		last = c.Create(ctx, ProbeShoot(namespace), client.DryRunAll)
+		return last == nil, nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("Gardener's admission does not admit a shoot in namespace %s (last: %v): %w", namespace, last, err)
 	}
-	for _, p := range policies {
-		if err := apply(ctx, c, p); err != nil {
-			return err
-		}
-	}
-
-	if !opts.SkipCloudProfiles {
-		profiles, err := CloudProfiles()
-		if err != nil {
-			return err
-		}
-		for _, p := range profiles {
-			if err := apply(ctx, c, p); err != nil {
-				return err
-			}
-		}
-	}
-	return waitPoliciesEffective(ctx, c)
+	return nil
 }
 
 func apply(ctx context.Context, c client.Client, obj runtime.Object) error {
@@ -271,61 +302,6 @@ func waitServing(ctx context.Context, c client.Client, name string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("CustomResourceDefinition/%s wait serving failed (last: %v): %w", name, last, err)
-	}
-	return nil
-}
-
-// waitPoliciesEffective returns once the admission policies reject a dry-run request that
-// breaks them: a policy takes effect some time after it is created, and a test that deletes
-// a shoot right after Install must meet the rule.
-func waitPoliciesEffective(ctx context.Context, c client.Client) error {
-	probe := &unstructured.Unstructured{}
-	probe.SetAPIVersion("core.gardener.cloud/v1beta1")
-	probe.SetKind("Project")
-	probe.SetName("landscape-policy-probe")
-	if err := c.Create(ctx, probe); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("Project/%s create failed: %w", probe.GetName(), err)
-	}
-	var last error
-	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		last = c.Delete(ctx, probe.DeepCopy(), client.DryRunAll)
-		return apierrors.IsForbidden(last), nil
-	})
-	if err != nil {
-		return fmt.Errorf("deletion confirmation policy not effective (last: %v): %w", last, err)
-	}
-	// Remove the probe the way Gardener wants it removed.
-	patch := []byte(`{"metadata":{"annotations":{"` + DeletionConfirmationAnnotation + `":"true"}}}`)
-	if err := c.Patch(ctx, probe, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return fmt.Errorf("Project/%s confirm deletion failed: %w", probe.GetName(), err)
-	}
-	if err := c.Delete(ctx, probe); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("Project/%s delete failed: %w", probe.GetName(), err)
-	}
-
-	shoot := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "core.gardener.cloud/v1beta1",
-		"kind":       "Shoot",
-		"metadata":   map[string]any{"name": "landscape-policy-probe", "namespace": metav1.NamespaceDefault},
-		"spec": map[string]any{
-			"region":     "local",
-			"kubernetes": map[string]any{"version": "1.35.6"},
-			"provider": map[string]any{
-				"type": "metal",
-				"infrastructureConfig": map[string]any{
-					"apiVersion": "metal.provider.extensions.gardener.cloud/v1alpha1",
-					"kind":       "InfrastructureConfig",
-				},
-				"workers": []any{map[string]any{"name": "probe", "minimum": int64(1), "maximum": int64(1)}},
-			},
-		},
-	}}
-	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		last = c.Create(ctx, shoot.DeepCopy(), client.DryRunAll)
-		return apierrors.IsForbidden(last) && strings.Contains(last.Error(), TenantAnnotation), nil
-	})
-	if err != nil {
-		return fmt.Errorf("metal tenant policy not effective (last: %v): %w", last, err)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 
 var env *testenv.Env
 
-// The rules are tested against the real kube-apiserver; no simulator writes to the shoots.
+// The garden is tested without the simulator: nothing writes to the shoots.
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Main(m, &env, testenv.Options{WithoutSimulator: true}))
 }

@@ -94,9 +94,13 @@ func TestMaintenance(t *testing.T) {
 	ns := env.NewNamespace(t)
 	create := func(name string, autoUpdate bool, window bool) types.NamespacedName {
 		u := newShoot(ns, name)
+		machine := map[string]any{"type": "local", "image": map[string]any{"name": "local", "version": "1.0.0"}}
+		if err := unstructured.SetNestedField(u.Object, "1.35.4", "spec", "kubernetes", "version"); err != nil {
+			t.Fatal(err)
+		}
 		if err := unstructured.SetNestedSlice(u.Object, []any{
-			map[string]any{"name": "pinned", "minimum": int64(1), "maximum": int64(1), "kubernetes": map[string]any{"version": "1.33.9"}},
-			map[string]any{"name": "inherits", "minimum": int64(1), "maximum": int64(1)},
+			map[string]any{"name": "pinned", "minimum": int64(1), "maximum": int64(1), "machine": machine, "kubernetes": map[string]any{"version": "1.34.7"}},
+			map[string]any{"name": "inherits", "minimum": int64(1), "maximum": int64(1), "machine": machine},
 		}, "spec", "provider", "workers"); err != nil {
 			t.Fatal(err)
 		}
@@ -118,8 +122,8 @@ func TestMaintenance(t *testing.T) {
 	t.Run("maintain annotation with autoUpdate", func(t *testing.T) {
 		key := create("auto", true, false)
 		mergePatch(t, get(Default, key), `{"metadata":{"annotations":{"gardener.cloud/operation":"maintain"}}}`)
-		// 1.34.7 -> 1.34.8; the pinned pool 1.33.9 (expired) -> 1.33.10; the other inherits.
-		Eventually(versions).WithArguments(key).WithTimeout(wait).Should(Equal([]string{"1.34.8", "1.33.10", ""}))
+		// 1.35.4 -> 1.35.6; the pinned pool 1.34.7 -> 1.34.8; the other inherits.
+		Eventually(versions).WithArguments(key).WithTimeout(wait).Should(Equal([]string{"1.35.6", "1.34.8", ""}))
 		Eventually(func(g Gomega) map[string]string { return get(g, key).GetAnnotations() }).
 			WithTimeout(wait).ShouldNot(HaveKey("gardener.cloud/operation"))
 	})
@@ -128,16 +132,16 @@ func TestMaintenance(t *testing.T) {
 		mergePatch(t, get(Default, key), `{"metadata":{"annotations":{"gardener.cloud/operation":"maintain"}}}`)
 		Eventually(func(g Gomega) map[string]string { return get(g, key).GetAnnotations() }).
 			WithTimeout(wait).ShouldNot(HaveKey("gardener.cloud/operation"))
-		if diff := cmp.Diff([]string{"1.34.7", "1.33.9", ""}, versions(Default, key)); diff != "" {
+		if diff := cmp.Diff([]string{"1.35.4", "1.34.7", ""}, versions(Default, key)); diff != "" {
 			t.Errorf("versions (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("time window", func(t *testing.T) {
 		key := create("window", true, true)
 		eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
-		Consistently(versions).WithArguments(key).WithTimeout(200 * time.Millisecond).Should(Equal([]string{"1.34.7", "1.33.9", ""}))
+		Consistently(versions).WithArguments(key).WithTimeout(200 * time.Millisecond).Should(Equal([]string{"1.35.4", "1.34.7", ""}))
 		clock.Step(2*time.Hour + time.Minute)
-		Eventually(versions).WithArguments(key).WithTimeout(wait).Should(Equal([]string{"1.34.8", "1.33.10", ""}))
+		Eventually(versions).WithArguments(key).WithTimeout(wait).Should(Equal([]string{"1.35.6", "1.34.8", ""}))
 	})
 }
 

@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -10,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gardenfleet/gardenfleet/hack/landscape"
 )
 
 // Labels Gardener's project controller puts on a project namespace.
@@ -20,6 +23,8 @@ const (
 
 // projectReconciler plays Gardener's project controller: it creates the project's
 // namespace (garden-<name> unless spec.namespace says otherwise) and reports phase Ready.
+// It also plays the project's members, who put the landscape's credentials into a new
+// project before creating shoots: Ready means Gardener's admission admits a shoot there.
 type projectReconciler struct {
 	client client.Client
 }
@@ -76,6 +81,14 @@ func (r *projectReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if phase == "Ready" && observed == p.GetGeneration() {
 		return ctrl.Result{}, nil
 	}
+	if err := r.ensureCredentials(ctx, ns); err != nil {
+		return ctrl.Result{}, err
+	}
+	// gardener-apiserver's admission reads projects and credentials from informers.
+	if err := r.client.Create(ctx, landscape.ProbeShoot(ns), client.DryRunAll); err != nil {
+		ctrl.LoggerFrom(ctx).V(1).Info("project not admissible yet", "error", err.Error())
+		return ctrl.Result{RequeueAfter: 50 * time.Millisecond}, nil
+	}
 	orig := p.DeepCopy()
 	if err := unstructured.SetNestedField(p.Object, "Ready", "status", "phase"); err != nil {
 		return ctrl.Result{}, err
@@ -87,4 +100,19 @@ func (r *projectReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, fmt.Errorf("Project/%s status patch failed: %w", p.GetName(), err)
 	}
 	return ctrl.Result{}, nil
+}
+
+// ensureCredentials creates the landscape's credentials in ns where missing; it never
+// changes existing ones.
+func (r *projectReconciler) ensureCredentials(ctx context.Context, ns string) error {
+	creds, err := landscape.Credentials(ns)
+	if err != nil {
+		return err
+	}
+	for _, o := range creds {
+		if err := r.client.Create(ctx, o, client.FieldOwner(FieldManager)); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("%s/%s/%s create failed: %w", o.GetKind(), ns, o.GetName(), err)
+		}
+	}
+	return nil
 }

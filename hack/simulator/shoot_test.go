@@ -35,13 +35,16 @@ func newShoot(ns, name string) *unstructured.Unstructured {
 		"spec": map[string]any{
 			"cloudProfile":           map[string]any{"name": "local"},
 			"region":                 "local",
-			"credentialsBindingName": "local",
+			"credentialsBindingName": "creds",
 			"kubernetes":             map[string]any{"version": "1.34.7"},
 			"provider": map[string]any{
-				"type":    "local",
-				"workers": []any{map[string]any{"name": "pool-a", "minimum": int64(1), "maximum": int64(2)}},
+				"type": "local",
+				"workers": []any{map[string]any{
+					"name": "pool-a", "minimum": int64(1), "maximum": int64(2),
+					"machine": map[string]any{"type": "local", "image": map[string]any{"name": "local", "version": "1.0.0"}},
+				}},
 			},
-			"networking": map[string]any{"type": "calico"},
+			"networking": map[string]any{"type": "calico", "pods": "10.240.0.0/13", "services": "10.248.0.0/18"},
 		},
 	}}
 	return u
@@ -150,7 +153,8 @@ func TestShootOperation(t *testing.T) {
 			t.Errorf("annotation gardener.cloud/operation still set")
 		}
 		clock.Step(delay)
-		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2, Hibernated: true})
+		// Gardener's API server counts the annotation as a new generation.
+		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 3, Hibernated: true})
 	})
 }
 

@@ -1,13 +1,11 @@
-// Package testenv starts a garden cluster for tests: the real kube-apiserver and etcd
-// (built by `make landscape-bin`) through controller-runtime's envtest, with the
-// landscape's CRDs, policies and CloudProfiles installed and the gardenlet simulator
-// running. Start it once per test package (see Main) and give each test its own namespace
-// (NewNamespace): without kube-controller-manager a deleted namespace never goes away.
-//
-// With Options.Gardener it runs the real gardener-apiserver instead of the stand-in CRDs:
-// etcd, kube-apiserver with the aggregation layer and gardener-apiserver on the same etcd,
-// registered by APIServices, with Gardener's default admission plugins. No Gardener
-// controller runs: the test creates the garden objects (and the Projects' namespaces).
+// Package testenv starts a garden cluster for tests: etcd, kube-apiserver with the
+// aggregation layer (through controller-runtime's envtest) and the real gardener-apiserver
+// on the same etcd, registered by APIServices, with Gardener's default admission plugins
+// (all built by `make landscape-bin`). It installs the landscape (hack/landscape: the CRDs
+// Gardener does not serve, CloudProfiles, ControllerRegistrations, the garden project) and
+// runs the gardenlet simulator, which plays Gardener's controllers. Start it once per test
+// package (see Main) and give each test its own project (NewNamespace): without
+// kube-controller-manager a deleted namespace never goes away.
 //
 // Only tests import it. It must not import gardenfleet's own packages.
 package testenv

@@ -1,13 +1,11 @@
 package testenv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,21 +14,13 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/wait"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
-	"github.com/gardenfleet/gardenfleet/hack/landscape"
 	"github.com/gardenfleet/gardenfleet/render"
 )
-
-//go:embed testdata/garden.yaml
-var gardenYAML []byte
 
 const testFieldManager = "gardenfleet-testenv"
 
@@ -72,13 +62,13 @@ func TestGardenerBinary(t *testing.T) {
 	})
 }
 
-// TestGardener starts etcd, kube-apiserver and the real gardener-apiserver, creates the
-// garden objects Gardener's admission needs, server-side applies shoots and checks what
-// Gardener admits and refuses, then checks that Stop leaves no process behind.
+// TestGardener starts etcd, kube-apiserver and the real gardener-apiserver with the
+// landscape's garden objects, creates two projects, server-side applies shoots and checks
+// what Gardener admits and refuses, then checks that Stop leaves no process behind.
 func TestGardener(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
-	e, err := Start(ctx, Options{Gardener: true, WithoutSimulator: true, Verbose: os.Getenv("TESTENV_VERBOSE") != ""})
+	e, err := Start(ctx, Options{WithoutSimulator: true, Verbose: os.Getenv("TESTENV_VERBOSE") != ""})
 	if errors.Is(err, ErrNoBinaries) && os.Getenv("CI") == "" {
 		t.Skipf("%v (under CI, CI=1, this fails instead)", err)
 	}
@@ -118,7 +108,11 @@ func TestGardener(t *testing.T) {
 		}
 	})
 
-	installGarden(ctx, t, e.Client)
+	for _, p := range []string{"platform", "apps"} {
+		if _, err := e.newProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	t.Run("fixtures", func(t *testing.T) {
 		tests := []struct {
@@ -282,53 +276,6 @@ func workerlessShoot(name, kubernetes string) string {
   networking: {services: 10.248.0.0/18}
   provider: {type: local}
 `, kubernetes))
-}
-
-// installGarden creates the garden namespaces (with the labels Gardener's project
-// controller would set), then the objects of testdata/garden.yaml and the CloudProfiles,
-// and waits until gardener-apiserver's admission sees them: it reads them from informers.
-func installGarden(ctx context.Context, t *testing.T, c client.Client) {
-	t.Helper()
-	for _, p := range []string{"platform", "apps"} {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "garden-" + p, Labels: map[string]string{
-			"gardener.cloud/role": "project", "project.gardener.cloud/name": p,
-		}}}
-		if err := c.Create(ctx, ns); err != nil {
-			t.Fatalf("create namespace: %v", err)
-		}
-	}
-	objs, err := landscape.CloudProfiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(gardenYAML)))
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(bytes.TrimSpace(doc)) > 0 {
-			objs = append(objs, decode(t, string(doc)))
-		}
-	}
-	for _, o := range objs {
-		if err := applyObject(ctx, c, o); err != nil {
-			t.Fatalf("garden object: %v", err)
-		}
-	}
-	// Bounded wait for admission's informers: a dry run of an admissible shoot passes.
-	probe := decode(t, metalShoot("probe", "1.36.4"))
-	var last error
-	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		last = c.Apply(ctx, client.ApplyConfigurationFromUnstructured(probe), client.FieldOwner(testFieldManager), client.DryRunAll)
-		return last == nil, nil
-	})
-	if err != nil {
-		t.Fatalf("Gardener's admission does not see the garden objects: %v (last: %v)", err, last)
-	}
 }
 
 // applyObject server-side applies o as gardenfleet does and returns the server's error.

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -41,12 +42,6 @@ type Options struct {
 	BinaryAssetsDirectory string
 	// Verbose sends the control plane's and the simulator's logs to stderr.
 	Verbose bool
-	// Gardener also starts the real gardener-apiserver on the same etcd, registered with
-	// kube-apiserver's aggregation layer for GardenerGroupVersions, with Gardener's default
-	// admission plugins. The stand-in CRDs and policies are then not installed: the test
-	// creates the garden objects Gardener's admission needs. The simulator does not run
-	// against it yet, so it needs WithoutSimulator.
-	Gardener bool
 	// GardenerAPIServer is the gardener-apiserver binary. Defaults to
 	// $TEST_ASSET_GARDENER_APISERVER, else BinaryAssetsDirectory's, else the repository's
 	// bin/k8s/gardener-apiserver.
@@ -59,13 +54,13 @@ type Env struct {
 	Config *rest.Config
 	// Client is a controller-runtime client on Config, not cached.
 	Client client.Client
-	// Scheme knows the built-in kinds and CRDs; Gardener kinds are used as unstructured.
+	// Scheme knows the built-in kinds and CRDs; Gardener's kinds are used as unstructured.
 	Scheme *runtime.Scheme
 
 	env    *envtest.Environment
 	cancel context.CancelFunc
 	done   chan error
-	// gardener and certDir (front-proxy and gardener-apiserver certificates) with Gardener.
+	// gardener is gardener-apiserver; certDir holds the front-proxy's and its certificates.
 	gardener *gardenerAPIServer
 	certDir  string
 }
@@ -73,21 +68,17 @@ type Env struct {
 // ErrNoBinaries tells that kube-apiserver and etcd are not built yet.
 var ErrNoBinaries = errors.New("kube-apiserver and etcd not found: run `make landscape-bin`")
 
-// Start starts etcd and kube-apiserver, installs the landscape and starts the simulator.
-// Stop it when done.
+// Start starts etcd, kube-apiserver with the aggregation layer and gardener-apiserver,
+// installs the landscape's CRDs and garden objects and starts the simulator. Stop it when
+// done.
 func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	assets, err := binaryAssets(opts.BinaryAssetsDirectory)
 	if err != nil {
 		return nil, err
 	}
-	var gardenerBin string
-	if opts.Gardener {
-		if !opts.WithoutSimulator {
-			return nil, errors.New("testenv: the simulator does not run against gardener-apiserver yet: set WithoutSimulator with Gardener")
-		}
-		if gardenerBin, err = gardenerBinary(opts.GardenerAPIServer, assets); err != nil {
-			return nil, err
-		}
+	gardenerBin, err := gardenerBinary(opts.GardenerAPIServer, assets)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Verbose {
 		log.SetLogger(funcr.New(func(prefix, args string) { fmt.Fprintln(os.Stderr, prefix, args) }, funcr.Options{}))
@@ -110,22 +101,16 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 		ControlPlaneStopTimeout:  time.Minute,
 		AttachControlPlaneOutput: opts.Verbose,
 	}
-	var certDir string
-	if opts.Gardener {
-		if certDir, err = os.MkdirTemp("", "testenv-gardener-"); err != nil {
-			return nil, fmt.Errorf("create certificate directory: %w", err)
-		}
-		if err := configureAggregation(certDir, env.ControlPlane.GetAPIServer().Configure()); err != nil {
-			return nil, errors.Join(fmt.Errorf("configure aggregation layer: %w", err), os.RemoveAll(certDir))
-		}
+	certDir, err := os.MkdirTemp("", "testenv-gardener-")
+	if err != nil {
+		return nil, fmt.Errorf("create certificate directory: %w", err)
+	}
+	if err := configureAggregation(certDir, env.ControlPlane.GetAPIServer().Configure()); err != nil {
+		return nil, errors.Join(fmt.Errorf("configure aggregation layer: %w", err), os.RemoveAll(certDir))
 	}
 	cfg, err := env.Start()
 	if err != nil {
-		err = fmt.Errorf("start envtest with binaries from %s: %w", assets, err)
-		if certDir != "" {
-			err = errors.Join(err, os.RemoveAll(certDir))
-		}
-		return nil, err
+		return nil, errors.Join(fmt.Errorf("start envtest with binaries from %s: %w", assets, err), os.RemoveAll(certDir))
 	}
 	e := &Env{Config: cfg, Scheme: scheme, env: env, certDir: certDir}
 	defer func() {
@@ -139,17 +124,14 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		return nil, fmt.Errorf("create client: %w", err)
 	}
-	if opts.Gardener {
-		var out io.Writer
-		if opts.Verbose {
-			out = os.Stderr
-		}
-		gctx, gcancel := context.WithTimeout(ctx, time.Minute)
-		defer gcancel()
-		if err := e.startGardener(gctx, gardenerBin, certDir, out); err != nil {
-			return nil, err
-		}
-		return e, nil
+	var out io.Writer
+	if opts.Verbose {
+		out = os.Stderr
+	}
+	gctx, gcancel := context.WithTimeout(ctx, time.Minute)
+	defer gcancel()
+	if err := e.startGardener(gctx, gardenerBin, certDir, out); err != nil {
+		return nil, err
 	}
 	if err := landscape.Install(ctx, e.Client, landscape.DefaultInstallOptions()); err != nil {
 		return nil, fmt.Errorf("install landscape: %w", err)
@@ -220,15 +202,49 @@ func (e *Env) AddUser(name string, groups ...string) (*rest.Config, error) {
 	return u.Config(), nil
 }
 
-// NewNamespace creates a namespace with a random name for one test and returns its name.
-// It is never deleted: nothing would finish the deletion.
+// NewNamespace creates a project with a random six-letter name for one test, its namespace
+// garden-<name> and the landscape's credentials in it, waits until Gardener's admission
+// admits shoots there, and returns the namespace's name. Nothing is deleted: nothing would
+// finish the deletion.
 func (e *Env) NewNamespace(t testing.TB) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "garden-" + utilrand.String(8)}}
-	if err := e.Client.Create(context.Background(), ns); err != nil {
-		t.Fatalf("create namespace: %v", err)
+	ns, err := e.newProject(context.Background(), utilrand.String(6))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ns.Name
+	return ns
+}
+
+// newProject does what Gardener's project controller and the project's members would:
+// the simulator may not run.
+func (e *Env) newProject(ctx context.Context, name string) (string, error) {
+	ns := "garden-" + name
+	namespace := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{
+		simulator.ProjectNameLabel: name, simulator.RoleLabel: "project",
+	}}}
+	if err := e.Client.Create(ctx, namespace); err != nil {
+		return "", fmt.Errorf("create namespace %s: %w", ns, err)
+	}
+	project := &unstructured.Unstructured{}
+	project.SetGroupVersionKind(simulator.ProjectGVK)
+	project.SetName(name)
+	project.Object["spec"] = map[string]any{"namespace": ns}
+	creds, err := landscape.Credentials(ns)
+	if err != nil {
+		return "", err
+	}
+	// The project last: the simulator, seeing it, finds the credentials in place.
+	for _, o := range append(creds, project) {
+		if err := e.Client.Create(ctx, o); err != nil {
+			return "", fmt.Errorf("create %s %s: %w", o.GetKind(), o.GetName(), err)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := landscape.WaitAdmission(wctx, e.Client, ns); err != nil {
+		return "", err
+	}
+	return ns, nil
 }
 
 // Main starts the environment for a test package, points *env at it, runs the tests and

@@ -269,8 +269,7 @@ shoots: s: {project: %q, kubernetes: version: "1.36.4", pools: a: maximum: %d}
 		if diff := cmp.Diff(want, out); diff != "" {
 			t.Errorf("stdout (-want +got):\n%s", diff)
 		}
-		// The test garden holds no CredentialsBinding: Gardener's checks say so.
-		if stderr != "note: no CredentialsBinding creds: its provider type is not checked\n1 configured, 1 unchanged\n" {
+		if stderr != "1 configured, 1 unchanged\n" {
 			t.Errorf("stderr = %q", stderr)
 		}
 	})
