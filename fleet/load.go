@@ -262,6 +262,12 @@ func (p *userPackage) checkRootFiles(loaded []*ast.File) cueerrors.Error {
 // fleet takes the lean path (exportChecked); anything else is evaluated
 // whole, which finds every error and its position.
 func loadPackage(p *userPackage) (*Fleet, error) {
+	f, _, err := loadPackageBuilder(p)
+	return f, err
+}
+
+// loadPackageBuilder is loadPackage, also returning its builder.
+func loadPackageBuilder(p *userPackage) (*Fleet, *builder, error) {
 	doc, ok, suspects := exportChecked(p)
 	var errs cueerrors.Error
 	if !ok {
@@ -271,13 +277,13 @@ func loadPackage(p *userPackage) (*Fleet, error) {
 			// those shoots only, as a whole evaluation of 5,000 shoots
 			// costs four times the memory.
 			if _, _, err := exportWhole(p, suspects); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		// None found that way (a fleet's default the schema rules out, say):
 		// the package whole decides.
 		if doc, errs, err = exportWhole(p, nil); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Only errors need the evaluated graph (for positions): evaluate
@@ -295,7 +301,7 @@ func loadPackage(p *userPackage) (*Fleet, error) {
 	}}
 	f := b.build()
 	if b.errs != nil {
-		return nil, cueerrors.Sanitize(b.errs)
+		return nil, nil, cueerrors.Sanitize(b.errs)
 	}
 	dups, declared := duplicateDeclarations(p)
 	if w := cueerrors.Append(b.warnings, dups); w != nil {
@@ -307,7 +313,7 @@ func loadPackage(p *userPackage) (*Fleet, error) {
 	for i := range f.Shoots {
 		f.Shoots[i].Declared = declared["shoots\x00"+f.Shoots[i].Name]
 	}
-	return f, nil
+	return f, b, nil
 }
 
 // exportWhole evaluates the user's files and the whole schema as one

@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
-	"github.com/Masterminds/semver/v3"
 )
 
-// MaxPoolSkew is how many minors a pool may run behind its control plane.
-const MaxPoolSkew = 3
-
-// workerlessForbidden lists what Gardener rejects on a shoot without
-// workers, by path below the shoot.
-var workerlessForbidden = [][]string{
+// workerlessDropped lists the settings of shoots with workers that a
+// workerless shoot drops when it inherits them, by path below the shoot:
+// defaults written for shoots with workers must not break a workerless one.
+// Set on the shoot itself they stay, and Gardener refuses them.
+var workerlessDropped = [][]string{
 	{"credentialsBinding"},
 	{"provider", "infrastructureConfig"},
 	{"provider", "controlPlaneConfig"},
@@ -43,85 +41,82 @@ func sub(fields ...string) []cue.Selector {
 	return sels
 }
 
+// checkShoot checks what the fleet language itself means. Everything
+// Gardener's own validation checks (required fields, versions and their
+// skew, pools, maintenance windows, extensions, purpose) is left to it:
+// package admission runs it on the rendered Shoot, and fleet/bounded
+// places its refusals at the setting that produced the field.
 func (b *builder) checkShoot(s *Shoot, layers []layer) {
-	self := layers[len(layers)-1].path
 	at := func(fields ...string) cue.Path { return b.source(layers, sub(fields...)...) }
-
-	cp, cpErr := semver.StrictNewVersion(trimV(s.Kubernetes.Version))
-	switch {
-	case s.Kubernetes.Version == "":
-		b.fail(self, "no Kubernetes version: set kubernetes.version on the shoot or in its defaults")
-	case cpErr != nil:
-		b.fail(at("kubernetes", "version"), "invalid Kubernetes version %q: %v", s.Kubernetes.Version, cpErr)
-	}
-	if s.Region == "" {
-		b.fail(self, "no region: set region on the shoot or in its defaults")
-	}
-	if s.CloudProfile.Name == "" {
-		b.fail(self, "no cloud profile: set cloudProfile on the shoot or in its defaults")
-	}
-	if s.Provider.Type == "" {
-		b.fail(self, "no provider type: set provider.type (or provider.metal) on the shoot or in its defaults")
-	}
 	if s.Provider.Metal != nil && s.Provider.Type != ProviderMetal {
 		b.fail(at("provider", "type"), "provider type %q cannot take a metal block", s.Provider.Type)
 	}
-	if s.Purpose == "infrastructure" {
-		b.fail(at("purpose"), "purpose infrastructure is only allowed in namespace garden, not %s", s.Namespace)
-	}
-	b.checkMaintenance(s, at)
-	b.checkExtensions(s, at)
-
 	if s.Workerless() {
 		b.checkWorkerless(s, layers)
 		return
 	}
-	if s.CredentialsBinding == "" {
-		b.fail(self, "no credentials binding: a shoot with workers needs credentialsBinding")
-	}
-	if s.Networking.Type == "" {
-		b.fail(self, "no networking type: a shoot with workers needs networking.type")
-	}
 	if s.Provider.Type == ProviderMetal {
 		b.checkMetal(s, at)
 	}
-	for i := range s.Pools {
-		b.checkPool(s, &s.Pools[i], layers, cp)
-	}
 }
 
-// checkWorkerless rejects what Gardener forbids without workers when the
-// shoot sets it itself, and drops what it inherits: defaults written for
-// shoots with workers must not break a workerless one.
+// checkWorkerless drops the worker settings a workerless shoot inherits
+// (workerlessDropped); what it sets itself is left for Gardener to refuse.
 func (b *builder) checkWorkerless(s *Shoot, layers []layer) {
 	own := layers[len(layers)-1]
-	for _, field := range workerlessForbidden {
-		if sets(own.raw, field...) {
-			b.fail(join(own.path, sub(field...)...), "a workerless shoot must not set %s: Gardener forbids it without workers", joinDots(field))
-		}
-	}
 	if s.Provider.Type == ProviderMetal {
 		b.failWorkerlessMetal(layers, own)
 	}
 	if sets(own.raw, "pool") {
 		b.warn(join(own.path, cue.Str("pool")), "a workerless shoot has no pools: its pool defaults are ignored")
 	}
-	s.CredentialsBinding = ""
-	s.Provider.InfrastructureConfig, s.Provider.ControlPlaneConfig = nil, nil
-	s.Networking = Networking{Services: s.Networking.Services, IPFamilies: s.Networking.IPFamilies}
+	drop := map[string]bool{}
+	for _, field := range workerlessDropped {
+		drop[joinDots(field)] = !sets(own.raw, field...)
+	}
+	if drop["credentialsBinding"] {
+		s.CredentialsBinding = ""
+	}
+	if drop["provider.infrastructureConfig"] {
+		s.Provider.InfrastructureConfig = nil
+	}
+	if drop["provider.controlPlaneConfig"] {
+		s.Provider.ControlPlaneConfig = nil
+	}
+	n := &s.Networking
+	for field, v := range map[string]*string{"networking.type": &n.Type, "networking.pods": &n.Pods, "networking.nodes": &n.Nodes} {
+		if drop[field] {
+			*v = ""
+		}
+	}
+	if drop["networking.providerConfig"] {
+		n.ProviderConfig = nil
+	}
 	k := &s.Kubernetes
-	k.KubeScheduler, k.KubeProxy, k.Kubelet, k.ClusterAutoscaler, k.VerticalPodAutoscaler = nil, nil, nil, nil, nil
+	for field, v := range map[string]*Object{
+		"kubernetes.kubeScheduler": &k.KubeScheduler, "kubernetes.kubelet": &k.Kubelet,
+		"kubernetes.clusterAutoscaler": &k.ClusterAutoscaler, "kubernetes.verticalPodAutoscaler": &k.VerticalPodAutoscaler,
+	} {
+		if drop[field] {
+			*v = nil
+		}
+	}
+	if drop["kubernetes.kubeProxy"] {
+		k.KubeProxy = nil
+	}
 	if kcm := k.KubeControllerManager; kcm != nil {
 		kcm = cloneObject(kcm)
 		for _, f := range []string{"nodeCIDRMaskSize", "horizontalPodAutoscaler", "podEvictionTimeout", "nodeMonitorGracePeriod"} {
-			delete(kcm, f)
+			if drop["kubernetes.kubeControllerManager."+f] {
+				delete(kcm, f)
+			}
 		}
 		if len(kcm) == 0 {
 			kcm = nil
 		}
 		k.KubeControllerManager = kcm
 	}
-	if au := s.Maintenance.AutoUpdate; au != nil {
+	if au := s.Maintenance.AutoUpdate; au != nil && drop["maintenance.autoUpdate.machineImageVersion"] {
 		s.Maintenance.AutoUpdate = &AutoUpdate{KubernetesVersion: au.KubernetesVersion}
 		if au.KubernetesVersion == nil {
 			s.Maintenance.AutoUpdate = nil
@@ -157,95 +152,6 @@ func (b *builder) checkMetal(s *Shoot, at func(...string) cue.Path) {
 	// not by its validation package.
 	if m.Tenant == "" {
 		b.fail(at("provider", "metal"), "provider.metal.tenant is required")
-	}
-}
-
-func (b *builder) checkPool(s *Shoot, p *Pool, layers []layer, cp *semver.Version) {
-	poolPath := join(layers[len(layers)-1].path, cue.Str("pools"), cue.Str(p.Name))
-	// A pool's field comes from the pool itself or from a layer's pool defaults.
-	at := func(fields ...string) cue.Path {
-		if own := join(poolPath, sub(fields...)...); b.has(own) {
-			return own
-		}
-		if src := b.source(layers, sub(append([]string{"pool"}, fields...)...)...); b.has(src) {
-			return src
-		}
-		return poolPath
-	}
-	name := p.Name
-	if p.Machine == "" {
-		b.fail(poolPath, "pool %q has no machine type: set machine on the pool or in pool defaults", name)
-	}
-	if p.Minimum != nil && p.Maximum != nil && *p.Maximum < *p.Minimum {
-		b.fail(at("maximum"), "pool %q: maximum %d is below minimum %d", name, *p.Maximum, *p.Minimum)
-	}
-	surgeZero := p.MaxSurge != nil && p.MaxSurge.IsZero()
-	unavailableZero := p.MaxUnavailable == nil || p.MaxUnavailable.IsZero()
-	if surgeZero && unavailableZero {
-		b.fail(at("maxSurge"), "pool %q: maxSurge and maxUnavailable cannot both be 0", name)
-	}
-	if v := p.Version(); v != "" && cp != nil {
-		pv, err := semver.StrictNewVersion(trimV(v))
-		if err != nil {
-			b.fail(at("kubernetes", "version"), "pool %q: invalid Kubernetes version %q: %v", name, v, err)
-			return
-		}
-		if msg := PoolSkew(pv, cp); msg != "" {
-			b.fail(at("kubernetes", "version"), "pool %q %s", name, msg)
-		}
-	}
-}
-
-// PoolSkew returns why a pool at pool may not run under a control plane at
-// cp, or "" when the version-skew policy allows it.
-func PoolSkew(pool, cp *semver.Version) string {
-	switch {
-	case pool.GreaterThan(cp):
-		return fmt.Sprintf("runs %s, newer than the control plane %s", pool, cp)
-	case pool.Major() != cp.Major():
-		return fmt.Sprintf("runs %s, a different major version than the control plane %s", pool, cp)
-	case cp.Minor()-pool.Minor() > MaxPoolSkew:
-		return fmt.Sprintf("runs %s, %d minors behind the control plane %s (at most %d)", pool, cp.Minor()-pool.Minor(), cp, MaxPoolSkew)
-	}
-	return ""
-}
-
-func (b *builder) checkMaintenance(s *Shoot, at func(...string) cue.Path) {
-	w := s.Maintenance.Window
-	if w == nil {
-		return
-	}
-	begin, err1 := parseWindowTime(w.Begin)
-	end, err2 := parseWindowTime(w.End)
-	if err1 != nil || err2 != nil {
-		b.fail(at("maintenance", "window"), "maintenance window %s to %s: times must be HHMMSS+ZZZZ", w.Begin, w.End)
-		return
-	}
-	d := end.Sub(begin)
-	if d <= 0 {
-		d += 24 * time.Hour
-	}
-	if d < 30*time.Minute || d > 6*time.Hour {
-		b.fail(at("maintenance", "window"), "maintenance window %s to %s is %s long; Gardener needs 30m to 6h", w.Begin, w.End, d)
-	}
-}
-
-// parseWindowTime parses Gardener's HHMMSS+ZZZZ into an instant on a fixed day.
-func parseWindowTime(s string) (time.Time, error) {
-	t, err := time.Parse("150405-0700", s)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.Date(2000, 1, 1, t.Hour(), t.Minute(), t.Second(), 0, t.Location()), nil
-}
-
-func (b *builder) checkExtensions(s *Shoot, at func(...string) cue.Path) {
-	seen := map[string]bool{}
-	for _, e := range s.Extensions {
-		if seen[e.Type] {
-			b.fail(at("extensions"), "extension %q is listed twice", e.Type)
-		}
-		seen[e.Type] = true
 	}
 }
 

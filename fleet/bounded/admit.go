@@ -44,7 +44,7 @@ func (e *RefusedError) Error() string {
 // declaration of the shoot or project in the fleet, or at the overlay when
 // the object, or the field Gardener refuses, came from the overlay. An
 // unreadable garden file is a refusal too: it is the repo's or the user's.
-func judge(ctx context.Context, f *fleet.Fleet, res *render.Result, adm *Admission, dir string) ([]fleet.Issue, []string, error) {
+func judge(ctx context.Context, f *fleet.Fleet, pos *fleet.Positions, res *render.Result, adm *Admission, dir string) ([]fleet.Issue, []string, error) {
 	j, issues, err := NewJudge(f, adm)
 	if err != nil || issues != nil {
 		return issues, nil, err
@@ -54,6 +54,7 @@ func judge(ctx context.Context, f *fleet.Fleet, res *render.Result, adm *Admissi
 		return nil, nil, err
 	}
 	p := newPlacer(f, res.Objects, dir)
+	p.pos = pos
 	for _, ref := range r.Refusals {
 		for _, v := range ref.Violations {
 			issues = append(issues, p.place(ref, v))
@@ -106,6 +107,8 @@ type placer struct {
 	overlay  bool
 	// shootsAfter are the rendered Shoots after the overlay.
 	shootsAfter map[string]*unstructured.Unstructured
+	// pos places a refused field at the setting that produced it.
+	pos *fleet.Positions
 }
 
 func newPlacer(f *fleet.Fleet, objs []*unstructured.Unstructured, dir string) *placer {
@@ -135,7 +138,13 @@ func (p *placer) place(ref admission.Refusal, v admission.Violation) fleet.Issue
 		if !ok || p.overlay && v.Field != "" && p.fromOverlay(s, ref, v.Field) {
 			return p.atOverlay("shoots."+ref.Name, v)
 		}
-		return fleet.DeclaredIssue(s.Declared, p.dir, "shoots."+ref.Name, v.Message)
+		at := s.Declared
+		if p.pos != nil && v.Field != "" {
+			if field, ok := fieldPos(p.pos, s.Name, p.shootsAfter[ref.Namespace+"/"+ref.Name], v.Field); ok && field.IsValid() {
+				at = field
+			}
+		}
+		return fleet.DeclaredIssue(at, p.dir, "shoots."+ref.Name, v.Message)
 	case "Project":
 		pr, ok := p.projects[ref.Name]
 		if !ok {

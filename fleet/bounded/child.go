@@ -68,7 +68,17 @@ func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 			v = verdict{Err: fmt.Sprintf("internal error: %v", p)}
 		}
 	}()
-	f, err := fleet.LoadRepo(repo)
+	var (
+		f   *fleet.Fleet
+		pos *fleet.Positions
+		err error
+	)
+	if adm != nil {
+		// Gardener's refusals are placed at the settings that produced them.
+		f, pos, err = fleet.LoadRepoWithPositions(repo)
+	} else {
+		f, err = fleet.LoadRepo(repo)
+	}
 	if err != nil {
 		return failed(err, repo.Name)
 	}
@@ -95,7 +105,7 @@ func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 		}
 	}
 	if adm != nil {
-		refusals, notes, err := judge(context.Background(), f, res, adm, repo.Name)
+		refusals, notes, err := judge(context.Background(), f, pos, res, adm, repo.Name)
 		if err != nil {
 			return verdict{Err: err.Error()}
 		}
