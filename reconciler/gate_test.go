@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
@@ -18,7 +18,7 @@ var gateNow = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 // gs builds a gate shoot that is healthy and, with steps > 0, ready for its
 // next step; the options change only what a case is about.
 func gs(name string, steps int, opts ...func(*gateShoot)) gateShoot {
-	s := gateShoot{Name: name, StepsLeft: steps, Health: clusters.Ready, HealthMessage: "ready"}
+	s := gateShoot{Name: name, StepsLeft: steps, Step: shoot.StepDone, StepMessage: "ready"}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -30,14 +30,28 @@ func dependsOn(d ...string) func(*gateShoot) {
 	return func(s *gateShoot) { s.DependsOn = d }
 }
 func busy(msg string) func(*gateShoot) {
-	return func(s *gateShoot) { s.Health, s.HealthMessage = clusters.Progressing, msg }
+	return func(s *gateShoot) { s.Step, s.StepMessage = shoot.StepRunning, msg }
 }
 func failed(msg string) func(*gateShoot) {
-	return func(s *gateShoot) { s.Health, s.HealthMessage = clusters.Failed, msg }
+	return func(s *gateShoot) { s.Step, s.StepMessage = shoot.StepFailed, msg }
 }
 func started(ago time.Duration) func(*gateShoot) {
-	return func(s *gateShoot) { s.Started, s.StepStartedAt = true, gateNow.Add(-ago) }
+	return func(s *gateShoot) { s.Started, s.AppliedAt, s.TimeoutFrom = true, gateNow.Add(-ago), gateNow.Add(-ago) }
 }
+
+// windowAhead: the applied step waits for a maintenance window opening in d.
+func windowAhead(d time.Duration) func(*gateShoot) {
+	return func(s *gateShoot) {
+		s.Step, s.StepMessage = shoot.StepWaitingForWindow, "waiting for its maintenance window Mon 15:00-16:00 +0100 (confineSpecUpdateRollout)"
+		s.TimeoutFrom = gateNow.Add(d)
+	}
+}
+
+// windowBegan: the step's window opened d ago (after the step was applied).
+func windowBegan(d time.Duration) func(*gateShoot) {
+	return func(s *gateShoot) { s.TimeoutFrom = gateNow.Add(-d) }
+}
+
 func asleep(proceed bool) func(*gateShoot) {
 	return func(s *gateShoot) { s.Hibernated, s.ProceedWhileHibernated = true, proceed }
 }
@@ -111,6 +125,29 @@ func TestGate(t *testing.T) {
 				Shoots: []gateShoot{gs("a", 1, busy("Reconcile of Shoot cluster in progress."), started(time.Hour))}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: StepTimedOutReason,
 				Message: "step not done 1h0m0s after it was applied: Reconcile of Shoot cluster in progress."}},
+		},
+		{
+			name: "a step waiting for its maintenance window says so and sleeps until it opens",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, started(3*time.Hour), windowAhead(2*time.Hour))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootUpgrading, Reason: MaintenanceWindowReason,
+				Message: "waiting for its maintenance window Mon 15:00-16:00 +0100 (confineSpecUpdateRollout)"}},
+			wantWake: 2 * time.Hour,
+		},
+		{
+			name: "the timeout counts from the window's start",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, busy("Reconcile of Shoot cluster in progress."), started(5*time.Hour), windowBegan(30*time.Minute))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootUpgrading, Reason: StepInProgressReason,
+				Message: "step in progress: Reconcile of Shoot cluster in progress."}},
+			wantBusy: true,
+		},
+		{
+			name: "a step past its timeout from the window's start stalls",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, busy("Reconcile of Shoot cluster in progress."), started(5*time.Hour), windowBegan(time.Hour))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: StepTimedOutReason,
+				Message: "step not done 1h0m0s after its maintenance window began: Reconcile of Shoot cluster in progress."}},
 		},
 		{
 			name: "a failed step stalls",

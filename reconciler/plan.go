@@ -107,10 +107,10 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalogCache) {
 	if it.live == nil {
 		// Created at the target: nothing to step through.
-		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
+		it.step = shoot.Step{State: shoot.StepRunning, Message: "not created yet"}
 		return
 	}
-	it.health = it.live.health
+	it.step = it.live.step
 	cur, want, err := shootVersions(it.live.shootState, it.desired)
 	if err != nil {
 		it.planErr = err
@@ -142,11 +142,11 @@ func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalog
 
 func (it *shootItem) gateShoot() gateShoot {
 	g := gateShoot{
-		Name:          it.desired.GetName(),
-		StepsLeft:     len(it.steps),
-		Health:        it.health.State,
-		HealthMessage: it.health.Message,
-		PlanErr:       it.planErr,
+		Name:        it.desired.GetName(),
+		StepsLeft:   len(it.steps),
+		Step:        it.step.State,
+		StepMessage: it.step.Message,
+		PlanErr:     it.planErr,
 	}
 	if it.model != nil {
 		r := it.model.Rollout
@@ -158,11 +158,18 @@ func (it *shootItem) gateShoot() gateShoot {
 	}
 	if it.started() {
 		g.Started = true
-		if it.prev.StepStartedAt != nil {
-			g.StepStartedAt = it.prev.StepStartedAt.Time
-		}
+		g.AppliedAt, g.TimeoutFrom = it.appliedAt(), it.step.TimeoutFrom
 	}
 	return g
+}
+
+// appliedAt is when the last step was applied, as the last status says; zero
+// when none is on its way.
+func (it *shootItem) appliedAt() time.Time {
+	if it.prev == nil || it.prev.StepStartedAt == nil {
+		return time.Time{}
+	}
+	return it.prev.StepStartedAt.Time
 }
 
 // started reports whether steps of the current plan were applied in an
@@ -228,17 +235,18 @@ func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
 // liveShoot is what a pass keeps of one live Shoot.
 type liveShoot struct {
 	shootState
-	// health is read off the full Shoot, so its status need not be kept.
-	health clusters.Health
+	// step is read off the full Shoot, so its status need not be kept.
+	step shoot.Step
 }
 
-// observeLiveShoot reads a live Shoot once for both its state and health.
-func observeLiveShoot(u *unstructured.Unstructured) *liveShoot {
+// observeLiveShoot reads a live Shoot once for both its state and whether
+// Gardener is done with the step applied at appliedAt (zero: with any).
+func observeLiveShoot(u *unstructured.Unstructured, appliedAt time.Time) *liveShoot {
 	s, err := shoot.Read(u)
 	if err != nil {
-		return &liveShoot{shootState: shootState{err: err}, health: clusters.Health{State: clusters.Progressing, Message: err.Error()}}
+		return &liveShoot{shootState: shootState{err: err}, step: shoot.Step{State: shoot.StepRunning, Message: err.Error()}}
 	}
-	return &liveShoot{shootState: stateFrom(s), health: clusters.ShootHealth(s)}
+	return &liveShoot{shootState: stateFrom(s), step: shoot.Confirm(s, appliedAt)}
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
@@ -249,6 +257,10 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 	if len(sc.shoots) == 0 {
 		return out, nil
 	}
+	applied := make(map[string]time.Time, len(sc.shoots))
+	for _, it := range sc.shoots {
+		applied[it.key()] = it.appliedAt()
+	}
 	opts := []client.ListOption{client.MatchingLabels(sc.manager.OwnerLabels()), client.Limit(listPageSize)}
 	for cont := ""; ; {
 		list := &unstructured.UnstructuredList{}
@@ -258,7 +270,8 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			out[u.GetNamespace()+"/"+u.GetName()] = observeLiveShoot(u)
+			key := u.GetNamespace() + "/" + u.GetName()
+			out[key] = observeLiveShoot(u, applied[key])
 		}
 		if cont = list.GetContinue(); cont == "" {
 			break
@@ -273,7 +286,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 			return nil, err
 		}
 		if u != nil {
-			out[it.key()] = observeLiveShoot(u)
+			out[it.key()] = observeLiveShoot(u, it.appliedAt())
 		}
 	}
 	return out, nil
@@ -348,8 +361,8 @@ func dependencyDone(desired, live *unstructured.Unstructured) bool {
 	if !isShoot(live) {
 		return clusters.ObjectStatus(live).State == clusters.Ready
 	}
-	l := observeLiveShoot(live)
-	if l.health.State != clusters.Ready {
+	l := observeLiveShoot(live, time.Time{})
+	if l.step.State != shoot.StepDone {
 		return false
 	}
 	cur, want, err := shootVersions(l.shootState, desired)

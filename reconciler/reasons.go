@@ -53,6 +53,9 @@ const (
 	WaveNotDoneReason         = "WaveNotDone"
 	WaveBakingReason          = "WaveBaking"
 	MaxParallelReason         = "MaxParallel"
+	// MaintenanceWindowReason: a step applied to a shoot that confines spec
+	// rollouts waits for its maintenance window.
+	MaintenanceWindowReason = "WaitingForMaintenanceWindow"
 )
 
 // Event reasons besides the failure reasons above.

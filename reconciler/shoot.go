@@ -38,7 +38,8 @@ type shootState struct {
 }
 
 func stateFrom(s *shoot.Shoot) shootState {
-	return shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
+	st := shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
+	return st
 }
 
 func stateOf(u *unstructured.Unstructured) shootState {
