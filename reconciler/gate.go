@@ -10,6 +10,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
 // gateShoot is what the gate knows of one shoot: where its plan stands and
@@ -29,6 +30,11 @@ type gateShoot struct {
 	// and the shoot is healthy.
 	Step        shoot.StepState
 	StepMessage string
+	// Window confines the start of each step to the shoot's maintenance
+	// time window (rollout window "maintenance"); nil starts steps whenever
+	// the rest allows. NoWindow says why a shoot that asks for one has none.
+	Window   planner.Window
+	NoWindow string
 	// PlanErr says why no plan reaches the target; the shoot then stalls.
 	PlanErr error
 	// Started is true when steps of the current plan were applied already
@@ -221,7 +227,7 @@ func gate(in gateInput) gateOutput {
 		switch {
 		case d.Reason == MaintenanceWindowReason:
 			out.Wake = earlier(out.Wake, in.Shoots[i].TimeoutFrom.Sub(in.Now))
-		case d.Phase == v1alpha1.ShootUpgrading || (d.Phase == v1alpha1.ShootWaiting && d.Reason != WaveBakingReason):
+		case d.Phase == v1alpha1.ShootUpgrading || (d.Phase == v1alpha1.ShootWaiting && d.Reason != WaveBakingReason && d.Reason != WindowClosedReason):
 			out.Busy = true
 		}
 	}
@@ -229,7 +235,7 @@ func gate(in gateInput) gateOutput {
 }
 
 // decideWave decides the candidates of an open wave: hibernation, then
-// dependencies, then the wave's parallelism.
+// dependencies, then the maintenance window, then the wave's parallelism.
 func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidate []bool, depReady func(string) bool) {
 	slots := 0
 	for _, i := range idx {
@@ -256,6 +262,7 @@ func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidat
 				waiting = append(waiting, dep)
 			}
 		}
+		start, begin, end, open := planner.StepStart(s.Window, in.Now)
 		switch {
 		case s.Hibernated && !s.ProceedWhileHibernated:
 			*d = gateDecision{Phase: v1alpha1.ShootHeld, Reason: HibernatedReason,
@@ -263,6 +270,16 @@ func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidat
 		case len(waiting) > 0:
 			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: DependencyNotReadyReason,
 				Message: fmt.Sprintf("waiting for %s to reach its target and be healthy", strings.Join(waiting, ", "))}
+		case s.NoWindow != "":
+			*d = gateDecision{Phase: v1alpha1.ShootHeld, Reason: WindowClosedReason,
+				Message: fmt.Sprintf("rollout window is maintenance, but %s", s.NoWindow)}
+		case !open:
+			if s.Started {
+				slots++ // between two steps it keeps its slot
+			}
+			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: WindowClosedReason,
+				Message: fmt.Sprintf("next step waits for its maintenance window %s", shoot.Label(begin, end))}
+			out.Wake = earlier(out.Wake, start.Sub(in.Now))
 		case w.MaxParallel > 0 && slots >= w.MaxParallel && !s.Started:
 			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: MaxParallelReason,
 				Message: fmt.Sprintf("wave %s: %d of %d shoots upgrading", waveName(w.Name), slots, w.MaxParallel)}

@@ -52,6 +52,15 @@ func windowBegan(d time.Duration) func(*gateShoot) {
 	return func(s *gateShoot) { s.TimeoutFrom = gateNow.Add(-d) }
 }
 
+// window confines the shoot's steps to a maintenance window.
+func window(t *testing.T, begin, end string) func(*gateShoot) {
+	w, err := shoot.ParseWindow(begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(s *gateShoot) { s.Window = w.Next }
+}
+
 func asleep(proceed bool) func(*gateShoot) {
 	return func(s *gateShoot) { s.Hibernated, s.ProceedWhileHibernated = true, proceed }
 }
@@ -168,6 +177,40 @@ func TestGate(t *testing.T) {
 			})}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: PlanRejectedReason,
 				Message: "no plan reaches the target: control plane: desired 1.33.1 is older than live 1.34.2"}},
+		},
+
+		// Rollout window "maintenance".
+		{
+			name:     "outside its window the next step waits and sleeps until it opens",
+			in:       gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, window(t, "150000+0100", "160000+0100"))}},
+			want:     []gateDecision{waiting(WindowClosedReason, "next step waits for its maintenance window Mon 15:00-16:00 +0100")},
+			wantWake: 2 * time.Hour,
+		},
+		{
+			name:     "inside its window a step goes",
+			in:       gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, window(t, "123000+0100", "133000+0100"))}},
+			want:     []gateDecision{proceed},
+			wantBusy: true,
+		},
+		{
+			name: "confirmed after its window closed, the rest waits for the next and keeps the slot",
+			in: gateInput{Now: gateNow, Waves: []fleet.Wave{{Name: "prod", MaxParallel: 1}},
+				Shoots: []gateShoot{gs("a", 1, inWave("prod"), started(2*time.Hour), window(t, "100000+0100", "110000+0100")), gs("b", 1, inWave("prod"))}},
+			want: []gateDecision{
+				waiting(WindowClosedReason, "next step waits for its maintenance window Tue 10:00-11:00 +0100"),
+				waiting(MaxParallelReason, "wave prod: 1 of 1 shoots upgrading"),
+			},
+			wantWaves: []v1alpha1.WaveStatus{{Name: "prod", Phase: v1alpha1.WaveUpgrading}},
+			wantBusy:  true,
+			wantWake:  21 * time.Hour,
+		},
+		{
+			name: "no window to roll out in holds the shoot",
+			in: gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, func(s *gateShoot) {
+				s.NoWindow = "the shoot has no spec.maintenance.timeWindow"
+			})}},
+			want: []gateDecision{{Phase: v1alpha1.ShootHeld, Reason: WindowClosedReason,
+				Message: "rollout window is maintenance, but the shoot has no spec.maintenance.timeWindow"}},
 		},
 
 		// Hibernation.

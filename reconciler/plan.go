@@ -155,6 +155,17 @@ func (it *shootItem) gateShoot() gateShoot {
 	}
 	if it.live != nil {
 		g.Hibernated = it.live.hibernated
+		if it.model != nil && it.model.Rollout.Window == fleet.WindowMaintenance {
+			// Gardener rolls out within the live window, which it defaults.
+			switch l := it.live; {
+			case l.windowErr != nil:
+				g.NoWindow = l.windowErr.Error()
+			case l.window == nil:
+				g.NoWindow = "the shoot has no spec.maintenance.timeWindow"
+			default:
+				g.Window = l.window.Next
+			}
+		}
 	}
 	if it.started() {
 		g.Started = true
