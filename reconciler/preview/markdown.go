@@ -150,6 +150,8 @@ func (r *Report) markdown(opts markdownOptions) string {
 		}
 	}
 
+	r.mdSchedule(&b, opts)
+
 	if len(r.Notes) > 0 {
 		b.WriteString("\n### Notes\n\n")
 		for _, n := range r.Notes {

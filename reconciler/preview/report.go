@@ -3,6 +3,7 @@ package preview
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -44,6 +45,12 @@ type Input struct {
 	FieldManager string
 	// Notes are passed through to the report.
 	Notes []string
+	// Now is when the plan is made: the schedule counts from it and places
+	// maintenance windows after it.
+	Now time.Time
+	// StepDuration is what the schedule assumes a step takes until Gardener
+	// confirms it; DefaultStepDuration when zero.
+	StepDuration time.Duration
 }
 
 // Report is what applying a fleet would change.
@@ -61,7 +68,9 @@ type Report struct {
 	Upgrades []Upgrade `json:"upgrades"`
 	// Waves order the upgrading shoots, in the fleet's order; shoots in no
 	// wave come last, in a wave named "".
-	Waves      []Wave      `json:"waves"`
+	Waves []Wave `json:"waves"`
+	// Schedule is when each step of the upgrades runs at the earliest.
+	Schedule   *Schedule   `json:"schedule,omitempty"`
 	Violations []Violation `json:"violations"`
 	Warnings   []Violation `json:"warnings,omitempty"`
 	Notes      []string    `json:"notes"`
@@ -165,6 +174,7 @@ func Build(in Input) *Report {
 
 	r.Upgrades, r.Notes = planUpgrades(pairs, in, r.Notes)
 	r.Waves = waves(r.Upgrades, in.Fleet)
+	r.Schedule = schedule(r.Upgrades, r.Waves, pairs, in)
 	for _, u := range r.Upgrades {
 		if u.Error != "" {
 			r.Violations = append(r.Violations, Violation{Shoot: u.Shoot, Message: u.Error})

@@ -88,7 +88,35 @@ func goldenInputs() map[string]Input {
 			{File: "fleet/shoots.cue", Line: 15, Column: 11, Path: "shoots.old.project", Message: `project "nope" is not declared in projects`},
 		},
 	}
-	return map[string]Input{"changes": changes, "unchanged": unchanged, "invalid": invalid}
+	// metal-prod starts its steps only in its window 03:00-04:00 +0100:
+	// two of its three fit in the first; edge asks for its window but
+	// leaves it to Gardener.
+	window := map[string]any{"begin": "030000+0100", "end": "040000+0100"}
+	windows := Input{
+		Base: "HEAD (3f2a1bc)",
+		BaseObjects: objs(
+			testShoot("garden-apps", "dev").version("1.34.3").build(),
+			testShoot("garden-platform", "metal-prod").version("1.33.4").set(window, "spec", "maintenance", "timeWindow").build(),
+			testShoot("garden-platform", "edge").version("1.35.4").build(),
+		),
+		Objects: objs(
+			testShoot("garden-apps", "dev").version("1.36.2").build(),
+			testShoot("garden-platform", "metal-prod").version("1.36.2").pool("blue", "").set(window, "spec", "maintenance", "timeWindow").build(),
+			testShoot("garden-platform", "edge").version("1.36.2").build(),
+		),
+		Fleet: &fleet.Fleet{
+			Waves: f.Waves,
+			Shoots: []fleet.Shoot{
+				fleetShoot("garden-apps", "dev", fleet.Rollout{Wave: "canary"}),
+				fleetShoot("garden-platform", "metal-prod", fleet.Rollout{Wave: "prod", Window: fleet.WindowMaintenance}),
+				fleetShoot("garden-platform", "edge", fleet.Rollout{Wave: "prod", Window: fleet.WindowMaintenance}),
+			},
+		},
+		Catalogs:     map[string]*planner.Catalog{"metal": catalog("1.33.4", "1.34.3", "1.35.4", "1.36.2")},
+		Now:          time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), // a Monday
+		StepDuration: 40 * time.Minute,
+	}
+	return map[string]Input{"changes": changes, "unchanged": unchanged, "invalid": invalid, "windows": windows}
 }
 
 func TestWriteGolden(t *testing.T) {

@@ -67,8 +67,20 @@ json, a stable schema:
                  "changes": ["control plane 1.35.4 -> 1.36.2"]}],
                  "kept": [], "missingMinors": ["1.35"], "error"}],
    "waves": [{"name", "maxParallel", "bakeTime", "shoots": []}],
+   "schedule": {"stepDuration": "30m",
+                "waves": [{"name", "entries": [{"shoot", "step", "steps",
+                           "changes": [], "at": "1h30m", "window":
+                           "Tue 03:00-04:00 +0100", "windowStart": RFC3339,
+                           "after": ["wave canary bakes 30m"], "blocked"}]}]},
    "violations": [{"file", "line", "column", "path", "shoot", "message"}],
    "notes": []}
+
+The schedule is when each step starts at the earliest, wave by wave, if
+each step took --step-duration until Gardener confirms it: after the bake
+time of the wave before, a free slot of the wave's maxParallel, the shoot's
+dependsOn, and for rollout window "maintenance" inside the shoot's
+maintenance time window (several steps fit in one, the rest waits for the
+next). "at" counts from now (or --at); windows are shown in their own zone.
 
 Objects are in apply order, fields sorted by path (list items keyed by name,
 else by type, else by index), upgrades by shoot; optional fields are left
@@ -96,6 +108,8 @@ type planOptions struct {
 	exitCode   bool
 	timeout    time.Duration
 	memory     int64
+	at         string
+	stepTime   time.Duration
 }
 
 func init() { register(newPlanCmd) }
@@ -123,6 +137,8 @@ func newPlanCmd(streams Streams) *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
 	addTimeoutFlag(cmd, &opts.timeout)
 	addEvalMemoryFlag(cmd, &opts.memory)
+	f.StringVar(&opts.at, "at", "", "plan as of this time (RFC3339), e.g. when the change will be merged; default now")
+	f.DurationVar(&opts.stepTime, "step-duration", preview.DefaultStepDuration, "what the schedule assumes one step takes until Gardener confirms it")
 	return cmd
 }
 
@@ -140,6 +156,14 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		owner = &clusters.Owner{Namespace: ns, Name: name}
 	}
 	now := time.Now()
+	if opts.at != "" {
+		if now, err = time.Parse(time.RFC3339, opts.at); err != nil {
+			return fmt.Errorf("--at %q: want an RFC3339 time, e.g. 2026-12-01T09:00:00Z", opts.at)
+		}
+	}
+	if opts.stepTime <= 0 {
+		return fmt.Errorf("--step-duration %s: want more than 0", opts.stepTime)
+	}
 	catalogs, err := readCloudProfiles(opts.cloudProfiles, now)
 	if err != nil {
 		return err
@@ -149,7 +173,7 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		return err
 	}
 
-	in := preview.Input{Base: opts.base, Catalogs: catalogs}
+	in := preview.Input{Base: opts.base, Catalogs: catalogs, Now: now, StepDuration: opts.stepTime}
 	// Both the fleet and a base from Git are evaluated with CUE.
 	_, err = bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, readPlanInput(ctx, &in, opts, adm, owner, now)
