@@ -151,6 +151,7 @@ func (r *Report) markdown(opts markdownOptions) string {
 	}
 
 	r.mdSchedule(&b, opts)
+	r.mdForecast(&b)
 
 	if len(r.Notes) > 0 {
 		b.WriteString("\n### Notes\n\n")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
@@ -51,6 +52,10 @@ type Input struct {
 	// StepDuration is what the schedule assumes a step takes until Gardener
 	// confirms it; DefaultStepDuration when zero.
 	StepDuration time.Duration
+	// Forecast, when set, lists the versions of base shoots that expire
+	// within it, by their Profiles (by CatalogKey).
+	Forecast time.Duration
+	Profiles map[string]*gardencorev1beta1.CloudProfileSpec
 }
 
 // Report is what applying a fleet would change.
@@ -70,7 +75,9 @@ type Report struct {
 	// wave come last, in a wave named "".
 	Waves []Wave `json:"waves"`
 	// Schedule is when each step of the upgrades runs at the earliest.
-	Schedule   *Schedule   `json:"schedule,omitempty"`
+	Schedule *Schedule `json:"schedule,omitempty"`
+	// Forecast lists Gardener's forced updates (plan --forecast).
+	Forecast   *Forecast   `json:"forecast,omitempty"`
 	Violations []Violation `json:"violations"`
 	Warnings   []Violation `json:"warnings,omitempty"`
 	Notes      []string    `json:"notes"`
@@ -174,7 +181,11 @@ func Build(in Input) *Report {
 
 	r.Upgrades, r.Notes = planUpgrades(pairs, in, r.Notes)
 	r.Waves = waves(r.Upgrades, in.Fleet)
-	r.Schedule = schedule(r.Upgrades, r.Waves, pairs, in)
+	var starts map[string][]time.Time
+	r.Schedule, starts = schedule(r.Upgrades, r.Waves, pairs, in)
+	if in.Forecast > 0 {
+		r.Forecast = forecast(pairs, r.Upgrades, starts, in)
+	}
 	for _, u := range r.Upgrades {
 		if u.Error != "" {
 			r.Violations = append(r.Violations, Violation{Shoot: u.Shoot, Message: u.Error})

@@ -51,10 +51,11 @@ type ScheduleEntry struct {
 }
 
 // schedule forecasts the report's upgrades with planner.Schedule, from
-// in.Now; nil when no shoot has steps.
-func schedule(upgrades []Upgrade, ws []Wave, pairs []pair, in Input) *Schedule {
+// in.Now; nil when no shoot has steps. starts holds each step's start by
+// shoot, for the steps that have a time.
+func schedule(upgrades []Upgrade, ws []Wave, pairs []pair, in Input) (_ *Schedule, starts map[string][]time.Time) {
 	if len(ws) == 0 || in.Fleet == nil {
-		return nil
+		return nil, nil
 	}
 	dur := in.StepDuration
 	if dur <= 0 {
@@ -103,6 +104,7 @@ func schedule(upgrades []Upgrade, ws []Wave, pairs []pair, in Input) *Schedule {
 		byShoot[u.Shoot] = i
 	}
 	out := &Schedule{StepDuration: planner.FormatDuration(dur)}
+	starts = map[string][]time.Time{}
 	for _, w := range ws {
 		sw := ScheduledWave{Name: w.Name, Entries: []ScheduleEntry{}}
 		for _, name := range w.Shoots {
@@ -117,6 +119,9 @@ func schedule(upgrades []Upgrade, ws []Wave, pairs []pair, in Input) *Schedule {
 				continue
 			}
 			for k, st := range f.Steps {
+				if unknown[i] == "" {
+					starts[name] = append(starts[name], st.Start)
+				}
 				e := ScheduleEntry{Shoot: name, Step: k + 1, Steps: len(u.Steps), Changes: u.Steps[k].Changes, After: st.After}
 				switch {
 				case !st.WindowBegin.IsZero():
@@ -132,7 +137,7 @@ func schedule(upgrades []Upgrade, ws []Wave, pairs []pair, in Input) *Schedule {
 		}
 		out.Waves = append(out.Waves, sw)
 	}
-	return out
+	return out, starts
 }
 
 // stepWindow is the maintenance window a shoot's steps will start in: the

@@ -81,6 +81,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 
 	r.writeScheduleText(&b)
+	r.writeForecastText(&b)
 
 	for _, section := range []struct {
 		title string
