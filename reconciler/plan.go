@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/expiry"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
@@ -63,6 +65,8 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 		it.live = live[it.key()]
 		e.planShoot(ctx, it, catalogs)
 	}
+
+	sc.forced = forcedUpdates(ctx, sc, catalogs)
 
 	ready, err := e.externalReady(ctx, sc)
 	if err != nil {
@@ -248,6 +252,9 @@ type liveShoot struct {
 	shootState
 	// step is read off the full Shoot, so its status need not be kept.
 	step shoot.Step
+	// spec is the Shoot as read, without its status, for the forecast of
+	// forced updates.
+	spec *shoot.Shoot
 }
 
 // observeLiveShoot reads a live Shoot once for both its state and whether
@@ -257,7 +264,9 @@ func observeLiveShoot(u *unstructured.Unstructured, appliedAt time.Time) *liveSh
 	if err != nil {
 		return &liveShoot{shootState: shootState{err: err}, step: shoot.Step{State: shoot.StepRunning, Message: err.Error()}}
 	}
-	return &liveShoot{shootState: stateFrom(s), step: shoot.Confirm(s, appliedAt)}
+	l := &liveShoot{shootState: stateFrom(s), step: shoot.Confirm(s, appliedAt), spec: s}
+	s.Status = gardencorev1beta1.ShootStatus{}
+	return l
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
@@ -392,16 +401,23 @@ type catalogCache struct {
 }
 
 type catalogEntry struct {
-	cat *planner.Catalog
-	err error
+	cat  *planner.Catalog
+	spec *gardencorev1beta1.CloudProfileSpec
+	err  error
 }
 
 // get returns the catalog of the CloudProfile (or NamespacedCloudProfile)
 // a rendered Shoot names.
 func (c *catalogCache) get(ctx context.Context, desired *unstructured.Unstructured) (*planner.Catalog, error) {
+	ent := c.entry(ctx, desired)
+	return ent.cat, ent.err
+}
+
+// entry reads the cloud profile of a rendered Shoot once per pass.
+func (c *catalogCache) entry(ctx context.Context, desired *unstructured.Unstructured) catalogEntry {
 	s, err := shoot.Read(desired)
 	if err != nil {
-		return nil, err
+		return catalogEntry{err: err}
 	}
 	kind, name := shoot.CloudProfile(s)
 	namespace := ""
@@ -410,33 +426,60 @@ func (c *catalogCache) get(ctx context.Context, desired *unstructured.Unstructur
 	}
 	key := kind + "/" + namespace + "/" + name
 	if ent, ok := c.byKey[key]; ok {
-		return ent.cat, ent.err
+		return ent
 	}
-	cat, err := c.read(ctx, kind, namespace, name)
-	c.byKey[key] = catalogEntry{cat: cat, err: err}
-	return cat, err
+	ent := catalogEntry{}
+	ent.cat, ent.spec, ent.err = c.read(ctx, kind, namespace, name)
+	c.byKey[key] = ent
+	return ent
 }
 
-func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (*planner.Catalog, error) {
+func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (*planner.Catalog, *gardencorev1beta1.CloudProfileSpec, error) {
 	if name == "" {
-		return nil, fmt.Errorf("the shoot names no cloud profile")
+		return nil, nil, fmt.Errorf("the shoot names no cloud profile")
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
 	if err := c.e.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("get %s %s: %w", kind, name, err)
 	}
 	data, err := json.Marshal(u.Object)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
 	}
 	versions, err := planner.DecodeCloudProfile(data, c.now)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	cat, err := planner.NewCatalog(versions)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
 	}
-	return cat, nil
+	p, err := expiry.DecodeProfile(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	return cat, p.Spec, nil
+}
+
+// forcedUpdates counts the live shoots that run a version expiring within
+// v1alpha1.ForcedUpdateHorizon, by the cloud profiles Gardener holds. A
+// shoot whose profile cannot be read is not counted: its plan says why.
+func forcedUpdates(ctx context.Context, sc *scope, catalogs *catalogCache) int {
+	var shoots []expiry.Shoot
+	for _, it := range sc.shoots {
+		if it.live == nil || it.live.spec == nil {
+			continue
+		}
+		es := expiry.Shoot{Shoot: it.live.spec, Profile: catalogs.entry(ctx, it.desired).spec}
+		if it.live.window != nil {
+			es.Window = it.live.window.Next
+		}
+		shoots = append(shoots, es)
+	}
+	facing := map[string]bool{}
+	for _, f := range expiry.Forecast(shoots, sc.now, v1alpha1.ForcedUpdateHorizon) {
+		facing[f.Shoot] = true
+	}
+	return len(facing)
 }

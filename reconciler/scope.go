@@ -44,6 +44,8 @@ type scope struct {
 	// plan
 	shoots []*shootItem
 	gate   gateOutput
+	// forced counts the shoots facing a forced update soon.
+	forced int
 	// toApply is objects with each live Shoot's versions set by its plan.
 	toApply []*unstructured.Unstructured
 	// apply

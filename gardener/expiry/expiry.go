@@ -16,7 +16,41 @@ import (
 	v1beta1helper "github.com/gardener/gardener/pkg/api/core/v1beta1/helper"
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	maintenancehelper "github.com/gardener/gardener/pkg/controllermanager/controller/shoot/maintenance/helper"
+	"sigs.k8s.io/yaml"
 )
+
+// Profile is a CloudProfile's or NamespacedCloudProfile's name and spec.
+type Profile struct {
+	Kind, Namespace, Name string
+	// Spec is a CloudProfile's spec, or a NamespacedCloudProfile's merged
+	// status.cloudProfileSpec.
+	Spec *gardencorev1beta1.CloudProfileSpec
+}
+
+// DecodeProfile reads a CloudProfile or NamespacedCloudProfile (YAML or JSON).
+func DecodeProfile(data []byte) (Profile, error) {
+	var cp struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+		Spec   gardencorev1beta1.CloudProfileSpec `json:"spec"`
+		Status struct {
+			CloudProfileSpec *gardencorev1beta1.CloudProfileSpec `json:"cloudProfileSpec"`
+		} `json:"status"`
+	}
+	if err := yaml.Unmarshal(data, &cp); err != nil {
+		return Profile{}, fmt.Errorf("decode cloud profile: %w", err)
+	}
+	p := Profile{Kind: cp.Kind, Namespace: cp.Metadata.Namespace, Name: cp.Metadata.Name, Spec: &cp.Spec}
+	if cp.Kind == "NamespacedCloudProfile" {
+		if p.Spec = cp.Status.CloudProfileSpec; p.Spec == nil {
+			return Profile{}, fmt.Errorf("decode cloud profile: NamespacedCloudProfile has no status.cloudProfileSpec yet")
+		}
+	}
+	return p, nil
+}
 
 // Forced is one version of a shoot that expires, and what Gardener's
 // maintenance does about it.

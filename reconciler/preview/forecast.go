@@ -6,7 +6,6 @@ import (
 	"time"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/gardener/expiry"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
@@ -46,27 +45,11 @@ type ForecastEntry struct {
 // DecodeCloudProfileSpec reads the spec of a CloudProfile, or the merged
 // status.cloudProfileSpec of a NamespacedCloudProfile, with its CatalogKey.
 func DecodeCloudProfileSpec(data []byte) (string, *gardencorev1beta1.CloudProfileSpec, error) {
-	var cp struct {
-		Kind     string `json:"kind"`
-		Metadata struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
-		Spec   gardencorev1beta1.CloudProfileSpec `json:"spec"`
-		Status struct {
-			CloudProfileSpec *gardencorev1beta1.CloudProfileSpec `json:"cloudProfileSpec"`
-		} `json:"status"`
+	p, err := expiry.DecodeProfile(data)
+	if err != nil {
+		return "", nil, err
 	}
-	if err := yaml.Unmarshal(data, &cp); err != nil {
-		return "", nil, fmt.Errorf("decode cloud profile: %w", err)
-	}
-	spec := &cp.Spec
-	if cp.Kind == "NamespacedCloudProfile" {
-		if spec = cp.Status.CloudProfileSpec; spec == nil {
-			return "", nil, fmt.Errorf("decode cloud profile: NamespacedCloudProfile has no status.cloudProfileSpec yet")
-		}
-	}
-	return CatalogKey(cp.Kind, cp.Metadata.Namespace, cp.Metadata.Name), spec, nil
+	return CatalogKey(p.Kind, p.Namespace, p.Name), p.Spec, nil
 }
 
 // forecast lists the forced updates the base shoots (the new ones where
