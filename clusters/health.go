@@ -2,10 +2,9 @@ package clusters
 
 import (
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
-	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
@@ -30,24 +29,11 @@ type Health struct {
 	Message string
 }
 
-// Shoot conditions. Gardener has no Ready condition.
-const (
-	condAPIServerAvailable      = "APIServerAvailable"
-	condControlPlaneHealthy     = "ControlPlaneHealthy"
-	condEveryNodeReady          = "EveryNodeReady"
-	condSystemComponentsHealthy = "SystemComponentsHealthy"
-)
-
-// ShootStatus tells from a Shoot's status whether Gardener is done with it.
-// A Shoot is Ready when status.observedGeneration equals metadata.generation,
-// status.lastOperation.state is Succeeded, no worker pool waits for an
-// in-place update (status.inPlaceUpdates.pendingWorkerUpdates), and the
-// conditions APIServerAvailable, ControlPlaneHealthy, EveryNodeReady and
-// SystemComponentsHealthy are True; a workerless Shoot (no
-// spec.provider.workers) may lack the last two. A hibernated Shoot is Ready
-// once its last operation succeeded: it has no nodes to be healthy. A last
-// operation in state Failed, Error or Aborted makes it Failed with the
-// operation's description.
+// ShootStatus tells from a Shoot's status whether Gardener is done with it,
+// by shoot.Confirm with no step applied: Ready when its last Create or
+// Reconcile succeeded on the current generation, nothing waits for an
+// in-place update and every condition is True; Failed when the last
+// operation Failed, Errored or was Aborted, with the operation's description.
 func ShootStatus(obj *unstructured.Unstructured) Health {
 	s, err := shoot.Read(obj)
 	if err != nil {
@@ -58,47 +44,14 @@ func ShootStatus(obj *unstructured.Unstructured) Health {
 
 // ShootHealth is ShootStatus of a Shoot shoot.Read has read.
 func ShootHealth(s *shoot.Shoot) Health {
-	if s.DeletionTimestamp != nil {
-		return Health{Progressing, "being deleted"}
+	st := shoot.Confirm(s, time.Time{})
+	switch st.State {
+	case shoot.StepDone:
+		return Health{Ready, st.Message}
+	case shoot.StepFailed:
+		return Health{Failed, st.Message}
 	}
-	gen, observed := s.Generation, s.Status.ObservedGeneration
-	if observed == 0 || observed < gen {
-		return Health{Progressing, fmt.Sprintf("waiting for gardener to observe generation %d (observed %d)", gen, observed)}
-	}
-
-	op := s.Status.LastOperation
-	if op == nil {
-		return Health{Progressing, "no operation reported yet"}
-	}
-	switch op.State {
-	case gardencorev1beta1.LastOperationStateSucceeded:
-	case gardencorev1beta1.LastOperationStateFailed, gardencorev1beta1.LastOperationStateError, gardencorev1beta1.LastOperationStateAborted:
-		return Health{Failed, fmt.Sprintf("last operation %s %s: %s", op.Type, op.State, op.Description)}
-	default:
-		return Health{Progressing, fmt.Sprintf("last operation %s %s (%d%%): %s", op.Type, op.State, op.Progress, op.Description)}
-	}
-
-	if s.Status.IsHibernated {
-		return Health{Ready, "hibernated"}
-	}
-	if pending := shoot.PendingInPlace(s); len(pending) > 0 {
-		return Health{Progressing, "in-place update pending for pools " + strings.Join(pending, ", ")}
-	}
-
-	workerless := len(s.Spec.Provider.Workers) == 0
-	for _, ct := range []gardencorev1beta1.ConditionType{condAPIServerAvailable, condControlPlaneHealthy, condEveryNodeReady, condSystemComponentsHealthy} {
-		c := shoot.Condition(s, ct)
-		if c == nil {
-			if workerless && (ct == condEveryNodeReady || ct == condSystemComponentsHealthy) {
-				continue
-			}
-			return Health{Progressing, fmt.Sprintf("condition %s not reported yet", ct)}
-		}
-		if c.Status != gardencorev1beta1.ConditionTrue {
-			return Health{Progressing, fmt.Sprintf("condition %s is %s: %s", ct, c.Status, c.Message)}
-		}
-	}
-	return Health{Ready, fmt.Sprintf("last operation %s Succeeded", op.Type)}
+	return Health{Progressing, st.Message}
 }
 
 // TopologyStatus tells from a clabernetes Topology's status whether it is

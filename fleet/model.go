@@ -227,7 +227,14 @@ type Rollout struct {
 	DependsOn       []string `json:"dependsOn,omitempty"`
 	WhileHibernated string   `json:"whileHibernated,omitempty"`
 	AllowPreview    bool     `json:"allowPreview,omitempty"`
+	// Window "maintenance" starts version steps only inside the shoot's
+	// spec.maintenance.timeWindow; "" starts them whenever the gate allows.
+	Window string `json:"window,omitempty"`
 }
+
+// WindowMaintenance is the Rollout.Window that confines version steps to the
+// shoot's maintenance time window.
+const WindowMaintenance = "maintenance"
 
 // Update strategies of a worker pool.
 const (

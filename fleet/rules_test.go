@@ -155,6 +155,9 @@ shoots: s: {project: "a", pools: p: {}, purpose: "development"}`,
 		// shoot settings
 
 		// rollout
+		{name: "steps confined to the maintenance window", src: `shoots: s: {project: "a", pools: p: {}, rollout: window: "maintenance"}`},
+		{name: "an unknown rollout window", src: `shoots: s: {project: "a", pools: p: {}, rollout: window: "weekends"}`,
+			want: []string{`case.cue:3:58: shoots.s.rollout.window: conflicting values "maintenance" and "weekends"`}},
 		{name: "dependsOn unknown shoot", src: `shoots: s: {project: "a", pools: p: {}, rollout: dependsOn: ["nope"]}`,
 			want: []string{`case.cue:3:50: shoots.s.rollout.dependsOn: shoot "s" depends on "nope", which is neither a shoot nor a lab of this fleet`}},
 		{name: "dependsOn cycle", src: `shoots: {

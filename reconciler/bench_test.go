@@ -8,8 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
@@ -23,7 +23,7 @@ func BenchmarkGate5000(b *testing.B) {
 	}
 	waves := []string{"canary", "dev", "prod", ""}
 	for i := range 5000 {
-		s := gateShoot{Name: fmt.Sprintf("s%04d", i), Wave: waves[i%4], StepsLeft: i % 3, Health: clusters.Ready}
+		s := gateShoot{Name: fmt.Sprintf("s%04d", i), Wave: waves[i%4], StepsLeft: i % 3, Step: shoot.StepDone}
 		if i%5 == 0 && i > 0 {
 			s.DependsOn = []string{fmt.Sprintf("s%04d", i-1)}
 		}
@@ -76,7 +76,7 @@ func BenchmarkObserveLiveShoot5000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for range 5000 {
-			observeLiveShoot(u)
+			observeLiveShoot(u, time.Time{})
 		}
 	}
 }

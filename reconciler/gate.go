@@ -7,9 +7,10 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
 // gateShoot is what the gate knows of one shoot: where its plan stands and
@@ -24,17 +25,25 @@ type gateShoot struct {
 	ProceedWhileHibernated bool
 	// StepsLeft counts the steps from the live versions to the target.
 	StepsLeft int
-	// Health is the live shoot's: Ready when its last operation succeeded on
-	// the current generation with healthy conditions.
-	Health        clusters.HealthState
-	HealthMessage string
+	// Step is shoot.Confirm's verdict on the live shoot since its last step
+	// was applied (since ever when none was): Done when Gardener finished it
+	// and the shoot is healthy.
+	Step        shoot.StepState
+	StepMessage string
+	// Window confines the start of each step to the shoot's maintenance
+	// time window (rollout window "maintenance"); nil starts steps whenever
+	// the rest allows. NoWindow says why a shoot that asks for one has none.
+	Window   planner.Window
+	NoWindow string
 	// PlanErr says why no plan reaches the target; the shoot then stalls.
 	PlanErr error
 	// Started is true when steps of the current plan were applied already
-	// (kept in the Fleet's status, so a restart resumes it); StepStartedAt is
-	// when the last one was.
-	Started       bool
-	StepStartedAt time.Time
+	// (kept in the Fleet's status, so a restart resumes it); TimeoutFrom is
+	// when the last one's timeout started counting: when it was applied, or
+	// when the maintenance window it waits for began.
+	Started     bool
+	AppliedAt   time.Time
+	TimeoutFrom time.Time
 }
 
 // gateInput is everything gate decides on.
@@ -98,21 +107,23 @@ func gate(in gateInput) gateOutput {
 		case s.PlanErr != nil:
 			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: PlanRejectedReason,
 				Message: fmt.Sprintf("no plan reaches the target: %v", s.PlanErr)}
-		case s.Health == clusters.Failed:
+		case s.Step == shoot.StepFailed:
 			reason := OperationFailedReason
 			if s.Started {
 				reason = StepFailedReason
 			}
-			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: reason, Message: s.HealthMessage}
-		case s.Health != clusters.Ready && s.Started && in.StepTimeout > 0 && !in.Now.Before(s.StepStartedAt.Add(in.StepTimeout)):
+			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: reason, Message: s.StepMessage}
+		case s.Step != shoot.StepDone && s.Started && in.StepTimeout > 0 && !in.Now.Before(s.TimeoutFrom.Add(in.StepTimeout)):
 			*d = gateDecision{Phase: v1alpha1.ShootStalled, Reason: StepTimedOutReason,
-				Message: fmt.Sprintf("step not done %s after it was applied: %s", in.StepTimeout, s.HealthMessage)}
-		case s.Health != clusters.Ready && s.Started:
+				Message: fmt.Sprintf("step not done %s after %s: %s", in.StepTimeout, timeoutStart(s), s.StepMessage)}
+		case s.Step == shoot.StepWaitingForWindow && s.Started:
+			*d = gateDecision{Phase: v1alpha1.ShootUpgrading, Reason: MaintenanceWindowReason, Message: s.StepMessage}
+		case s.Step != shoot.StepDone && s.Started:
 			*d = gateDecision{Phase: v1alpha1.ShootUpgrading, Reason: StepInProgressReason,
-				Message: fmt.Sprintf("step in progress: %s", s.HealthMessage)}
-		case s.Health != clusters.Ready && s.StepsLeft > 0:
+				Message: fmt.Sprintf("step in progress: %s", s.StepMessage)}
+		case s.Step != shoot.StepDone && s.StepsLeft > 0:
 			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: OperationInProgressReason,
-				Message: fmt.Sprintf("operation in progress: %s", s.HealthMessage)}
+				Message: fmt.Sprintf("operation in progress: %s", s.StepMessage)}
 		case s.StepsLeft == 0:
 			*d = gateDecision{Phase: v1alpha1.ShootUpToDate}
 		default:
@@ -125,7 +136,7 @@ func gate(in gateInput) gateOutput {
 		byName[s.Name] = i
 	}
 	ready := func(i int) bool {
-		return out.Decisions[i].Phase == v1alpha1.ShootUpToDate && in.Shoots[i].Health == clusters.Ready
+		return out.Decisions[i].Phase == v1alpha1.ShootUpToDate && in.Shoots[i].Step == shoot.StepDone
 	}
 	depReady := func(name string) bool {
 		if i, ok := byName[name]; ok {
@@ -210,9 +221,13 @@ func gate(in gateInput) gateOutput {
 		}
 	}
 
-	// Only time ends a bake: no need to look again before Wake.
-	for _, d := range out.Decisions {
-		if d.Phase == v1alpha1.ShootUpgrading || (d.Phase == v1alpha1.ShootWaiting && d.Reason != WaveBakingReason) {
+	// Only time ends a bake or opens a window: no need to look again before
+	// Wake (a window's opening ends in a Shoot event anyway).
+	for i, d := range out.Decisions {
+		switch {
+		case d.Reason == MaintenanceWindowReason:
+			out.Wake = earlier(out.Wake, in.Shoots[i].TimeoutFrom.Sub(in.Now))
+		case d.Phase == v1alpha1.ShootUpgrading || (d.Phase == v1alpha1.ShootWaiting && d.Reason != WaveBakingReason && d.Reason != WindowClosedReason):
 			out.Busy = true
 		}
 	}
@@ -220,7 +235,7 @@ func gate(in gateInput) gateOutput {
 }
 
 // decideWave decides the candidates of an open wave: hibernation, then
-// dependencies, then the wave's parallelism.
+// dependencies, then the maintenance window, then the wave's parallelism.
 func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidate []bool, depReady func(string) bool) {
 	slots := 0
 	for _, i := range idx {
@@ -247,6 +262,7 @@ func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidat
 				waiting = append(waiting, dep)
 			}
 		}
+		start, begin, end, open := planner.StepStart(s.Window, in.Now)
 		switch {
 		case s.Hibernated && !s.ProceedWhileHibernated:
 			*d = gateDecision{Phase: v1alpha1.ShootHeld, Reason: HibernatedReason,
@@ -254,6 +270,16 @@ func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidat
 		case len(waiting) > 0:
 			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: DependencyNotReadyReason,
 				Message: fmt.Sprintf("waiting for %s to reach its target and be healthy", strings.Join(waiting, ", "))}
+		case s.NoWindow != "":
+			*d = gateDecision{Phase: v1alpha1.ShootHeld, Reason: WindowClosedReason,
+				Message: fmt.Sprintf("rollout window is maintenance, but %s", s.NoWindow)}
+		case !open:
+			if s.Started {
+				slots++ // between two steps it keeps its slot
+			}
+			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: WindowClosedReason,
+				Message: fmt.Sprintf("next step waits for its maintenance window %s", shoot.Label(begin, end))}
+			out.Wake = earlier(out.Wake, start.Sub(in.Now))
 		case w.MaxParallel > 0 && slots >= w.MaxParallel && !s.Started:
 			*d = gateDecision{Phase: v1alpha1.ShootWaiting, Reason: MaxParallelReason,
 				Message: fmt.Sprintf("wave %s: %d of %d shoots upgrading", waveName(w.Name), slots, w.MaxParallel)}
@@ -262,6 +288,25 @@ func decideWave(in gateInput, out *gateOutput, w fleet.Wave, idx []int, candidat
 			*d = gateDecision{Phase: v1alpha1.ShootUpgrading, Reason: StepAppliedReason, Proceed: true}
 		}
 	}
+}
+
+// timeoutStart says what a step's timeout counts from.
+func timeoutStart(s gateShoot) string {
+	if s.Step == shoot.StepWaitingForWindow || s.TimeoutFrom.After(s.AppliedAt) {
+		return "its maintenance window began"
+	}
+	return "it was applied"
+}
+
+// earlier returns the shorter positive wait of a and b; zero when neither is.
+func earlier(a, b time.Duration) time.Duration {
+	switch {
+	case b <= 0:
+		return a
+	case a <= 0:
+		return b
+	}
+	return min(a, b)
 }
 
 func waveName(name string) string {

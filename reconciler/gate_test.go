@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
@@ -18,7 +18,7 @@ var gateNow = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 // gs builds a gate shoot that is healthy and, with steps > 0, ready for its
 // next step; the options change only what a case is about.
 func gs(name string, steps int, opts ...func(*gateShoot)) gateShoot {
-	s := gateShoot{Name: name, StepsLeft: steps, Health: clusters.Ready, HealthMessage: "ready"}
+	s := gateShoot{Name: name, StepsLeft: steps, Step: shoot.StepDone, StepMessage: "ready"}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -30,14 +30,37 @@ func dependsOn(d ...string) func(*gateShoot) {
 	return func(s *gateShoot) { s.DependsOn = d }
 }
 func busy(msg string) func(*gateShoot) {
-	return func(s *gateShoot) { s.Health, s.HealthMessage = clusters.Progressing, msg }
+	return func(s *gateShoot) { s.Step, s.StepMessage = shoot.StepRunning, msg }
 }
 func failed(msg string) func(*gateShoot) {
-	return func(s *gateShoot) { s.Health, s.HealthMessage = clusters.Failed, msg }
+	return func(s *gateShoot) { s.Step, s.StepMessage = shoot.StepFailed, msg }
 }
 func started(ago time.Duration) func(*gateShoot) {
-	return func(s *gateShoot) { s.Started, s.StepStartedAt = true, gateNow.Add(-ago) }
+	return func(s *gateShoot) { s.Started, s.AppliedAt, s.TimeoutFrom = true, gateNow.Add(-ago), gateNow.Add(-ago) }
 }
+
+// windowAhead: the applied step waits for a maintenance window opening in d.
+func windowAhead(d time.Duration) func(*gateShoot) {
+	return func(s *gateShoot) {
+		s.Step, s.StepMessage = shoot.StepWaitingForWindow, "waiting for its maintenance window Mon 15:00-16:00 +0100 (confineSpecUpdateRollout)"
+		s.TimeoutFrom = gateNow.Add(d)
+	}
+}
+
+// windowBegan: the step's window opened d ago (after the step was applied).
+func windowBegan(d time.Duration) func(*gateShoot) {
+	return func(s *gateShoot) { s.TimeoutFrom = gateNow.Add(-d) }
+}
+
+// window confines the shoot's steps to a maintenance window.
+func window(t *testing.T, begin, end string) func(*gateShoot) {
+	w, err := shoot.ParseWindow(begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(s *gateShoot) { s.Window = w.Next }
+}
+
 func asleep(proceed bool) func(*gateShoot) {
 	return func(s *gateShoot) { s.Hibernated, s.ProceedWhileHibernated = true, proceed }
 }
@@ -113,6 +136,29 @@ func TestGate(t *testing.T) {
 				Message: "step not done 1h0m0s after it was applied: Reconcile of Shoot cluster in progress."}},
 		},
 		{
+			name: "a step waiting for its maintenance window says so and sleeps until it opens",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, started(3*time.Hour), windowAhead(2*time.Hour))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootUpgrading, Reason: MaintenanceWindowReason,
+				Message: "waiting for its maintenance window Mon 15:00-16:00 +0100 (confineSpecUpdateRollout)"}},
+			wantWake: 2 * time.Hour,
+		},
+		{
+			name: "the timeout counts from the window's start",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, busy("Reconcile of Shoot cluster in progress."), started(5*time.Hour), windowBegan(30*time.Minute))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootUpgrading, Reason: StepInProgressReason,
+				Message: "step in progress: Reconcile of Shoot cluster in progress."}},
+			wantBusy: true,
+		},
+		{
+			name: "a step past its timeout from the window's start stalls",
+			in: gateInput{Now: gateNow, StepTimeout: time.Hour,
+				Shoots: []gateShoot{gs("a", 1, busy("Reconcile of Shoot cluster in progress."), started(5*time.Hour), windowBegan(time.Hour))}},
+			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: StepTimedOutReason,
+				Message: "step not done 1h0m0s after its maintenance window began: Reconcile of Shoot cluster in progress."}},
+		},
+		{
 			name: "a failed step stalls",
 			in:   gateInput{Shoots: []gateShoot{gs("a", 1, failed("last operation Reconcile Failed: boom"), started(time.Minute))}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: StepFailedReason,
@@ -131,6 +177,40 @@ func TestGate(t *testing.T) {
 			})}},
 			want: []gateDecision{{Phase: v1alpha1.ShootStalled, Reason: PlanRejectedReason,
 				Message: "no plan reaches the target: control plane: desired 1.33.1 is older than live 1.34.2"}},
+		},
+
+		// Rollout window "maintenance".
+		{
+			name:     "outside its window the next step waits and sleeps until it opens",
+			in:       gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, window(t, "150000+0100", "160000+0100"))}},
+			want:     []gateDecision{waiting(WindowClosedReason, "next step waits for its maintenance window Mon 15:00-16:00 +0100")},
+			wantWake: 2 * time.Hour,
+		},
+		{
+			name:     "inside its window a step goes",
+			in:       gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, window(t, "123000+0100", "133000+0100"))}},
+			want:     []gateDecision{proceed},
+			wantBusy: true,
+		},
+		{
+			name: "confirmed after its window closed, the rest waits for the next and keeps the slot",
+			in: gateInput{Now: gateNow, Waves: []fleet.Wave{{Name: "prod", MaxParallel: 1}},
+				Shoots: []gateShoot{gs("a", 1, inWave("prod"), started(2*time.Hour), window(t, "100000+0100", "110000+0100")), gs("b", 1, inWave("prod"))}},
+			want: []gateDecision{
+				waiting(WindowClosedReason, "next step waits for its maintenance window Tue 10:00-11:00 +0100"),
+				waiting(MaxParallelReason, "wave prod: 1 of 1 shoots upgrading"),
+			},
+			wantWaves: []v1alpha1.WaveStatus{{Name: "prod", Phase: v1alpha1.WaveUpgrading}},
+			wantBusy:  true,
+			wantWake:  21 * time.Hour,
+		},
+		{
+			name: "no window to roll out in holds the shoot",
+			in: gateInput{Now: gateNow, Shoots: []gateShoot{gs("a", 2, func(s *gateShoot) {
+				s.NoWindow = "the shoot has no spec.maintenance.timeWindow"
+			})}},
+			want: []gateDecision{{Phase: v1alpha1.ShootHeld, Reason: WindowClosedReason,
+				Message: "rollout window is maintenance, but the shoot has no spec.maintenance.timeWindow"}},
 		},
 
 		// Hibernation.

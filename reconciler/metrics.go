@@ -23,6 +23,7 @@ type Metrics struct {
 	applied     *prometheus.CounterVec
 	fetchFails  *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
+	forced      *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -49,8 +50,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "gardenfleet_last_success_timestamp_seconds",
 			Help: "Unix time of a Fleet's last pass that ended without an error.",
 		}, []string{"namespace", "name"}),
+		forced: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gardenfleet_shoots_facing_forced_update",
+			Help: "Shoots of a Fleet running a Kubernetes or machine image version that expires within 30 days, which Gardener then force-updates.",
+		}, []string{"namespace", "name"}),
 	}
-	for _, c := range []prometheus.Collector{m.duration, m.condition, m.applied, m.fetchFails, m.lastSuccess} {
+	for _, c := range []prometheus.Collector{m.duration, m.condition, m.applied, m.fetchFails, m.lastSuccess, m.forced} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -95,6 +100,7 @@ func (m *Metrics) observe(f *v1alpha1.Fleet, took time.Duration, passErr error, 
 	if passErr == nil {
 		m.lastSuccess.WithLabelValues(f.Namespace, f.Name).Set(float64(now.Unix()))
 	}
+	m.forced.WithLabelValues(f.Namespace, f.Name).Set(float64(f.Status.ShootsFacingForcedUpdate))
 }
 
 func (m *Metrics) objectsApplied(f *v1alpha1.Fleet, cs *clusters.ChangeSet) {
@@ -126,4 +132,5 @@ func (m *Metrics) forget(namespace, name string) {
 	m.applied.DeletePartialMatch(labels)
 	m.fetchFails.DeletePartialMatch(labels)
 	m.lastSuccess.DeletePartialMatch(labels)
+	m.forced.DeletePartialMatch(labels)
 }

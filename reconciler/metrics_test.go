@@ -28,6 +28,7 @@ func TestMetrics(t *testing.T) {
 	cs := &clusters.ChangeSet{Entries: []clusters.ChangeSetEntry{{Action: clusters.Created}, {Action: clusters.Created}, {Action: clusters.Unchanged}}}
 	m.objectsApplied(f, cs)
 	m.fetchFailed(f)
+	f.Status.ShootsFacingForcedUpdate = 3
 	m.observe(f, 2*time.Second, nil, time.Unix(1700000000, 0))
 	// A failed pass moves neither the success time nor anything but the condition.
 	conditions.MarkFalse(f, meta.ReadyCondition, FetchFailedReason, "down")
@@ -55,6 +56,9 @@ gardenfleet_last_success_timestamp_seconds{name="fleet",namespace="ns"} 1.7e+09
 # TYPE gardenfleet_objects_applied_total counter
 gardenfleet_objects_applied_total{action="created",name="fleet",namespace="ns"} 2
 gardenfleet_objects_applied_total{action="unchanged",name="fleet",namespace="ns"} 1
+# HELP gardenfleet_shoots_facing_forced_update Shoots of a Fleet running a Kubernetes or machine image version that expires within 30 days, which Gardener then force-updates.
+# TYPE gardenfleet_shoots_facing_forced_update gauge
+gardenfleet_shoots_facing_forced_update{name="fleet",namespace="ns"} 3
 `
 	got, count := gather(t, reg, "gardenfleet_reconcile_duration_seconds")
 	if diff := cmp.Diff(strings.TrimPrefix(want, "\n"), got); diff != "" {

@@ -3,12 +3,13 @@ package reconciler
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/gardenfleet/gardenfleet/clusters"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 )
 
 // liveShootYAML is a live Shoot as the API server returns it, with the
@@ -80,13 +81,20 @@ func TestObserveLiveShoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := observeLiveShoot(tt.live)
+			got := observeLiveShoot(tt.live, time.Time{})
 			if diff := cmp.Diff(tt.want, got.shootState, cmp.AllowUnexported(shootState{}, worker{}), cmp.Comparer(sameError)); diff != "" {
 				t.Errorf("state (-want +got):\n%s", diff)
 			}
-			// The health is the full Shoot's: its status is not kept.
-			if diff := cmp.Diff(clusters.ShootStatus(tt.live), got.health); diff != "" {
-				t.Errorf("health (-want +got):\n%s", diff)
+			// The verdict is the full Shoot's: its status is not kept.
+			s, err := shoot.Read(tt.live)
+			want := shoot.Step{State: shoot.StepRunning}
+			if err != nil {
+				want.Message = err.Error()
+			} else {
+				want = shoot.Confirm(s, time.Time{})
+			}
+			if diff := cmp.Diff(want, got.step); diff != "" {
+				t.Errorf("step (-want +got):\n%s", diff)
 			}
 		})
 	}

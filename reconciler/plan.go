@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/expiry"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
@@ -64,6 +66,8 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 		e.planShoot(ctx, it, catalogs)
 	}
 
+	sc.forced = forcedUpdates(ctx, sc, catalogs)
+
 	ready, err := e.externalReady(ctx, sc)
 	if err != nil {
 		return transient(ReadFailedReason, err)
@@ -107,10 +111,10 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalogCache) {
 	if it.live == nil {
 		// Created at the target: nothing to step through.
-		it.health = clusters.Health{State: clusters.Progressing, Message: "not created yet"}
+		it.step = shoot.Step{State: shoot.StepRunning, Message: "not created yet"}
 		return
 	}
-	it.health = it.live.health
+	it.step = it.live.step
 	cur, want, err := shootVersions(it.live.shootState, it.desired)
 	if err != nil {
 		it.planErr = err
@@ -142,11 +146,11 @@ func (e *engine) planShoot(ctx context.Context, it *shootItem, catalogs *catalog
 
 func (it *shootItem) gateShoot() gateShoot {
 	g := gateShoot{
-		Name:          it.desired.GetName(),
-		StepsLeft:     len(it.steps),
-		Health:        it.health.State,
-		HealthMessage: it.health.Message,
-		PlanErr:       it.planErr,
+		Name:        it.desired.GetName(),
+		StepsLeft:   len(it.steps),
+		Step:        it.step.State,
+		StepMessage: it.step.Message,
+		PlanErr:     it.planErr,
 	}
 	if it.model != nil {
 		r := it.model.Rollout
@@ -155,14 +159,32 @@ func (it *shootItem) gateShoot() gateShoot {
 	}
 	if it.live != nil {
 		g.Hibernated = it.live.hibernated
+		if it.model != nil && it.model.Rollout.Window == fleet.WindowMaintenance {
+			// Gardener rolls out within the live window, which it defaults.
+			switch l := it.live; {
+			case l.windowErr != nil:
+				g.NoWindow = l.windowErr.Error()
+			case l.window == nil:
+				g.NoWindow = "the shoot has no spec.maintenance.timeWindow"
+			default:
+				g.Window = l.window.Next
+			}
+		}
 	}
 	if it.started() {
 		g.Started = true
-		if it.prev.StepStartedAt != nil {
-			g.StepStartedAt = it.prev.StepStartedAt.Time
-		}
+		g.AppliedAt, g.TimeoutFrom = it.appliedAt(), it.step.TimeoutFrom
 	}
 	return g
+}
+
+// appliedAt is when the last step was applied, as the last status says; zero
+// when none is on its way.
+func (it *shootItem) appliedAt() time.Time {
+	if it.prev == nil || it.prev.StepStartedAt == nil {
+		return time.Time{}
+	}
+	return it.prev.StepStartedAt.Time
 }
 
 // started reports whether steps of the current plan were applied in an
@@ -228,17 +250,23 @@ func (it *shootItem) objectToApply() (*unstructured.Unstructured, error) {
 // liveShoot is what a pass keeps of one live Shoot.
 type liveShoot struct {
 	shootState
-	// health is read off the full Shoot, so its status need not be kept.
-	health clusters.Health
+	// step is read off the full Shoot, so its status need not be kept.
+	step shoot.Step
+	// spec is the Shoot as read, without its status, for the forecast of
+	// forced updates.
+	spec *shoot.Shoot
 }
 
-// observeLiveShoot reads a live Shoot once for both its state and health.
-func observeLiveShoot(u *unstructured.Unstructured) *liveShoot {
+// observeLiveShoot reads a live Shoot once for both its state and whether
+// Gardener is done with the step applied at appliedAt (zero: with any).
+func observeLiveShoot(u *unstructured.Unstructured, appliedAt time.Time) *liveShoot {
 	s, err := shoot.Read(u)
 	if err != nil {
-		return &liveShoot{shootState: shootState{err: err}, health: clusters.Health{State: clusters.Progressing, Message: err.Error()}}
+		return &liveShoot{shootState: shootState{err: err}, step: shoot.Step{State: shoot.StepRunning, Message: err.Error()}}
 	}
-	return &liveShoot{shootState: stateFrom(s), health: clusters.ShootHealth(s)}
+	l := &liveShoot{shootState: stateFrom(s), step: shoot.Confirm(s, appliedAt), spec: s}
+	s.Status = gardencorev1beta1.ShootStatus{}
+	return l
 }
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
@@ -249,6 +277,10 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 	if len(sc.shoots) == 0 {
 		return out, nil
 	}
+	applied := make(map[string]time.Time, len(sc.shoots))
+	for _, it := range sc.shoots {
+		applied[it.key()] = it.appliedAt()
+	}
 	opts := []client.ListOption{client.MatchingLabels(sc.manager.OwnerLabels()), client.Limit(listPageSize)}
 	for cont := ""; ; {
 		list := &unstructured.UnstructuredList{}
@@ -258,7 +290,8 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			out[u.GetNamespace()+"/"+u.GetName()] = observeLiveShoot(u)
+			key := u.GetNamespace() + "/" + u.GetName()
+			out[key] = observeLiveShoot(u, applied[key])
 		}
 		if cont = list.GetContinue(); cont == "" {
 			break
@@ -273,7 +306,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 			return nil, err
 		}
 		if u != nil {
-			out[it.key()] = observeLiveShoot(u)
+			out[it.key()] = observeLiveShoot(u, it.appliedAt())
 		}
 	}
 	return out, nil
@@ -348,8 +381,8 @@ func dependencyDone(desired, live *unstructured.Unstructured) bool {
 	if !isShoot(live) {
 		return clusters.ObjectStatus(live).State == clusters.Ready
 	}
-	l := observeLiveShoot(live)
-	if l.health.State != clusters.Ready {
+	l := observeLiveShoot(live, time.Time{})
+	if l.step.State != shoot.StepDone {
 		return false
 	}
 	cur, want, err := shootVersions(l.shootState, desired)
@@ -368,16 +401,23 @@ type catalogCache struct {
 }
 
 type catalogEntry struct {
-	cat *planner.Catalog
-	err error
+	cat  *planner.Catalog
+	spec *gardencorev1beta1.CloudProfileSpec
+	err  error
 }
 
 // get returns the catalog of the CloudProfile (or NamespacedCloudProfile)
 // a rendered Shoot names.
 func (c *catalogCache) get(ctx context.Context, desired *unstructured.Unstructured) (*planner.Catalog, error) {
+	ent := c.entry(ctx, desired)
+	return ent.cat, ent.err
+}
+
+// entry reads the cloud profile of a rendered Shoot once per pass.
+func (c *catalogCache) entry(ctx context.Context, desired *unstructured.Unstructured) catalogEntry {
 	s, err := shoot.Read(desired)
 	if err != nil {
-		return nil, err
+		return catalogEntry{err: err}
 	}
 	kind, name := shoot.CloudProfile(s)
 	namespace := ""
@@ -386,33 +426,60 @@ func (c *catalogCache) get(ctx context.Context, desired *unstructured.Unstructur
 	}
 	key := kind + "/" + namespace + "/" + name
 	if ent, ok := c.byKey[key]; ok {
-		return ent.cat, ent.err
+		return ent
 	}
-	cat, err := c.read(ctx, kind, namespace, name)
-	c.byKey[key] = catalogEntry{cat: cat, err: err}
-	return cat, err
+	ent := catalogEntry{}
+	ent.cat, ent.spec, ent.err = c.read(ctx, kind, namespace, name)
+	c.byKey[key] = ent
+	return ent
 }
 
-func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (*planner.Catalog, error) {
+func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (*planner.Catalog, *gardencorev1beta1.CloudProfileSpec, error) {
 	if name == "" {
-		return nil, fmt.Errorf("the shoot names no cloud profile")
+		return nil, nil, fmt.Errorf("the shoot names no cloud profile")
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
 	if err := c.e.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("get %s %s: %w", kind, name, err)
 	}
 	data, err := json.Marshal(u.Object)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
 	}
 	versions, err := planner.DecodeCloudProfile(data, c.now)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
 	}
 	cat, err := planner.NewCatalog(versions)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
 	}
-	return cat, nil
+	p, err := expiry.DecodeProfile(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", kind, name, err)
+	}
+	return cat, p.Spec, nil
+}
+
+// forcedUpdates counts the live shoots that run a version expiring within
+// v1alpha1.ForcedUpdateHorizon, by the cloud profiles Gardener holds. A
+// shoot whose profile cannot be read is not counted: its plan says why.
+func forcedUpdates(ctx context.Context, sc *scope, catalogs *catalogCache) int {
+	var shoots []expiry.Shoot
+	for _, it := range sc.shoots {
+		if it.live == nil || it.live.spec == nil {
+			continue
+		}
+		es := expiry.Shoot{Shoot: it.live.spec, Profile: catalogs.entry(ctx, it.desired).spec}
+		if it.live.window != nil {
+			es.Window = it.live.window.Next
+		}
+		shoots = append(shoots, es)
+	}
+	facing := map[string]bool{}
+	for _, f := range expiry.Forecast(shoots, sc.now, v1alpha1.ForcedUpdateHorizon) {
+		facing[f.Shoot] = true
+	}
+	return len(facing)
 }

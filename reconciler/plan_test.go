@@ -91,7 +91,7 @@ func TestPlanShoot(t *testing.T) {
 			catalogs := &catalogCache{now: time.Now(), byKey: map[string]catalogEntry{"CloudProfile//": {cat: cat}}}
 			it := &shootItem{desired: tt.desired}
 			if tt.live != nil {
-				it.live = observeLiveShoot(tt.live)
+				it.live = observeLiveShoot(tt.live, time.Time{})
 			}
 			(&engine{}).planShoot(context.Background(), it, catalogs)
 			gotErr := ""

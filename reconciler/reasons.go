@@ -53,6 +53,12 @@ const (
 	WaveNotDoneReason         = "WaveNotDone"
 	WaveBakingReason          = "WaveBaking"
 	MaxParallelReason         = "MaxParallel"
+	// MaintenanceWindowReason: a step applied to a shoot that confines spec
+	// rollouts waits for its maintenance window.
+	MaintenanceWindowReason = "WaitingForMaintenanceWindow"
+	// WindowClosedReason: the shoot's rollout window is "maintenance" and
+	// its next step waits for the window to open.
+	WindowClosedReason = "MaintenanceWindowClosed"
 )
 
 // Event reasons besides the failure reasons above.

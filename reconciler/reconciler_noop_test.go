@@ -82,8 +82,9 @@ func TestNoOpReconcileCost(t *testing.T) {
 	sort.Strings(got)
 	// 300 Shoots are two pages of 250 in each Shoot list.
 	want := []string{
-		"GET /apis/core.gardener.cloud/v1beta1/projects", // apply: no-op detection
-		"GET /apis/core.gardener.cloud/v1beta1/shoots",   // apply: no-op detection, two pages
+		"GET /apis/core.gardener.cloud/v1beta1/cloudprofiles/local", // plan: forecast of forced updates
+		"GET /apis/core.gardener.cloud/v1beta1/projects",            // apply: no-op detection
+		"GET /apis/core.gardener.cloud/v1beta1/shoots",              // apply: no-op detection, two pages
 		"GET /apis/core.gardener.cloud/v1beta1/shoots",
 		"GET /apis/core.gardener.cloud/v1beta1/shoots", // plan: live state, two pages
 		"GET /apis/core.gardener.cloud/v1beta1/shoots",

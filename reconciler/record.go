@@ -68,6 +68,7 @@ func (e *engine) record(sc *scope) {
 	}
 	st.Shoots, st.ShootsUpToDate = shoots, int32(upToDate)
 	st.Waves = sc.gate.Waves
+	st.ShootsFacingForcedUpdate = int32(sc.forced)
 }
 
 // setConditions sets Ready, Reconciling and Stalled from how the pass ended.

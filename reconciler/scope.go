@@ -9,6 +9,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
@@ -43,6 +44,8 @@ type scope struct {
 	// plan
 	shoots []*shootItem
 	gate   gateOutput
+	// forced counts the shoots facing a forced update soon.
+	forced int
 	// toApply is objects with each live Shoot's versions set by its plan.
 	toApply []*unstructured.Unstructured
 	// apply
@@ -70,7 +73,7 @@ type shootItem struct {
 	target  planner.State
 	steps   []planner.State
 	planErr error
-	health  clusters.Health
+	step    shoot.Step
 
 	prev     *v1alpha1.ShootStatus
 	decision gateDecision

@@ -33,12 +33,18 @@ type shootState struct {
 	// hibernated: the Shoot is, or is about to be, asleep (status.hibernated
 	// or spec.hibernation.enabled).
 	hibernated bool
+	// window is spec.maintenance.timeWindow, nil when none is set;
+	// windowErr says why it cannot be read.
+	window    *shoot.Window
+	windowErr error
 	// err: the Shoot could not be read; nothing is planned for it.
 	err error
 }
 
 func stateFrom(s *shoot.Shoot) shootState {
-	return shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
+	st := shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
+	st.window, st.windowErr = shoot.MaintenanceWindow(s)
+	return st
 }
 
 func stateOf(u *unstructured.Unstructured) shootState {

@@ -48,9 +48,12 @@ var (
 )
 
 // Short enough to keep the tests fast, long enough to see operations
-// Processing.
+// Processing. lastOperation.lastUpdateTime and the Fleet's stepStartedAt
+// are whole seconds, and a step is confirmed only by an operation stamped
+// after the second it was applied in (as any real one is): an operation
+// must outlast a second.
 const (
-	simulatorDelay = 40 * time.Millisecond
+	simulatorDelay = 1100 * time.Millisecond
 	gatePoll       = 50 * time.Millisecond
 	waitTimeout    = 60 * time.Second
 )

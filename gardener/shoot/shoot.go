@@ -17,7 +17,8 @@ type Shoot = gardencorev1beta1.Shoot
 
 // Read converts what gardenfleet reads of a Shoot into a typed Shoot: its
 // name, namespace, generation and deletion time; spec.cloudProfile and
-// cloudProfileName, spec.kubernetes.version, spec.hibernation.enabled,
+// cloudProfileName, spec.kubernetes.version, spec.maintenance (timeWindow,
+// confineSpecUpdateRollout, autoUpdate), spec.hibernation.enabled,
 // each worker's name, kubernetes.version, updateStrategy and machine type
 // and image; status.hibernated, observedGeneration, lastOperation,
 // conditions and inPlaceUpdates. Everything else is left zero: a pass reads
@@ -41,6 +42,25 @@ func Read(u *unstructured.Unstructured) (*Shoot, error) {
 	}
 	s.Spec.CloudProfileName = r.optString(spec, "cloudProfileName", "spec.cloudProfileName")
 	s.Spec.Kubernetes.Version = r.string(r.object(spec, "kubernetes", "spec.kubernetes"), "version", "spec.kubernetes.version")
+	if m := r.object(spec, "maintenance", "spec.maintenance"); m != nil {
+		s.Spec.Maintenance = &gardencorev1beta1.Maintenance{
+			ConfineSpecUpdateRollout: r.optBool(m, "confineSpecUpdateRollout", "spec.maintenance.confineSpecUpdateRollout"),
+		}
+		if tw := r.object(m, "timeWindow", "spec.maintenance.timeWindow"); tw != nil {
+			s.Spec.Maintenance.TimeWindow = &gardencorev1beta1.MaintenanceTimeWindow{
+				Begin: r.string(tw, "begin", "spec.maintenance.timeWindow.begin"),
+				End:   r.string(tw, "end", "spec.maintenance.timeWindow.end"),
+			}
+		}
+		if au := r.object(m, "autoUpdate", "spec.maintenance.autoUpdate"); au != nil {
+			s.Spec.Maintenance.AutoUpdate = &gardencorev1beta1.MaintenanceAutoUpdate{
+				MachineImageVersion: r.optBool(au, "machineImageVersion", "spec.maintenance.autoUpdate.machineImageVersion"),
+			}
+			if b := r.optBool(au, "kubernetesVersion", "spec.maintenance.autoUpdate.kubernetesVersion"); b != nil {
+				s.Spec.Maintenance.AutoUpdate.KubernetesVersion = *b
+			}
+		}
+	}
 	if h := r.object(spec, "hibernation", "spec.hibernation"); h != nil {
 		s.Spec.Hibernation = &gardencorev1beta1.Hibernation{Enabled: r.optBool(h, "enabled", "spec.hibernation.enabled")}
 	}

@@ -20,6 +20,10 @@ spec:
   region: local
   kubernetes: {version: 1.35.4, kubeAPIServer: {enableAnonymousAuthentication: false}}
   hibernation: {enabled: true, schedules: [{start: "00 19 * * 1"}]}
+  maintenance:
+    confineSpecUpdateRollout: true
+    timeWindow: {begin: "220000+0100", end: "230000+0100"}
+    autoUpdate: {kubernetesVersion: false, machineImageVersion: true}
   provider:
     type: metal
     workers:
@@ -74,6 +78,8 @@ func TestRead(t *testing.T) {
 		"condition":   string(shoot.Condition(s, "APIServerAvailable").Status),
 		"noCondition": shoot.Condition(s, "EveryNodeReady") == nil,
 		"pending":     shoot.PendingInPlace(s),
+		"maintenance": []any{*s.Spec.Maintenance.ConfineSpecUpdateRollout, *s.Spec.Maintenance.TimeWindow,
+			s.Spec.Maintenance.AutoUpdate.KubernetesVersion, *s.Spec.Maintenance.AutoUpdate.MachineImageVersion},
 	}
 	want := map[string]any{
 		"meta":         []any{"garden-a", "s", int64(7), ""},
@@ -90,6 +96,7 @@ func TestRead(t *testing.T) {
 		"condition":    "True",
 		"noCondition":  true,
 		"pending":      []string{"green"},
+		"maintenance":  []any{true, gardencorev1beta1.MaintenanceTimeWindow{Begin: "220000+0100", End: "230000+0100"}, false, true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("read (-want +got):\n%s", diff)

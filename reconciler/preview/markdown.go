@@ -162,6 +162,9 @@ func (r *Report) markdown(opts markdownOptions) string {
 		mdWaveChart(&b, r.Waves, r.Upgrades)
 	}
 
+	r.mdSchedule(&b, opts)
+	r.mdForecast(&b)
+
 	if len(r.Notes) > 0 {
 		b.WriteString("\n### Notes\n\n")
 		for _, n := range r.Notes {

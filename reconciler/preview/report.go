@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
@@ -48,6 +50,16 @@ type Input struct {
 	// AdmitUpdate, when set, judges every changed Shoot and every planned
 	// step as Gardener judges an update; what it refuses is a violation.
 	AdmitUpdate AdmitUpdateFunc
+	// Now is when the plan is made: the schedule counts from it and places
+	// maintenance windows after it.
+	Now time.Time
+	// StepDuration is what the schedule assumes a step takes until Gardener
+	// confirms it; DefaultStepDuration when zero.
+	StepDuration time.Duration
+	// Forecast, when set, lists the versions of base shoots that expire
+	// within it, by their Profiles (by CatalogKey).
+	Forecast time.Duration
+	Profiles map[string]*gardencorev1beta1.CloudProfileSpec
 }
 
 // Report is what applying a fleet would change.
@@ -65,7 +77,11 @@ type Report struct {
 	Upgrades []Upgrade `json:"upgrades"`
 	// Waves order the upgrading shoots, in the fleet's order; shoots in no
 	// wave come last, in a wave named "".
-	Waves      []Wave      `json:"waves"`
+	Waves []Wave `json:"waves"`
+	// Schedule is when each step of the upgrades runs at the earliest.
+	Schedule *Schedule `json:"schedule,omitempty"`
+	// Forecast lists Gardener's forced updates (plan --forecast).
+	Forecast   *Forecast   `json:"forecast,omitempty"`
 	Violations []Violation `json:"violations"`
 	Warnings   []Violation `json:"warnings,omitempty"`
 	Notes      []string    `json:"notes"`
@@ -171,6 +187,11 @@ func Build(in Input) *Report {
 
 	r.Upgrades, r.Notes = planUpgrades(pairs, in, r.Notes)
 	r.Waves = waves(r.Upgrades, in.Fleet)
+	var starts map[string][]time.Time
+	r.Schedule, starts = schedule(r.Upgrades, r.Waves, pairs, in)
+	if in.Forecast > 0 {
+		r.Forecast = forecast(pairs, r.Upgrades, starts, in)
+	}
 	for _, u := range r.Upgrades {
 		if u.Error != "" {
 			r.Violations = append(r.Violations, Violation{Shoot: u.Shoot, Message: u.Error})

@@ -80,6 +80,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 
+	r.writeScheduleText(&b)
+	r.writeForecastText(&b)
+
 	for _, section := range []struct {
 		title string
 		vs    []Violation
@@ -156,4 +159,18 @@ func waveTitle(w Wave) string {
 		return name
 	}
 	return name + " (" + strings.Join(limits, ", ") + ")"
+}
+
+// writeScheduleText writes when each step runs at the earliest.
+func (r *Report) writeScheduleText(b *strings.Builder) {
+	if r.Schedule == nil {
+		return
+	}
+	fmt.Fprintf(b, "\nSchedule (earliest starts, each step taking %s):\n", r.Schedule.StepDuration)
+	for i, w := range r.Schedule.Waves {
+		fmt.Fprintf(b, "  %d. %s:\n", i+1, waveTitle(r.Waves[i]))
+		for _, e := range w.Entries {
+			fmt.Fprintf(b, "    %s\n", e)
+		}
+	}
 }

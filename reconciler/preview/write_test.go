@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
@@ -88,7 +90,74 @@ func goldenInputs() map[string]Input {
 			{File: "fleet/shoots.cue", Line: 15, Column: 11, Path: "shoots.old.project", Message: `project "nope" is not declared in projects`},
 		},
 	}
-	return map[string]Input{"changes": changes, "unchanged": unchanged, "invalid": invalid}
+	// metal-prod starts its steps only in its window 03:00-04:00 +0100:
+	// two of its three fit in the first; edge asks for its window but
+	// leaves it to Gardener.
+	window := map[string]any{"begin": "030000+0100", "end": "040000+0100"}
+	windows := Input{
+		Base: "HEAD (3f2a1bc)",
+		BaseObjects: objs(
+			testShoot("garden-apps", "dev").version("1.34.3").build(),
+			testShoot("garden-platform", "metal-prod").version("1.33.4").set(window, "spec", "maintenance", "timeWindow").build(),
+			testShoot("garden-platform", "edge").version("1.35.4").build(),
+		),
+		Objects: objs(
+			testShoot("garden-apps", "dev").version("1.36.2").build(),
+			testShoot("garden-platform", "metal-prod").version("1.36.2").pool("blue", "").set(window, "spec", "maintenance", "timeWindow").build(),
+			testShoot("garden-platform", "edge").version("1.36.2").build(),
+		),
+		Fleet: &fleet.Fleet{
+			Waves: f.Waves,
+			Shoots: []fleet.Shoot{
+				fleetShoot("garden-apps", "dev", fleet.Rollout{Wave: "canary"}),
+				fleetShoot("garden-platform", "metal-prod", fleet.Rollout{Wave: "prod", Window: fleet.WindowMaintenance}),
+				fleetShoot("garden-platform", "edge", fleet.Rollout{Wave: "prod", Window: fleet.WindowMaintenance}),
+			},
+		},
+		Catalogs:     map[string]*planner.Catalog{"metal": catalog("1.33.4", "1.34.3", "1.35.4", "1.36.2")},
+		Now:          time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), // a Monday
+		StepDuration: 40 * time.Minute,
+	}
+	// metal: 1.33.4 expires an hour after the plan, 1.34.3 on Dec 20,
+	// machine image debian 1.0.0 on Dec 3.
+	var metal gardencorev1beta1.CloudProfileSpec
+	if err := yaml.Unmarshal([]byte(`
+kubernetes:
+  versions:
+  - {version: 1.36.2}
+  - {version: 1.35.4}
+  - {version: 1.34.4}
+  - {version: 1.34.3, expirationDate: "2026-12-20T00:00:00Z"}
+  - {version: 1.33.4, expirationDate: "2026-11-30T13:00:00Z"}
+machineImages:
+- name: debian
+  updateStrategy: patch
+  versions:
+  - {version: 1.0.0, expirationDate: "2026-12-03T00:00:00Z"}
+  - {version: 1.0.3}
+`), &metal); err != nil {
+		panic(err)
+	}
+	debian := func(version string) []any {
+		return []any{map[string]any{"name": "workers", "machine": map[string]any{"type": "m1", "image": map[string]any{"name": "debian", "version": version}}}}
+	}
+	forecast := windows
+	forecast.Base = "cluster"
+	forecast.BaseObjects = objs(
+		testShoot("garden-apps", "dev").version("1.34.3").set(debian("1.0.0"), "spec", "provider", "workers").build(),
+		testShoot("garden-platform", "metal-prod").version("1.33.4").set(window, "spec", "maintenance", "timeWindow").build(),
+		testShoot("garden-platform", "edge").version("1.34.3").build(),
+		testShoot("garden-platform", "steady").version("1.34.3").build(),
+	)
+	forecast.Objects = objs(
+		testShoot("garden-apps", "dev").version("1.36.2").set(debian("1.0.3"), "spec", "provider", "workers").build(),
+		testShoot("garden-platform", "metal-prod").version("1.36.2").set(window, "spec", "maintenance", "timeWindow").build(),
+		testShoot("garden-platform", "edge").version("1.36.2").build(),
+		testShoot("garden-platform", "steady").version("1.34.3").build(),
+	)
+	forecast.Forecast = 30 * 24 * time.Hour
+	forecast.Profiles = map[string]*gardencorev1beta1.CloudProfileSpec{"metal": &metal}
+	return map[string]Input{"changes": changes, "unchanged": unchanged, "invalid": invalid, "windows": windows, "forecast": forecast}
 }
 
 func TestWriteGolden(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
@@ -68,8 +69,30 @@ json, a stable schema:
                  "changes": ["control plane 1.35.4 -> 1.36.2"]}],
                  "kept": [], "missingMinors": ["1.35"], "error"}],
    "waves": [{"name", "maxParallel", "bakeTime", "shoots": []}],
+   "schedule": {"stepDuration": "30m",
+                "waves": [{"name", "entries": [{"shoot", "step", "steps",
+                           "changes": [], "at": "1h30m", "window":
+                           "Tue 03:00-04:00 +0100", "windowStart": RFC3339,
+                           "after": ["wave canary bakes 30m"], "blocked"}]}]},
+   "forecast": {"within": "30d", "entries": [{"shoot", "pool", "image",
+                "version", "expires", "to", "subject", "gardener", "fleet"}]},
    "violations": [{"file", "line", "column", "path", "shoot", "message"}],
    "notes": []}
+
+With --forecast (e.g. 30d) the plan lists every shoot and pool of the base
+whose Kubernetes or machine image version expires within that time by the
+CloudProfiles' expirationDates (--cloudprofile, or the cluster's with
+--kubeconfig), the date, what Gardener's maintenance then does (it
+force-updates an expired version in the shoot's maintenance window even with
+auto-update off: the newest patch of the minor while one is not expired,
+else one minor up), and whether the fleet's own plan gets there first.
+
+The schedule is when each step starts at the earliest, wave by wave, if
+each step took --step-duration until Gardener confirms it: after the bake
+time of the wave before, a free slot of the wave's maxParallel, the shoot's
+dependsOn, and for rollout window "maintenance" inside the shoot's
+maintenance time window (several steps fit in one, the rest waits for the
+next). "at" counts from now (or --at); windows are shown in their own zone.
 
 Objects are in apply order, fields sorted by path (list items keyed by name,
 else by type, else by index), upgrades by shoot; optional fields are left
@@ -97,6 +120,9 @@ type planOptions struct {
 	exitCode   bool
 	timeout    time.Duration
 	memory     int64
+	at         string
+	stepTime   time.Duration
+	forecast   string
 }
 
 func init() { register(newPlanCmd) }
@@ -124,6 +150,9 @@ func newPlanCmd(streams Streams) *cobra.Command {
 	cmd.MarkFlagsMutuallyExclusive("base", "kubeconfig")
 	addTimeoutFlag(cmd, &opts.timeout)
 	addEvalMemoryFlag(cmd, &opts.memory)
+	f.StringVar(&opts.at, "at", "", "plan as of this time (RFC3339), e.g. when the change will be merged; default now")
+	f.DurationVar(&opts.stepTime, "step-duration", preview.DefaultStepDuration, "what the schedule assumes one step takes until Gardener confirms it")
+	f.StringVar(&opts.forecast, "forecast", "", "list the shoot and pool versions that expire within this time (e.g. 30d, 72h) and what Gardener then forces")
 	return cmd
 }
 
@@ -141,7 +170,23 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		owner = &clusters.Owner{Namespace: ns, Name: name}
 	}
 	now := time.Now()
+	if opts.at != "" {
+		if now, err = time.Parse(time.RFC3339, opts.at); err != nil {
+			return fmt.Errorf("--at %q: want an RFC3339 time, e.g. 2026-12-01T09:00:00Z", opts.at)
+		}
+	}
+	if opts.stepTime <= 0 {
+		return fmt.Errorf("--step-duration %s: want more than 0", opts.stepTime)
+	}
+	within, err := parseForecast(opts.forecast)
+	if err != nil {
+		return err
+	}
 	catalogs, err := readCloudProfiles(opts.cloudProfiles, now)
+	if err != nil {
+		return err
+	}
+	profiles, err := readProfileSpecs(opts.cloudProfiles)
 	if err != nil {
 		return err
 	}
@@ -150,7 +195,7 @@ func runPlan(ctx context.Context, streams Streams, opts *planOptions) error {
 		return err
 	}
 
-	in := preview.Input{Base: opts.base, Catalogs: catalogs}
+	in := preview.Input{Base: opts.base, Catalogs: catalogs, Now: now, StepDuration: opts.stepTime, Forecast: within, Profiles: profiles}
 	// Both the fleet and a base from Git are evaluated with CUE, and
 	// Gardener judges each change and step.
 	r, err := bounded(ctx, opts.path, "planning the fleet", opts.timeout, func(ctx context.Context) (*preview.Report, error) {
@@ -352,6 +397,42 @@ func readCloudProfiles(files []string, now time.Time) (map[string]*planner.Catal
 	return catalogs, nil
 }
 
+// parseForecast reads --forecast: days ("30d") or a Go duration ("72h").
+func parseForecast(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, serr := fmt.Sscanf(days, "%d", &n); serr == nil && fmt.Sprint(n) == days {
+			d, err = time.Duration(n)*24*time.Hour, nil
+		}
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--forecast %q: want a positive time such as 30d or 72h", s)
+	}
+	return d, nil
+}
+
+// readProfileSpecs reads the --cloudprofile files' specs for the forecast;
+// readCloudProfiles has checked them already.
+func readProfileSpecs(files []string) (map[string]*gardencorev1beta1.CloudProfileSpec, error) {
+	specs := map[string]*gardencorev1beta1.CloudProfileSpec{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read --cloudprofile: %w", err)
+		}
+		key, spec, err := preview.DecodeCloudProfileSpec(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		specs[key] = spec
+	}
+	return specs, nil
+}
+
 // liveBase points in at the live cluster: its objects as the base, the
 // desired objects as apply would send them, and its cloud profiles where
 // no --cloudprofile names them.
@@ -366,6 +447,11 @@ func liveBase(ctx context.Context, in *preview.Input, c client.Client, owner *cl
 	for k, cat := range live.Catalogs {
 		if _, given := in.Catalogs[k]; !given {
 			in.Catalogs[k] = cat
+		}
+	}
+	for k, spec := range live.Profiles {
+		if _, given := in.Profiles[k]; !given {
+			in.Profiles[k] = spec
 		}
 	}
 	return nil

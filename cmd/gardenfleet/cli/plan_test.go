@@ -156,6 +156,12 @@ Upgrades:
 
 Waves:
   1. no wave: %[1]s/s
+
+Schedule (earliest starts, each step taking 30m):
+  1. no wave:
+    %[1]s/s: step 1 of 3, control plane 1.35.4 -> 1.36.4, at +0m
+    %[1]s/s: step 2 of 3, control plane 1.36.4 -> 1.37.1, at +30m
+    %[1]s/s: step 3 of 3, pool a 1.35.4 -> 1.37.1, at +1h
 `, ns)
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("changed fleet (-want +got):\n%s", diff)

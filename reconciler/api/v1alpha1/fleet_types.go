@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -286,7 +288,17 @@ type FleetStatus struct {
 	// Waves is each upgrade wave's state, in the fleet's order.
 	// +optional
 	Waves []WaveStatus `json:"waves,omitempty"`
+
+	// ShootsFacingForcedUpdate counts the shoots that run a Kubernetes or
+	// machine image version expiring within ForcedUpdateHorizon by their
+	// CloudProfile: Gardener's maintenance then force-updates it, even with
+	// auto-update off. `gardenfleet plan --forecast 30d` lists them.
+	// +optional
+	ShootsFacingForcedUpdate int32 `json:"shootsFacingForcedUpdate,omitempty"`
 }
+
+// ForcedUpdateHorizon is how far ahead ShootsFacingForcedUpdate looks.
+const ForcedUpdateHorizon = 30 * 24 * time.Hour
 
 // MaxListedShoots bounds the shoots listed one by one with phase UpToDate in
 // FleetStatus.Shoots, which keeps the status well under etcd's object size

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -52,6 +53,8 @@ type Cluster struct {
 	// Catalogs are the versions of the cloud profiles the shoots use, by
 	// preview.CatalogKey.
 	Catalogs map[string]*planner.Catalog
+	// Profiles are the same profiles' specs, for plan --forecast.
+	Profiles map[string]*gardencorev1beta1.CloudProfileSpec
 	// Notes report kinds the cluster does not serve, profiles it lacks and
 	// fields left to Gardener.
 	Notes []string
@@ -62,7 +65,7 @@ type Cluster struct {
 // profiles of desired's shoots. It lists each kind once per namespace
 // rather than getting objects one by one.
 func FromCluster(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, opts ClusterOptions) (*Cluster, error) {
-	out := &Cluster{Catalogs: map[string]*planner.Catalog{}}
+	out := &Cluster{Catalogs: map[string]*planner.Catalog{}, Profiles: map[string]*gardencorev1beta1.CloudProfileSpec{}}
 	type scope struct {
 		gvk       schema.GroupVersionKind
 		namespace string
@@ -141,7 +144,7 @@ func FromCluster(ctx context.Context, c client.Client, desired []*unstructured.U
 	}
 	out.Objects = append(out.Objects, removed...)
 
-	notes, err := readCatalogs(ctx, c, desired, opts.Now, out.Catalogs)
+	notes, err := readCatalogs(ctx, c, desired, opts.Now, out)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +177,7 @@ func list(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, opt
 
 // readCatalogs reads the CloudProfile or NamespacedCloudProfile of every
 // shoot in desired into catalogs and returns notes for those it cannot.
-func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, now time.Time, catalogs map[string]*planner.Catalog) ([]string, error) {
+func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, now time.Time, out *Cluster) ([]string, error) {
 	var notes []string
 	seen := map[string]bool{}
 	for _, u := range desired {
@@ -215,7 +218,10 @@ func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.
 			notes = append(notes, fmt.Sprintf("%s %s: %v", kind, k, err))
 			continue
 		}
-		catalogs[k] = cat
+		out.Catalogs[k] = cat
+		if _, spec, err := preview.DecodeCloudProfileSpec(data); err == nil {
+			out.Profiles[k] = spec
+		}
 	}
 	return notes, nil
 }
