@@ -12,11 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/gardenfleet/gardenfleet/config"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
-	"github.com/gardenfleet/gardenfleet/render"
 )
 
 var env *testenv.Env
@@ -33,19 +31,10 @@ func TestConfigApplies(t *testing.T) {
 	testenv.Require(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), ".")
+	objs, err := config.Build(".")
 	if err != nil {
-		t.Fatalf("kustomize build config/: %v", err)
+		t.Fatal(err)
 	}
-	var objs []*unstructured.Unstructured
-	for _, r := range resMap.Resources() {
-		m, err := r.Map()
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs = append(objs, &unstructured.Unstructured{Object: m})
-	}
-	render.Sort(objs)
 	for _, o := range objs {
 		if err := env.Client.Patch(ctx, o, client.Apply, client.FieldOwner("config-test"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s/%s: %v", o.GetKind(), o.GetName(), err)

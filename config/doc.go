@@ -1,4 +1,5 @@
 // Package config holds gardenfleet's in-cluster deployment as kustomize
-// manifests; its only Go code is the test that applies them to a real API
-// server and checks what the service account may and may not do.
+// manifests (config/ for one garden cluster, config/virtual-garden for
+// gardener-operator's runtime cluster and virtual garden) and Build, which
+// renders them for the tests that apply them to real API servers.
 package config

@@ -11,6 +11,7 @@ import (
 	"github.com/fluxcd/pkg/runtime/predicates"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -59,14 +60,24 @@ func NewFleetReconciler(c client.Client, reader client.Reader, recorder record.E
 }
 
 // SetupWithManager registers the reconciler with mgr. A Fleet is reconciled
-// when its spec changes, when the reconcile-now annotation is set, and at the
-// intervals it asks for; status updates do not trigger it.
+// when its spec or labels change, when the reconcile-now annotation is set,
+// and at the intervals it asks for; status updates do not trigger it. Only
+// Fleets of Options.FleetSelector are reconciled.
 func (r *FleetReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	changed := predicate.Or(predicate.GenerationChangedPredicate{}, predicates.ReconcileRequestedPredicate{},
+		// A Fleet labelled into this shard is reconciled at once; one
+		// labelled out is forgotten.
+		predicate.LabelChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&v1alpha1.Fleet{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicates.ReconcileRequestedPredicate{}))).
+		For(&v1alpha1.Fleet{}, builder.WithPredicates(changed)).
 		WithOptions(opts).
 		Complete(r)
+}
+
+// selects tells whether f belongs to this daemon's shard.
+func (r *FleetReconciler) selects(f *v1alpha1.Fleet) bool {
+	return r.opts.FleetSelector == nil || r.opts.FleetSelector.Matches(labels.Set(f.Labels))
 }
 
 // Reconcile holds the guards of a pass: get the Fleet, patch its status and
@@ -75,14 +86,18 @@ func (r *FleetReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Opt
 func (r *FleetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	start := r.opts.Clock.Now()
 	f := &v1alpha1.Fleet{}
-	if err := r.fleets.Get(ctx, req.NamespacedName, f); err != nil {
-		if apierrors.IsNotFound(err) {
-			// Deleting a Fleet leaves what it applied in place.
-			r.forget(req.NamespacedName)
-			r.metrics.forget(req.Namespace, req.Name)
-			return ctrl.Result{}, nil
-		}
+	err := r.fleets.Get(ctx, req.NamespacedName, f)
+	if err != nil && !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, fmt.Errorf("get fleet: %w", err)
+	}
+	// Deleting a Fleet leaves what it applied in place. NOTE: the selector
+	// is checked on every pass, not by a watch predicate alone: a Fleet
+	// labelled out of this daemon's shard may still be queued (its
+	// interval), and another daemon owns it now.
+	if err != nil || !r.selects(f) {
+		r.forget(req.NamespacedName)
+		r.metrics.forget(req.Namespace, req.Name)
+		return ctrl.Result{}, nil
 	}
 	sc := r.newScope(ctx, f)
 	sc.written = f.DeepCopy()

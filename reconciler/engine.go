@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -41,6 +42,10 @@ type Options struct {
 	// lockstep; nil requeues at exactly the interval. It is called from
 	// concurrent reconciles.
 	Jitter func(time.Duration) time.Duration
+	// FleetSelector picks the Fleets a FleetReconciler owns, so several
+	// daemons split them between them (Flux's sharding); nil selects all.
+	// Any other Fleet is never reconciled, not even its status written.
+	FleetSelector labels.Selector
 }
 
 // PercentJitter returns a Jitter moving durations by up to ±p of themselves.

@@ -93,6 +93,10 @@ func TestDaemonFlags(t *testing.T) {
 			wantCode: ExitUsage, wantStderr: "error: --repo does-not-exist: neither a URL nor a directory: stat "},
 		{name: "serve with no concurrency", args: []string{"serve", "--concurrency", "0"},
 			wantCode: ExitUsage, wantStderr: "error: --concurrency 0: want at least 1\n"},
+		{name: "serve with an unclosed selector", args: []string{"serve", "--fleet-selector", "shard in (a"},
+			wantCode: ExitUsage, wantStderr: "error: --fleet-selector: couldn't parse the selector string \"shard in (a\": unable to parse requirement: found '', expected: ',' or ')'\n"},
+		{name: "serve with a selector without a key", args: []string{"serve", "--fleet-selector", "=a"},
+			wantCode: ExitUsage, wantStderr: "error: --fleet-selector: couldn't parse the selector string \"=a\": found '=', expected: !, identifier, or 'end of string'\n"},
 		{name: "render dry run of an unknown kind", args: []string{"render", "--dry-run=cluster", "."},
 			wantCode: ExitUsage, wantStderr: "error: unknown --dry-run value \"cluster\": use client or server\n"},
 	}

@@ -9,17 +9,20 @@ import (
 	"path/filepath"
 	"time"
 
+	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/gardenfleet/gardenfleet/dashboard"
 	"github.com/gardenfleet/gardenfleet/reconciler"
+	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 const serveDoc = `Run the reconciler: keep the garden cluster matching every Fleet object.
@@ -42,13 +45,22 @@ dashboard of every Fleet's status at --dashboard-bind-address; "0" turns any
 of them off. With --leader-elect several replicas run and one, holding a Lease,
 reconciles; another takes over when it stops. Logs are JSON on stderr.
 
+With --fleet-selector (a label selector, as kubectl's -l) several daemons
+split the Fleets between them, as Flux's --watch-label-selector shards its
+controllers: a daemon caches, reconciles and writes the status of the Fleets
+its selector matches only. Give each shard its own selector, disjoint from
+the others' (and its own --leader-election-id), e.g. "shard=a", "shard=b" and
+"!shard" for the rest.
+
 Examples:
   gardenfleet serve --kubeconfig garden.yaml
-  gardenfleet serve --leader-elect --namespace gardenfleet-system`
+  gardenfleet serve --leader-elect --namespace gardenfleet-system
+  gardenfleet serve --leader-elect --fleet-selector shard=a --leader-election-id gardenfleet-shard-a`
 
 type serveOptions struct {
 	kubeconfig              string
 	namespace               string
+	fleetSelector           string
 	leaderElect             bool
 	leaderElectionNamespace string
 	leaderElectionID        string
@@ -84,6 +96,7 @@ func newServeCmd(streams Streams) *cobra.Command {
 	opts.limits.addFlags(f)
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	f.StringVar(&opts.namespace, "namespace", "", "watch Fleets in this namespace only (default all)")
+	f.StringVar(&opts.fleetSelector, "fleet-selector", "", `reconcile only the Fleets with matching labels, e.g. "shard=a" (default all)`)
 	f.BoolVar(&opts.leaderElect, "leader-elect", false, "elect one active replica with a Lease")
 	f.StringVar(&opts.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default --namespace, else the pod's)")
 	f.StringVar(&opts.leaderElectionID, "leader-election-id", "gardenfleet-leader", "name of the Lease")
@@ -105,6 +118,11 @@ func newServeCmd(streams Streams) *cobra.Command {
 func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 	if opts.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: want at least 1", opts.concurrency)
+	}
+	// Flux's own parsing, so a selector means what it means to Flux.
+	selector, err := runtimectrl.GetWatchSelector(runtimectrl.WatchOptions{LabelSelector: opts.fleetSelector})
+	if err != nil {
+		return fmt.Errorf("--fleet-selector: %w", err)
 	}
 	level := slog.LevelInfo
 	if opts.verbose {
@@ -135,8 +153,10 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 		RenewDeadline:                 &opts.renewDeadline,
 		RetryPeriod:                   &opts.retryPeriod,
 	}
+	// Other shards' Fleets are not even cached: no memory, no events.
+	mopts.Cache.ByObject = map[client.Object]cache.ByObject{&v1alpha1.Fleet{}: {Label: selector}}
 	if opts.namespace != "" {
-		mopts.Cache = cache.Options{DefaultNamespaces: map[string]cache.Config{opts.namespace: {}}}
+		mopts.Cache.DefaultNamespaces = map[string]cache.Config{opts.namespace: {}}
 		if mopts.LeaderElectionNamespace == "" {
 			mopts.LeaderElectionNamespace = opts.namespace
 		}
@@ -155,6 +175,7 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 	ropts := reconciler.DefaultOptions()
 	ropts.CacheDir, ropts.GatePollInterval = opts.cacheDir, opts.gatePoll
 	ropts.Eval.Time, ropts.Eval.Memory = opts.evalTimeout, opts.evalMemory
+	ropts.FleetSelector = selector
 	r := reconciler.NewFleetReconciler(mgr.GetClient(), mgr.GetAPIReader(),
 		mgr.GetEventRecorderFor(reconciler.ControllerName), //nolint:staticcheck // the Event API client-go's record package speaks
 		nil, ropts)
@@ -171,7 +192,7 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 			return fmt.Errorf("add the dashboard: %w", err)
 		}
 	}
-	log.Info("starting", "namespace", opts.namespace, "leaderElect", opts.leaderElect, "concurrency", opts.concurrency)
+	log.Info("starting", "namespace", opts.namespace, "fleetSelector", selector.String(), "leaderElect", opts.leaderElect, "concurrency", opts.concurrency)
 	if err := mgr.Start(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("run manager: %w", err)
 	}
