@@ -64,8 +64,9 @@ landscape-bin:
 	hack/landscape-bin.sh
 	hack/gardener-apiserver-bin.sh
 
-# The local garden cluster: etcd + kube-apiserver (data in .landscape/), the Gardener CRDs
-# and policies, the gardenlet simulator and a Git server. Both targets are idempotent.
+# The local garden cluster: etcd (data in .landscape/), kube-apiserver with the aggregation
+# layer and the real gardener-apiserver on it, the garden's objects, the gardenlet simulator
+# and a Git server. Both targets are idempotent; down leaves nothing running.
 landscape: landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
 	$(BIN)/landscape up

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -24,8 +28,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestUpDown brings a landscape up in the background, checks it answers and that a second
-// up reuses it, then takes it down and checks that no process of it is left.
+// TestUpDown brings a landscape up in the background, checks that Gardener's API answers
+// through its kubeconfig and that a second up reuses it, then takes it down and checks
+// that no process of it is left and its ports are free.
 func TestUpDown(t *testing.T) {
 	root, err := repoRoot()
 	if err != nil {
@@ -54,8 +59,16 @@ func TestUpDown(t *testing.T) {
 		t.Fatalf("state after up: %v, %v", st, err)
 	}
 	processes := append(readPIDs(pidPath(cfg.dir)), readPIDs(childrenPath(cfg.dir))...)
-	if len(processes) != 3 {
-		t.Fatalf("landscape, etcd and kube-apiserver pids = %v, want 3", processes)
+	if len(processes) != 4 {
+		t.Fatalf("landscape, etcd, kube-apiserver and gardener-apiserver pids = %v, want 4", processes)
+	}
+	var addrs []string
+	for _, u := range []string{st.APIServer, st.Etcd, st.GardenerAPIServer, st.GitURL} {
+		parsed, err := url.Parse(u)
+		if err != nil || parsed.Host == "" {
+			t.Fatalf("state URL %q: %v", u, err)
+		}
+		addrs = append(addrs, parsed.Host)
 	}
 
 	restCfg, err := clientcmd.BuildConfigFromFlags("", st.Kubeconfig)
@@ -66,9 +79,15 @@ func TestUpDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Ready means installed: the project controller and the CRDs answer through the kubeconfig.
+	// Ready means installed: Gardener's API and the garden's objects answer through the
+	// kubeconfig.
 	if err := c.Get(ctx, client.ObjectKey{Name: "default"}, &corev1.Namespace{}); err != nil {
 		t.Fatalf("get namespace default through the kubeconfig: %v", err)
+	}
+	profile := &unstructured.Unstructured{}
+	profile.SetGroupVersionKind(schema.GroupVersionKind{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "CloudProfile"})
+	if err := c.Get(ctx, client.ObjectKey{Name: "local"}, profile); err != nil {
+		t.Fatalf("get CloudProfile local through the kubeconfig: %v", err)
 	}
 
 	again, err := up(ctx, cfg)
@@ -80,9 +99,17 @@ func TestUpDown(t *testing.T) {
 		t.Fatalf("down: %v", err)
 	}
 	for _, pid := range processes {
-		if alive(pid, os.Args[0], filepath.Join(cfg.bin, "etcd"), filepath.Join(cfg.bin, "kube-apiserver")) {
+		if alive(pid, os.Args[0], filepath.Join(cfg.bin, "etcd"), filepath.Join(cfg.bin, "kube-apiserver"), filepath.Join(cfg.bin, "gardener-apiserver")) {
 			t.Errorf("pid %d still runs after down", pid)
 		}
+	}
+	for _, addr := range addrs {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("port %s not free after down: %v", addr, err)
+			continue
+		}
+		_ = l.Close()
 	}
 	if st, _ := readState(cfg.dir); st != nil {
 		t.Errorf("state file left after down: %+v", st)
