@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // TestMain lets `up` start this test binary as `landscape serve`.
@@ -25,18 +27,21 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	// The tests' clients log nothing worth reading.
+	log.SetLogger(logr.Discard())
 	os.Exit(m.Run())
 }
 
-// TestUpDown brings a landscape up in the background, checks that Gardener's API answers
-// through its kubeconfig and that a second up reuses it, then takes it down and checks
-// that no process of it is left and its ports are free.
-func TestUpDown(t *testing.T) {
+// testConfig is a landscape in a temporary directory, with the binaries of
+// $KUBEBUILDER_ASSETS or the repository's bin/k8s, taken down when the test ends. Outside
+// CI it skips the test when they are not built.
+func testConfig(t *testing.T) (root string, cfg *config) {
+	t.Helper()
 	root, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &config{
+	cfg = &config{
 		dir:   filepath.Join(t.TempDir(), "landscape"),
 		bin:   filepath.Join(root, "bin", "k8s"),
 		delay: time.Second,
@@ -44,8 +49,19 @@ func TestUpDown(t *testing.T) {
 	if v := os.Getenv("KUBEBUILDER_ASSETS"); v != "" {
 		cfg.bin = v
 	}
-	ctx := context.Background()
+	if _, err := os.Stat(filepath.Join(cfg.bin, "gardener-apiserver")); err != nil && os.Getenv("CI") == "" {
+		t.Skipf("landscape binaries not built (make landscape-bin): %v", err)
+	}
 	t.Cleanup(func() { _ = down(cfg) })
+	return root, cfg
+}
+
+// TestUpDown brings a landscape up in the background, checks that Gardener's API answers
+// through its kubeconfig and that a second up reuses it, then takes it down and checks
+// that no process of it is left and its ports are free.
+func TestUpDown(t *testing.T) {
+	_, cfg := testConfig(t)
+	ctx := context.Background()
 
 	started, err := up(ctx, cfg)
 	if err != nil {
@@ -71,14 +87,7 @@ func TestUpDown(t *testing.T) {
 		addrs = append(addrs, parsed.Host)
 	}
 
-	restCfg, err := clientcmd.BuildConfigFromFlags("", st.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(restCfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := kubeClient(t, st.Kubeconfig)
 	// Ready means installed: Gardener's API and the garden's objects answer through the
 	// kubeconfig.
 	if err := c.Get(ctx, client.ObjectKey{Name: "default"}, &corev1.Namespace{}); err != nil {
@@ -117,4 +126,18 @@ func TestUpDown(t *testing.T) {
 	if err := down(cfg); err != nil {
 		t.Errorf("second down: %v", err)
 	}
+}
+
+// kubeClient is a client through the landscape's kubeconfig.
+func kubeClient(t *testing.T, kubeconfig string) client.Client {
+	t.Helper()
+	restCfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(restCfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
