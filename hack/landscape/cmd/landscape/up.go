@@ -99,6 +99,8 @@ Use it:
   export KUBECONFIG=%s
   %s get shoots -A
   git clone %s
+(kubectl apply needs --validate=false for Gardener's kinds: gardener-apiserver's
+aggregated OpenAPI does not answer.)
 
 Stop it with: make landscape-down
 `, st.APIServer, st.Kubeconfig, st.GitURL, logPath(cfg.dir), st.Kubeconfig, kubectl, st.GitURL)
