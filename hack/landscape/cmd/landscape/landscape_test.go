@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,18 +75,7 @@ func TestUpDown(t *testing.T) {
 	if err != nil || st == nil {
 		t.Fatalf("state after up: %v, %v", st, err)
 	}
-	processes := append(readPIDs(pidPath(cfg.dir)), readPIDs(childrenPath(cfg.dir))...)
-	if len(processes) != 4 {
-		t.Fatalf("landscape, etcd, kube-apiserver and gardener-apiserver pids = %v, want 4", processes)
-	}
-	var addrs []string
-	for _, u := range []string{st.APIServer, st.Etcd, st.GardenerAPIServer, st.GitURL} {
-		parsed, err := url.Parse(u)
-		if err != nil || parsed.Host == "" {
-			t.Fatalf("state URL %q: %v", u, err)
-		}
-		addrs = append(addrs, parsed.Host)
-	}
+	processes, addrs := running(t, cfg, st)
 
 	c := kubeClient(t, st.Kubeconfig)
 	// Ready means installed: Gardener's API and the garden's objects answer through the
@@ -107,7 +97,62 @@ func TestUpDown(t *testing.T) {
 	if err := down(cfg); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	for _, pid := range processes {
+	checkGone(t, cfg, processes, addrs)
+	if st, _ := readState(cfg.dir); st != nil {
+		t.Errorf("state file left after down: %+v", st)
+	}
+	if err := down(cfg); err != nil {
+		t.Errorf("second down: %v", err)
+	}
+}
+
+// TestDownAfterCrash: when `landscape serve` is killed, its servers outlive it; down
+// stops them by their recorded pids and frees their ports.
+func TestDownAfterCrash(t *testing.T) {
+	_, cfg := testConfig(t)
+	if _, err := up(context.Background(), cfg); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	st, err := readState(cfg.dir)
+	if err != nil || st == nil {
+		t.Fatalf("state after up: %v, %v", st, err)
+	}
+	processes, addrs := running(t, cfg, st)
+	if err := syscall.Kill(st.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for alive(st.PID, os.Args[0]) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := down(cfg); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	checkGone(t, cfg, processes, addrs)
+}
+
+// running returns the landscape's pids (serve, etcd, kube-apiserver, gardener-apiserver)
+// and its servers' addresses (kube-apiserver, etcd, gardener-apiserver, Git).
+func running(t *testing.T, cfg *config, st *state) (pids []int, addrs []string) {
+	t.Helper()
+	pids = append(readPIDs(pidPath(cfg.dir)), readPIDs(childrenPath(cfg.dir))...)
+	if len(pids) != 4 {
+		t.Fatalf("landscape, etcd, kube-apiserver and gardener-apiserver pids = %v, want 4", pids)
+	}
+	for _, u := range []string{st.APIServer, st.Etcd, st.GardenerAPIServer, st.GitURL} {
+		parsed, err := url.Parse(u)
+		if err != nil || parsed.Host == "" {
+			t.Fatalf("state URL %q: %v", u, err)
+		}
+		addrs = append(addrs, parsed.Host)
+	}
+	return pids, addrs
+}
+
+// checkGone fails t when one of pids still runs one of the landscape's programs or one
+// of addrs cannot be listened on.
+func checkGone(t *testing.T, cfg *config, pids []int, addrs []string) {
+	t.Helper()
+	for _, pid := range pids {
 		if alive(pid, os.Args[0], filepath.Join(cfg.bin, "etcd"), filepath.Join(cfg.bin, "kube-apiserver"), filepath.Join(cfg.bin, "gardener-apiserver")) {
 			t.Errorf("pid %d still runs after down", pid)
 		}
@@ -119,12 +164,6 @@ func TestUpDown(t *testing.T) {
 			continue
 		}
 		_ = l.Close()
-	}
-	if st, _ := readState(cfg.dir); st != nil {
-		t.Errorf("state file left after down: %+v", st)
-	}
-	if err := down(cfg); err != nil {
-		t.Errorf("second down: %v", err)
 	}
 }
 
