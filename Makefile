@@ -64,21 +64,25 @@ landscape-bin:
 	hack/landscape-bin.sh
 	hack/gardener-apiserver-bin.sh
 
-# The local garden cluster: etcd + kube-apiserver (data in .landscape/), the Gardener CRDs
-# and policies, the gardenlet simulator and a Git server. Both targets are idempotent.
+# The local garden cluster: etcd (data in .landscape/), kube-apiserver with the aggregation
+# layer and the real gardener-apiserver on it, the garden's objects, the gardenlet simulator
+# and a Git server. Both targets are idempotent; down leaves nothing running.
+# LANDSCAPE_DIR holds its state (hack/benchlandscape times `make run` on a fresh one).
+LANDSCAPE_DIR ?= $(CURDIR)/.landscape
+
 landscape: landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
-	$(BIN)/landscape up
+	$(BIN)/landscape up -dir $(LANDSCAPE_DIR)
 
 landscape-down:
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
-	$(BIN)/landscape down
+	$(BIN)/landscape down -dir $(LANDSCAPE_DIR)
 
 # Brings the landscape up, pushes examples/fleet into its Git server, renders and applies
 # the fleet, then waits; Ctrl-C stops everything it started.
 run: build landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
-	$(BIN)/landscape run --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
+	$(BIN)/landscape run -dir $(LANDSCAPE_DIR) --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
 
 # The dashboard's graph library, pinned in dashboard/web/package-lock.json: npm ci installs
 # exactly that build and it is copied, with its licence, into the embedded assets. The copy
@@ -103,6 +107,12 @@ bench-apply: landscape-bin
 
 # Runs `gardenfleet serve` against 5,000 generated shoots (API server, simulator, Git server)
 # until the Fleet is Ready and through two more passes, sampling its RSS (see README).
+# Times gardener-apiserver's build (cold and warm), the test garden's start and `make run`
+# until the example fleet is applied (see docs/benchmarks.md).
+.PHONY: bench-landscape
+bench-landscape: landscape-bin
+	$(GO) run ./hack/benchlandscape
+
 .PHONY: bench-daemon
 bench-daemon: build landscape-bin
 	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots 5000

@@ -17,10 +17,10 @@ func TestNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No CloudProfile: ValidateShoot still runs.
-	a := set(t, decodeOne(t, workerless), "calico", "spec", "networking", "type")
-	b := set(t, decodeOne(t, withWorkers), "b", "metadata", "name")
-	c := set(t, decodeOne(t, withWorkers), "c", "metadata", "name")
-	res, err := j.Admit(context.Background(), []*unstructured.Unstructured{a, b, c, decodeOne(t, project)})
+	a := set(t, workerless(t), "calico", "spec", "networking", "type")
+	b := set(t, withWorkers(t), "b", "metadata", "name")
+	c := set(t, withWorkers(t), "c", "metadata", "name")
+	res, err := j.Admit(context.Background(), []*unstructured.Unstructured{a, b, c, project(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestAdmitUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.AddGarden(append(garden(t), decodeOne(t, project))...); err != nil {
+	if err := j.AddGarden(append(garden(t), project(t))...); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -77,25 +77,25 @@ func TestAdmitUpdate(t *testing.T) {
 	}{
 		{
 			name: "one minor up",
-			old:  set(t, decodeOne(t, workerless), "1.35.4", "spec", "kubernetes", "version"),
-			obj:  decodeOne(t, workerless),
+			old:  set(t, workerless(t), "1.35.4", "spec", "kubernetes", "version"),
+			obj:  workerless(t),
 		},
 		{
 			name: "downgrade",
-			old:  decodeOne(t, workerless),
-			obj:  set(t, decodeOne(t, workerless), "1.35.4", "spec", "kubernetes", "version"),
+			old:  workerless(t),
+			obj:  set(t, workerless(t), "1.35.4", "spec", "kubernetes", "version"),
 			want: []string{`spec.kubernetes.version: Forbidden: kubernetes version downgrade is not supported`},
 		},
 		{
 			name: "two minors up",
-			old:  set(t, decodeOne(t, workerless), "1.34.8", "spec", "kubernetes", "version"),
-			obj:  decodeOne(t, workerless),
+			old:  set(t, workerless(t), "1.34.8", "spec", "kubernetes", "version"),
+			obj:  workerless(t),
 			want: []string{`spec.kubernetes.version: Forbidden: kubernetes version upgrade cannot skip a minor version`},
 		},
 		{
 			name: "region changed",
-			old:  decodeOne(t, workerless),
-			obj:  set(t, decodeOne(t, workerless), "other", "spec", "region"),
+			old:  workerless(t),
+			obj:  set(t, workerless(t), "other", "spec", "region"),
 			want: []string{`spec.region: Invalid value: "other": field is immutable`},
 		},
 	}
@@ -126,10 +126,10 @@ func TestAdmitConcurrent(t *testing.T) {
 	if err := j.AddGarden(garden(t)...); err != nil {
 		t.Fatal(err)
 	}
-	objs := []*unstructured.Unstructured{decodeOne(t, project)}
+	objs := []*unstructured.Unstructured{project(t)}
 	var want []string
 	for i := range 40 {
-		o := set(t, decodeOne(t, withWorkers), fmt.Sprintf("s%d", i), "metadata", "name")
+		o := set(t, withWorkers(t), fmt.Sprintf("s%d", i), "metadata", "name")
 		if i%4 == 0 {
 			set(t, o, "1.36.9", "spec", "kubernetes", "version")
 			want = append(want, fmt.Sprintf(`Shoot s%d: spec.kubernetes.version: Unsupported value: "1.36.9": supported values: "1.36.2", "1.35.4", "1.34.8"`, i))

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
+	"github.com/gardenfleet/gardenfleet/hack/gardenerapiserver"
 	"github.com/gardenfleet/gardenfleet/render"
 )
 
@@ -87,11 +88,11 @@ func TestGardener(t *testing.T) {
 	if len(procs) != 3 {
 		t.Fatalf("processes using %s: %v, want etcd, kube-apiserver and gardener-apiserver", etcdURL, procs)
 	}
-	t.Logf("gardener-apiserver RSS: %s", rss(e.gardenerPID()))
+	t.Logf("gardener-apiserver RSS: %s", rss(e.gardener.PID()))
 
 	t.Run("APIServices", func(t *testing.T) {
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(apiServiceGVK.GroupVersion().WithKind("APIServiceList"))
+		list.SetGroupVersionKind(gardenerapiserver.APIServiceGVK.GroupVersion().WithKind("APIServiceList"))
 		if err := e.Client.List(ctx, list); err != nil {
 			t.Fatal(err)
 		}

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/hack/gardenerapiserver"
 	"github.com/gardenfleet/gardenfleet/hack/landscape"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 )
@@ -61,7 +62,7 @@ type Env struct {
 	cancel context.CancelFunc
 	done   chan error
 	// gardener is gardener-apiserver; certDir holds the front-proxy's and its certificates.
-	gardener *gardenerAPIServer
+	gardener *gardenerapiserver.Server
 	certDir  string
 }
 
@@ -105,7 +106,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("create certificate directory: %w", err)
 	}
-	if err := configureAggregation(certDir, env.ControlPlane.GetAPIServer().Configure()); err != nil {
+	if err := gardenerapiserver.ConfigureAggregation(certDir, env.ControlPlane.GetAPIServer().Configure()); err != nil {
 		return nil, errors.Join(fmt.Errorf("configure aggregation layer: %w", err), os.RemoveAll(certDir))
 	}
 	cfg, err := env.Start()
@@ -130,7 +131,9 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	}
 	gctx, gcancel := context.WithTimeout(ctx, time.Minute)
 	defer gcancel()
-	if err := e.startGardener(gctx, gardenerBin, certDir, out); err != nil {
+	if e.gardener, err = gardenerapiserver.Start(gctx, gardenerapiserver.Options{
+		Binary: gardenerBin, Env: env, Config: cfg, Dir: certDir, ClusterIdentity: "gardenfleet-testenv", Out: out,
+	}); err != nil {
 		return nil, err
 	}
 	if err := landscape.Install(ctx, e.Client, landscape.DefaultInstallOptions()); err != nil {
@@ -172,7 +175,7 @@ func (e *Env) Stop() error {
 		e.cancel = nil
 	}
 	if e.gardener != nil {
-		if err := e.gardener.stop(time.Minute); err != nil {
+		if err := e.gardener.Stop(time.Minute); err != nil {
 			errs = append(errs, err)
 		}
 		e.gardener = nil

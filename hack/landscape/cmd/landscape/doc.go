@@ -1,6 +1,7 @@
-// Command landscape runs the local garden cluster: etcd and kube-apiserver built from
-// source, the Gardener stand-in CRDs and policies, the gardenlet simulator and a Git
-// server, with state under .landscape/.
+// Command landscape runs the local garden cluster: etcd, kube-apiserver and the real
+// gardener-apiserver built from source (started as hack/testenv starts them, through
+// hack/gardenerapiserver), the garden's objects (hack/landscape), the gardenlet simulator
+// and a Git server, with state under .landscape/.
 //
 //	landscape up      start it in the background (idempotent) and write .landscape/kubeconfig
 //	landscape down    stop everything it started (idempotent)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/go-logr/logr/funcr"
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/hack/gardenerapiserver"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/landscape"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
@@ -45,19 +47,22 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 		fmt.Fprintf(os.Stderr, "%s landscape: %s\n", time.Now().Format(time.TimeOnly), fmt.Sprintf(format, args...))
 	}
 
-	// etcd and kube-apiserver: envtest runs them, with etcd's data kept in dir so a
-	// restarted landscape keeps its objects.
+	// etcd, kube-apiserver and gardener-apiserver: envtest runs the first two, with etcd's
+	// data kept in dir so a restarted landscape keeps its objects.
 	cpLog, err := os.OpenFile(filepath.Join(cfg.dir, "controlplane.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer cpLog.Close()
 	// envtest makes fresh certificates only into an empty directory (and reuses none), so the
-	// server certificates are new on every start; the kubeconfig is rewritten to match.
-	if err := os.RemoveAll(filepath.Join(cfg.dir, "apiserver")); err != nil {
-		return err
+	// server certificates are new on every start, as are the aggregation layer's; the
+	// kubeconfig is rewritten to match.
+	for _, d := range []string{"apiserver", "gardener"} {
+		if err := os.RemoveAll(filepath.Join(cfg.dir, d)); err != nil {
+			return err
+		}
 	}
-	for _, d := range []string{"etcd", "apiserver", "git"} {
+	for _, d := range []string{"etcd", "apiserver", "gardener", "git"} {
 		if err := os.MkdirAll(filepath.Join(cfg.dir, d), 0o700); err != nil {
 			return err
 		}
@@ -79,6 +84,10 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
 	}
+	gardenerDir := filepath.Join(cfg.dir, "gardener")
+	if err := gardenerapiserver.ConfigureAggregation(gardenerDir, env.ControlPlane.APIServer.Configure()); err != nil {
+		return fmt.Errorf("configure aggregation layer: %w", err)
+	}
 	logf("starting etcd and kube-apiserver from %s", cfg.bin)
 	restCfg, err := env.Start()
 	if err != nil {
@@ -89,7 +98,27 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 		retErr = errors.Join(retErr, env.Stop())
 	}()
 	// Recorded so that `down` can still stop them should this process die.
-	if err := writePIDs(childrenPath(cfg.dir), children(os.Getpid())); err != nil {
+	controlPlane := children(os.Getpid())
+	if err := writePIDs(childrenPath(cfg.dir), controlPlane); err != nil {
+		return fmt.Errorf("write children pid file: %w", err)
+	}
+
+	logf("starting gardener-apiserver")
+	gctx, gcancel := context.WithTimeout(ctx, 2*time.Minute)
+	gardener, err := gardenerapiserver.Start(gctx, gardenerapiserver.Options{
+		Binary: filepath.Join(cfg.bin, "gardener-apiserver"), Env: env, Config: restCfg,
+		Dir: gardenerDir, ClusterIdentity: "gardenfleet-landscape", Out: cpLog,
+	})
+	gcancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		logf("stopping gardener-apiserver")
+		retErr = errors.Join(retErr, gardener.Stop(time.Minute))
+	}()
+	// Last, so `down` stops it first: it needs etcd to shut down promptly.
+	if err := writePIDs(childrenPath(cfg.dir), append(controlPlane, gardener.PID())); err != nil {
 		return fmt.Errorf("write children pid file: %w", err)
 	}
 
@@ -110,7 +139,7 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 	if err != nil {
 		return err
 	}
-	logf("installing CRDs, policies and CloudProfiles")
+	logf("installing CRDs and the garden's objects, waiting for Gardener's admission")
 	if err := landscape.Install(ctx, c, landscape.DefaultInstallOptions()); err != nil {
 		return err
 	}
@@ -141,7 +170,10 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 		retErr = errors.Join(retErr, <-done)
 	}()
 
-	st := &state{PID: os.Getpid(), APIServer: restCfg.Host, Kubeconfig: kubeconfigPath, GitURL: git.URL(fleetRepo)}
+	st := &state{
+		PID: os.Getpid(), APIServer: restCfg.Host, Kubeconfig: kubeconfigPath, GitURL: git.URL(fleetRepo),
+		Etcd: env.ControlPlane.Etcd.URL.String(), GardenerAPIServer: "https://127.0.0.1:" + strconv.Itoa(gardener.Port()),
+	}
 	if err := writeState(cfg.dir, st); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}

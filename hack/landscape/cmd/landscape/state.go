@@ -18,6 +18,9 @@ type state struct {
 	APIServer  string `json:"apiServer"`
 	Kubeconfig string `json:"kubeconfig"`
 	GitURL     string `json:"gitURL"`
+	// Etcd and GardenerAPIServer are the other servers' URLs, for `down`'s test.
+	Etcd              string `json:"etcd"`
+	GardenerAPIServer string `json:"gardenerAPIServer"`
 }
 
 func statePath(dir string) string    { return filepath.Join(dir, "state.json") }

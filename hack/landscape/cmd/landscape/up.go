@@ -31,7 +31,7 @@ func up(ctx context.Context, cfg *config) (bool, error) {
 	if err := down(cfg); err != nil {
 		return false, err
 	}
-	for _, b := range []string{"kube-apiserver", "etcd", "kubectl"} {
+	for _, b := range []string{"kube-apiserver", "etcd", "kubectl", "gardener-apiserver"} {
 		if _, err := os.Stat(filepath.Join(cfg.bin, b)); err != nil {
 			return false, fmt.Errorf("%s not found in %s: run `make landscape-bin`", b, cfg.bin)
 		}
@@ -99,6 +99,8 @@ Use it:
   export KUBECONFIG=%s
   %s get shoots -A
   git clone %s
+(kubectl apply needs --validate=false for Gardener's kinds: gardener-apiserver's
+aggregated OpenAPI does not answer.)
 
 Stop it with: make landscape-down
 `, st.APIServer, st.Kubeconfig, st.GitURL, logPath(cfg.dir), st.Kubeconfig, kubectl, st.GitURL)
@@ -120,9 +122,10 @@ func down(cfg *config) error {
 			return err
 		}
 	}
-	// etcd and kube-apiserver outlive a killed parent; stop them by their recorded pids.
-	bins := []string{filepath.Join(cfg.bin, "etcd"), filepath.Join(cfg.bin, "kube-apiserver")}
-	// kube-apiserver before etcd: without etcd the API server takes long to shut down.
+	// The servers outlive a killed parent; stop them by their recorded pids.
+	bins := []string{filepath.Join(cfg.bin, "etcd"), filepath.Join(cfg.bin, "kube-apiserver"), filepath.Join(cfg.bin, "gardener-apiserver")}
+	// In reverse start order, gardener-apiserver and kube-apiserver before etcd: without
+	// etcd the API servers take long to shut down.
 	pids := readPIDs(childrenPath(cfg.dir))
 	slices.Reverse(pids)
 	for _, pid := range pids {
