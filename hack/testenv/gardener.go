@@ -216,7 +216,7 @@ func (g *gardenerAPIServer) waitHealthy(ctx context.Context, url string, ca *x50
 		return res.StatusCode == http.StatusOK, nil
 	})
 	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("gardener-apiserver not healthy: %w (last: %v); its output ends: %s", err, last, g.output)
+		return fmt.Errorf("gardener-apiserver not healthy: %w (last: %v); its output ends: %s", err, last, g.output) //nolint:errorlint // the last attempt's error may be nil: context, not the cause
 	}
 	return err
 }
@@ -259,7 +259,7 @@ func (e *Env) registerGardener(ctx context.Context, port int, caBundle []byte) e
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("%w (last: %v)", err, last)
+		return fmt.Errorf("%w (last: %v)", err, last) //nolint:errorlint // the last attempt's error may be nil: context, not the cause
 	}
 	return nil
 }
