@@ -112,21 +112,21 @@ dashboard-assets:
 	cd dashboard/web && npm ci --ignore-scripts --no-audit --no-fund
 	cp dashboard/web/node_modules/cytoscape/dist/cytoscape.min.js dashboard/web/node_modules/cytoscape/LICENSE dashboard/assets/vendor/
 
-# Times render beside `cue export` on generated fleets (see README).
+# Times render beside `cue export` on generated fleets (see docs/performance.md).
 bench-render:
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
 	$(GO) build -o $(BIN)/cue cuelang.org/go/cmd/cue
 	$(GO) run ./hack/benchrender -gardenfleet $(BIN)/gardenfleet -cue $(BIN)/cue 100 1000 5000
 
 # Times gardenfleet's apply beside `kubectl apply --server-side` of the same 1,000 rendered
-# shoots, each into a fresh API server, and counts the requests of a no-op pass (see README).
+# shoots, each into a fresh API server, and counts the requests of a no-op pass (see docs/performance.md).
 .PHONY: bench-apply
 bench-apply: landscape-bin
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
 	$(GO) run ./hack/benchapply -assets $(BIN)/k8s -kubectl $(BIN)/k8s/kubectl -gardenfleet $(BIN)/gardenfleet -shoots 1000
 
 # Runs `gardenfleet serve` against 5,000 generated shoots (API server, simulator, Git server)
-# until the Fleet is Ready and through two more passes, sampling its RSS (see README).
+# until the Fleet is Ready and through two more passes, sampling its RSS (see docs/performance.md).
 .PHONY: bench-daemon
 bench-daemon: build landscape-bin
 	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots 5000
