@@ -36,7 +36,7 @@ func TestConfigApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range objs {
-		if err := env.Client.Patch(ctx, o, client.Apply, client.FieldOwner("config-test"), client.ForceOwnership); err != nil {
+		if err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("config-test"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s/%s: %v", o.GetKind(), o.GetName(), err)
 		}
 	}

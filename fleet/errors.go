@@ -110,7 +110,7 @@ func Details(err error, dir string) string {
 func message(e cueerrors.Error) string {
 	var parts []string
 	for err := error(e); err != nil; err = errors.Unwrap(err) {
-		ce, ok := err.(cueerrors.Error)
+		ce, ok := err.(cueerrors.Error) //nolint:errorlint // each layer of the chain in turn, not the first CUE error in it
 		if !ok {
 			parts = append(parts, err.Error())
 			break

@@ -93,7 +93,7 @@ func runMain(m *testing.M) int {
 			fmt.Fprintf(os.Stderr, "reconciler: start git server: %v\n", err)
 			return 1
 		}
-		defer git.Stop()
+		defer func() { _ = git.Stop() }() // the process exits next
 		env = e
 		return m.Run()
 	}()

@@ -227,7 +227,7 @@ func (v *vetter) vet(dir string, content []byte) (*types.Kustomization, error) {
 		}
 	}
 	list("resources", k.Resources)
-	list("bases", k.Bases)
+	list("bases", k.Bases) //nolint:staticcheck // SA1019: kustomize still reads the deprecated field, so the vetting must too
 	list("components", k.Components)
 	list("crds", k.Crds)
 	list("configurations", k.Configurations)
@@ -243,8 +243,8 @@ func (v *vetter) vet(dir string, content []byte) (*types.Kustomization, error) {
 		}
 	}
 	patches("patches", k.Patches)
-	patches("patchesJson6902", k.PatchesJson6902)
-	for i, p := range k.PatchesStrategicMerge {
+	patches("patchesJson6902", k.PatchesJson6902) //nolint:staticcheck // SA1019: kustomize still reads the deprecated field, so the vetting must too
+	for i, p := range k.PatchesStrategicMerge {   //nolint:staticcheck // SA1019: as above
 		// Kustomize reads an entry as a path only when it does not parse
 		// as patches itself.
 		if _, err := v.rf.SliceFromBytes([]byte(p)); err == nil {
@@ -252,7 +252,7 @@ func (v *vetter) vet(dir string, content []byte) (*types.Kustomization, error) {
 		}
 		s := string(p)
 		local(fmt.Sprintf("patchesStrategicMerge[%d]", i), &s)
-		k.PatchesStrategicMerge[i] = types.PatchStrategicMerge(s)
+		k.PatchesStrategicMerge[i] = types.PatchStrategicMerge(s) //nolint:staticcheck // SA1019: as above
 	}
 	for i := range k.Replacements {
 		if k.Replacements[i].Path != "" {

@@ -182,8 +182,8 @@ func (p *placer) fromOverlay(s *fleet.Shoot, ref admission.Refusal, fieldPath st
 func valueAt(obj any, fieldPath string) (any, bool) {
 	for fieldPath != "" {
 		var step string
-		switch {
-		case fieldPath[0] == '[':
+		switch fieldPath[0] {
+		case '[':
 			end := strings.IndexByte(fieldPath, ']')
 			if end < 0 {
 				return nil, false

@@ -40,7 +40,7 @@ func Read(u *unstructured.Unstructured) (*Shoot, error) {
 			Name: r.string(ref, "name", "spec.cloudProfile.name"),
 		}
 	}
-	s.Spec.CloudProfileName = r.optString(spec, "cloudProfileName", "spec.cloudProfileName")
+	s.Spec.CloudProfileName = r.optString(spec, "cloudProfileName", "spec.cloudProfileName") //nolint:staticcheck // SA1019: live Shoots still carry it (synced until Kubernetes v1.33)
 	s.Spec.Kubernetes.Version = r.string(r.object(spec, "kubernetes", "spec.kubernetes"), "version", "spec.kubernetes.version")
 	if m := r.object(spec, "maintenance", "spec.maintenance"); m != nil {
 		s.Spec.Maintenance = &gardencorev1beta1.Maintenance{
@@ -232,8 +232,8 @@ func CloudProfile(s *Shoot) (kind, name string) {
 		}
 		name = ref.Name
 	}
-	if name == "" && s.Spec.CloudProfileName != nil {
-		name = *s.Spec.CloudProfileName
+	if name == "" && s.Spec.CloudProfileName != nil { //nolint:staticcheck // SA1019: live Shoots still carry it
+		name = *s.Spec.CloudProfileName //nolint:staticcheck // SA1019: as above
 	}
 	return kind, name
 }

@@ -111,8 +111,8 @@ func TestCloudProfile(t *testing.T) {
 		{gardencorev1beta1.ShootSpec{}, "CloudProfile", ""},
 		{gardencorev1beta1.ShootSpec{CloudProfile: &gardencorev1beta1.CloudProfileReference{Name: "metal"}}, "CloudProfile", "metal"},
 		{gardencorev1beta1.ShootSpec{CloudProfile: &gardencorev1beta1.CloudProfileReference{Kind: "NamespacedCloudProfile", Name: "own"}}, "NamespacedCloudProfile", "own"},
-		{gardencorev1beta1.ShootSpec{CloudProfileName: new("old")}, "CloudProfile", "old"},
-		{gardencorev1beta1.ShootSpec{CloudProfileName: new("old"), CloudProfile: &gardencorev1beta1.CloudProfileReference{Name: "new"}}, "CloudProfile", "new"},
+		{gardencorev1beta1.ShootSpec{CloudProfileName: new("old")}, "CloudProfile", "old"},                                                                      //nolint:staticcheck // SA1019: the deprecated field is the case
+		{gardencorev1beta1.ShootSpec{CloudProfileName: new("old"), CloudProfile: &gardencorev1beta1.CloudProfileReference{Name: "new"}}, "CloudProfile", "new"}, //nolint:staticcheck // SA1019: as above
 	}
 	for _, tt := range tests {
 		kind, name := shoot.CloudProfile(&shoot.Shoot{Spec: tt.spec})

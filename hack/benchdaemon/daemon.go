@@ -76,7 +76,7 @@ func (d *daemon) stop() error {
 	defer d.log.Close()
 	select {
 	case <-d.exited:
-		return fmt.Errorf("gardenfleet serve ended before it was stopped: %v", d.exitErr)
+		return fmt.Errorf("gardenfleet serve ended before it was stopped: %v", d.exitErr) //nolint:errorlint // nil when it exited 0, which %w would print as %!w(<nil>)
 	default:
 	}
 	if err := d.cmd.Process.Signal(os.Interrupt); err != nil {

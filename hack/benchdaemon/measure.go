@@ -69,7 +69,7 @@ func measure(ctx context.Context, o options, l *landscape, d *daemon, res *resul
 		case <-ctx.Done():
 			return fmt.Errorf("measure: %w", ctx.Err())
 		case <-d.exited:
-			return fmt.Errorf("gardenfleet serve ended: %v", d.exitErr)
+			return fmt.Errorf("gardenfleet serve ended: %v", d.exitErr) //nolint:errorlint // nil when it exited 0, which %w would print as %!w(<nil>)
 		case <-tick.C:
 		}
 		now := time.Since(d.started)

@@ -234,7 +234,7 @@ func WaitAdmission(ctx context.Context, c client.Client, namespace string) error
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("Gardener's admission does not admit a shoot in namespace %s (last: %v): %w", namespace, last, err)
+		return fmt.Errorf("Gardener's admission does not admit a shoot in namespace %s (last: %v): %w", namespace, last, err) //nolint:errorlint,staticcheck // the last attempt's error may be nil: context, not the cause; ST1005: Gardener is a name
 	}
 	return nil
 }
@@ -301,7 +301,7 @@ func waitServing(ctx context.Context, c client.Client, name string) error {
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("CustomResourceDefinition/%s wait serving failed (last: %v): %w", name, last, err)
+		return fmt.Errorf("CustomResourceDefinition/%s wait serving failed (last: %v): %w", name, last, err) //nolint:errorlint // the last attempt's error may be nil: context, not the cause
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func bounded[T any](ctx context.Context, input, what string, timeout time.Durati
 	case <-wctx.Done():
 	}
 	if ctx.Err() != nil {
-		return zero, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: interrupted %s: %v", input, what, context.Cause(ctx))}
+		return zero, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: interrupted %s: %w", input, what, context.Cause(ctx))}
 	}
 	if errors.Is(wctx.Err(), context.DeadlineExceeded) {
 		return zero, failure(fmt.Errorf("%s: timed out after %s %s", input, timeout, what))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -92,7 +93,10 @@ func newRootCmd(streams Streams) *cobra.Command {
 		Short:         "GitOps reconciler for Gardener and metal-stack fleets",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints the line of `gardenfleet version`.
+		Version: versionLine(debug.ReadBuildInfo()),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)

@@ -67,7 +67,7 @@ func waitCLI(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) cliRun {
 	case err = <-done:
 	case <-time.After(hangGuard):
 		_ = cmd.Process.Kill()
-		<-done
+		<-done //nolint:errcheck // killed: its error says only that
 		t.Fatalf("gardenfleet %v still running after %s; stderr:\n%s", cmd.Args[1:], hangGuard, stderr)
 	}
 	var exitErr *exec.ExitError

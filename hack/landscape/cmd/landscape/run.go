@@ -33,7 +33,7 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 	}
 	st, err := readState(cfg.dir)
 	if err != nil || st == nil {
-		return fmt.Errorf("read landscape state: %v", err)
+		return fmt.Errorf("read landscape state: %w", err)
 	}
 
 	commit, err := gitserver.Push(ctx, st.GitURL, gitserver.DefaultBranch, cfg.fleet, "make run: "+filepath.Base(cfg.fleet))
@@ -85,10 +85,10 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 		if daemon.ProcessState == nil {
 			_ = daemon.Process.Signal(os.Interrupt)
 			select {
-			case <-exited:
+			case <-exited: //nolint:errcheck // stopped as asked: how it exited does not matter
 			case <-time.After(10 * time.Second):
 				_ = daemon.Process.Kill()
-				<-exited
+				<-exited //nolint:errcheck // killed, as above
 			}
 		}
 	}()
@@ -110,7 +110,7 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 		case <-ctx.Done():
 			return nil
 		case err := <-exited:
-			return fmt.Errorf("gardenfleet serve stopped: %v\n%s", err, tail(logFile.Name(), 20))
+			return fmt.Errorf("gardenfleet serve stopped: %v\n%s", err, tail(logFile.Name(), 20)) //nolint:errorlint // nil when it exited 0, which %w would print as %!w(<nil>)
 		case <-tick.C:
 			if st, err := readState(cfg.dir); err != nil || st == nil || !alive(st.PID, self) {
 				return fmt.Errorf("the landscape stopped:\n%s", tail(logPath(cfg.dir), 20))

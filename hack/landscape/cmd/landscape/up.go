@@ -69,7 +69,7 @@ func up(ctx context.Context, cfg *config) (bool, error) {
 	for {
 		select {
 		case err := <-exited:
-			return false, fmt.Errorf("landscape serve exited (%v):\n%s", err, tail(logPath(cfg.dir), 20))
+			return false, fmt.Errorf("landscape serve exited (%v):\n%s", err, tail(logPath(cfg.dir), 20)) //nolint:errorlint // nil when it exited 0, which %w would print as %!w(<nil>)
 		case <-deadline.C:
 			_ = down(cfg)
 			return false, fmt.Errorf("landscape not ready after 3m:\n%s", tail(logPath(cfg.dir), 20))
