@@ -72,7 +72,7 @@ generate-check: controller-gen
 # Tests start the real kube-apiserver and etcd through envtest; the dashboard's tests also
 # drive Debian's Chromium, installed here under CI (elsewhere they skip without it).
 unit: landscape-bin chromium
-	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test ./...
+	KUBEBUILDER_ASSETS=$(BIN)/k8s $(GO) test -timeout 40m ./...
 
 test: fmt-check mod-check generate-check vet lint cross unit
 

@@ -225,13 +225,6 @@ func (b *builder) checkRollout(f *Fleet) {
 func joinDots(ss []string) string   { return strings.Join(ss, ".") }
 func joinArrows(ss []string) string { return strings.Join(ss, " -> ") }
 
-func trimV(v string) string {
-	if len(v) > 0 && v[0] == 'v' {
-		return v[1:]
-	}
-	return v
-}
-
 func cloneObject(o Object) Object {
 	c := make(Object, len(o))
 	for k, v := range o {

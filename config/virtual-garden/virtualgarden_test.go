@@ -210,7 +210,7 @@ func apply(ctx context.Context, t *testing.T, c client.Client, dir string) {
 		t.Fatal(err)
 	}
 	for _, o := range objs {
-		if err := c.Patch(ctx, o, client.Apply, client.FieldOwner("config-test"), client.ForceOwnership); err != nil {
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("config-test"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s/%s of %s/: %v", o.GetKind(), o.GetName(), dir, err)
 		}
 	}

@@ -114,14 +114,14 @@ func untilIndex(path []string) []string {
 func fieldSteps(p string) []string {
 	var out []string
 	for p != "" {
-		switch {
-		case p[0] == '[':
+		switch p[0] {
+		case '[':
 			end := strings.IndexByte(p, ']')
 			if end < 0 {
 				return append(out, p)
 			}
 			out, p = append(out, p[:end+1]), p[end+1:]
-		case p[0] == '.':
+		case '.':
 			p = p[1:]
 		default:
 			end := strings.IndexAny(p, ".[")

@@ -200,6 +200,8 @@ func (f *Forced) set(to string, err error) {
 
 // expiration is when a version expires: its expirationDate, or the start
 // of its lifecycle's Expired stage.
+//
+//nolint:staticcheck // SA1019: CloudProfiles still carry expirationDate, and Gardener still reads it
 func expiration(v gardencorev1beta1.ExpirableVersion) (time.Time, bool) {
 	if v.ExpirationDate != nil {
 		return v.ExpirationDate.Time, true
@@ -225,6 +227,8 @@ func versionsAt(vs []gardencorev1beta1.ExpirableVersion, t time.Time) []gardenco
 // that Gardener's helpers (which classify as of the wall clock) judge it
 // as they will then. NOTE: the stages are Gardener's
 // CurrentLifecycleClassification's, evaluated at t instead of now.
+//
+//nolint:staticcheck // SA1019: CloudProfiles still carry classification and expirationDate, and Gardener still reads them
 func versionAt(v gardencorev1beta1.ExpirableVersion, t time.Time) gardencorev1beta1.ExpirableVersion {
 	stages := v.Lifecycle
 	if len(stages) == 0 && (v.Classification != nil || v.ExpirationDate != nil) {

@@ -173,7 +173,7 @@ func timeMakeRun(ctx context.Context, root string) (ready, stopped time.Duration
 	waitErr := cmd.Wait()
 	stopped = time.Since(start)
 	if !ok {
-		return 0, 0, fmt.Errorf("make run ended before the Fleet was Ready: %v", waitErr)
+		return 0, 0, fmt.Errorf("make run ended before the Fleet was Ready: %v", waitErr) //nolint:errorlint // nil when it exited 0, which %w would print as %!w(<nil>)
 	}
 	var exit *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exit) {

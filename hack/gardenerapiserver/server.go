@@ -205,7 +205,7 @@ func (s *Server) waitHealthy(ctx context.Context, url string, ca *x509.Certifica
 		return res.StatusCode == http.StatusOK, nil
 	})
 	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("gardener-apiserver not healthy: %w (last: %v); its output ends: %s", err, last, s.output)
+		return fmt.Errorf("gardener-apiserver not healthy: %w (last: %v); its output ends: %s", err, last, s.output) //nolint:errorlint // the last attempt's error may be nil: context, not the cause
 	}
 	return err
 }
@@ -254,7 +254,7 @@ func (s *Server) register(ctx context.Context, cfg *rest.Config, caBundle []byte
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("%w (last: %v)", err, last)
+		return fmt.Errorf("%w (last: %v)", err, last) //nolint:errorlint // the last attempt's error may be nil: context, not the cause
 	}
 	return nil
 }

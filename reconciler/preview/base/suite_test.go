@@ -12,10 +12,11 @@ import (
 // missing outside CI.
 var env *testenv.Env
 
-// Nothing here waits for Gardener: no simulator.
+// The simulator plays Gardener's project controller: a Project the tests
+// apply becomes Ready, so the Shoots in it can be applied.
 func TestMain(m *testing.M) {
 	bounded.Main() // the base is evaluated in a child: this test binary
-	os.Exit(testenv.Main(m, &env, testenv.Options{WithoutSimulator: true}))
+	os.Exit(testenv.Main(m, &env, testenv.Options{}))
 }
 
 func requireEnv(t *testing.T) *testenv.Env {
