@@ -382,6 +382,16 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 		return violationsOf(err), notes.sorted(), nil
 	}
 	s.ResourceVersion, o.ResourceVersion = "2", "1" // ValidateObjectMetaUpdate wants one
+	// What the API server keeps of the stored object on every update
+	// (k8s.io/apiserver's rest.BeforeUpdate): a rendered object has none
+	// of it, a live one has it all.
+	if s.UID == "" {
+		s.UID = o.UID
+	}
+	s.CreationTimestamp = o.CreationTimestamp
+	if s.DeletionTimestamp == nil {
+		s.DeletionTimestamp, s.DeletionGracePeriodSeconds = o.DeletionTimestamp, o.DeletionGracePeriodSeconds
+	}
 	if plugins {
 		if err := j.mutator.Admit(ctx, j.attrs(s, o, admission.Update), nil); err != nil {
 			return violationsOf(err), notes.sorted(), nil

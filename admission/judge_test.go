@@ -93,6 +93,13 @@ func TestAdmitUpdate(t *testing.T) {
 			want: []string{`spec.kubernetes.version: Forbidden: kubernetes version upgrade cannot skip a minor version`},
 		},
 		{
+			// A live Shoot has what the server set; a rendered one none of it.
+			name: "live old object",
+			old: set(t, set(t, workerless(t), "3f1c2a9e-0000-4000-8000-000000000001", "metadata", "uid"),
+				"2026-11-30T12:00:00Z", "metadata", "creationTimestamp"),
+			obj: workerless(t),
+		},
+		{
 			name: "region changed",
 			old:  workerless(t),
 			obj:  set(t, workerless(t), "other", "spec", "region"),
