@@ -48,10 +48,32 @@ func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
 		}
 		out.Schedules = append(out.Schedules, s)
 	}
-	for _, msg := range CheckSchedules(out.Schedules) {
-		b.fail(at("schedules"), "%s", msg)
+	for _, p := range checkSchedules(out.Schedules) {
+		b.fail(b.scheduleErrorPath(layers, p, len(windowSchedules)), "%s", p.msg)
 	}
 	return out
+}
+
+// scheduleErrorPath is where the user wrote what a schedule problem is
+// about: the cron string or time zone of a raw schedule itself, or the
+// windows when the schedule was made from them.
+func (b *builder) scheduleErrorPath(layers []layer, p scheduleProblem, fromWindows int) cue.Path {
+	if p.index < fromWindows {
+		return b.source(layers, sub("hibernation", "windows")...)
+	}
+	at := join(b.source(layers, sub("hibernation", "schedules")...), cue.Index(p.index-fromWindows))
+	if p.field != "" {
+		at = join(at, cue.Str(p.field))
+	}
+	return at
+}
+
+// scheduleProblem is one thing Gardener would reject in a schedule: field
+// is start, end or location, or "" for the schedule as a whole.
+type scheduleProblem struct {
+	index int
+	field string
+	msg   string
 }
 
 // CheckSchedules returns what Gardener would reject in a shoot's hibernation
@@ -59,26 +81,34 @@ func (b *builder) hibernation(layers []layer, h hibernation) Hibernation {
 // same cron string used twice.
 func CheckSchedules(schedules []Schedule) []string {
 	var msgs []string
+	for _, p := range checkSchedules(schedules) {
+		msgs = append(msgs, p.msg)
+	}
+	return msgs
+}
+
+func checkSchedules(schedules []Schedule) []scheduleProblem {
+	var msgs []scheduleProblem
 	seen := map[string]bool{}
 	for i, s := range schedules {
 		if s.Start == "" && s.End == "" {
-			msgs = append(msgs, fmt.Sprintf("schedule %d has neither start nor end", i+1))
+			msgs = append(msgs, scheduleProblem{i, "", fmt.Sprintf("schedule %d has neither start nor end", i+1)})
 		}
 		for _, c := range []struct{ field, spec string }{{"start", s.Start}, {"end", s.End}} {
 			if c.spec == "" {
 				continue
 			}
 			if _, err := cron.ParseStandard(c.spec); err != nil {
-				msgs = append(msgs, fmt.Sprintf("schedule %d %s %q is not a valid cron expression: %v", i+1, c.field, c.spec, err))
+				msgs = append(msgs, scheduleProblem{i, c.field, fmt.Sprintf("schedule %d %s %q is not a valid cron expression: %v", i+1, c.field, c.spec, err)})
 			}
 			if seen[c.spec] {
-				msgs = append(msgs, fmt.Sprintf("schedule %d %s %q is used twice; Gardener rejects duplicate cron strings", i+1, c.field, c.spec))
+				msgs = append(msgs, scheduleProblem{i, c.field, fmt.Sprintf("schedule %d %s %q is used twice; Gardener rejects duplicate cron strings", i+1, c.field, c.spec)})
 			}
 			seen[c.spec] = true
 		}
 		if s.Location != "" {
 			if _, err := time.LoadLocation(s.Location); err != nil {
-				msgs = append(msgs, fmt.Sprintf("schedule %d: unknown time zone %q", i+1, s.Location))
+				msgs = append(msgs, scheduleProblem{i, "location", fmt.Sprintf("schedule %d: unknown time zone %q", i+1, s.Location)})
 			}
 		}
 	}
