@@ -50,9 +50,8 @@ fmt-check:
 # controller-gen (pinned in hack/tools-gen, built into bin/). There are no RBAC markers:
 # config/rbac is written by hand and tested by config's test. generate-check fails when
 # the committed files are not what generate writes.
-API_PATHS := paths=./reconciler/api/...
-# DeletionGuard.MaxShootFraction is a float64.
-CRD_OPTIONS := crd:allowDangerousTypes=true
+API_PATHS := paths=./api/...
+CRD_OPTIONS := crd
 
 controller-gen:
 	hack/tool-bin.sh hack/tools-gen sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -66,7 +65,7 @@ generate-check: controller-gen
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/controller-gen object $(CRD_OPTIONS) output:object:dir=$$tmp/object output:crd:dir=$$tmp/crd $(API_PATHS) && \
 	diff -ru config/crd/bases $$tmp/crd && \
-	diff -u reconciler/api/v1alpha1/zz_generated.deepcopy.go $$tmp/object/zz_generated.deepcopy.go || \
+	diff -u api/v1alpha1/zz_generated.deepcopy.go $$tmp/object/zz_generated.deepcopy.go || \
 	{ echo "generated files differ from what controller-gen writes: run make generate"; exit 1; }
 
 # Tests start the real kube-apiserver and etcd through envtest; the dashboard's tests also

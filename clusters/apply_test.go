@@ -263,7 +263,7 @@ func TestApplyLifecycle(t *testing.T) {
 
 	t.Run("prune with shoot deletion allowed", func(t *testing.T) {
 		opts := DefaultPruneOptions()
-		opts.Guard = inventory.GuardOptions{AllowShootDeletion: true, MaxShootFraction: 0.5}
+		opts.Guard = inventory.GuardOptions{AllowShootDeletion: true, MaxShootPercent: 50}
 		cs, err := m.Prune(ctx, old, remaining, opts)
 		if err != nil {
 			t.Fatal(err)

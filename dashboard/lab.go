@@ -12,7 +12,7 @@ import (
 
 	clabutil "github.com/srl-labs/clabernetes/util/containerlab"
 
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 )
 
 // topologyGroup and topologyKind identify a lab's clabernetes Topology in a

@@ -58,7 +58,7 @@ func (e *engine) prune(ctx context.Context, sc *scope) error {
 	}
 	guard := inventory.GuardOptions{
 		AllowShootDeletion: sc.fleet.Spec.DeletionGuard != nil && sc.fleet.Spec.DeletionGuard.AllowShootDeletion,
-		MaxShootFraction:   sc.fleet.GetMaxShootFraction(),
+		MaxShootPercent:    int(sc.fleet.GetMaxShootPercent()),
 	}
 	// Refused, nothing is deleted and everything stays tracked.
 	if err := inventory.GuardDeletion(old, want, guard); err != nil {

@@ -17,10 +17,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/gardenfleet/gardenfleet/admission"
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 	"github.com/gardenfleet/gardenfleet/render"
 	"github.com/gardenfleet/gardenfleet/snapshot"

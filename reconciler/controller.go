@@ -19,8 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // ControllerName names the controller, its Events' source and its logs.

@@ -8,9 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 var gateNow = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)

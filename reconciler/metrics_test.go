@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 func TestMetrics(t *testing.T) {

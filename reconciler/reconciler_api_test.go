@@ -12,7 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 )
 
 // TestFleetCRDRoundTrip checks the shipped CRD against the Go types: every
@@ -38,7 +38,7 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 			Prune:                true,
 			Suspend:              true,
 			ShootSelector:        &metav1.LabelSelector{MatchLabels: map[string]string{"team": "blue"}},
-			DeletionGuard:        &v1alpha1.DeletionGuard{MaxShootFraction: ptr.To(0.25), AllowShootDeletion: true},
+			DeletionGuard:        &v1alpha1.DeletionGuard{MaxShootPercent: ptr.To[int32](25), AllowShootDeletion: true},
 			ConfirmShootDeletion: true,
 		},
 	}
@@ -83,7 +83,7 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 			Interval:      &metav1.Duration{Duration: time.Minute},
 			Timeout:       &metav1.Duration{Duration: 5 * time.Minute},
 			StepTimeout:   &metav1.Duration{Duration: 2 * time.Hour},
-			DeletionGuard: &v1alpha1.DeletionGuard{MaxShootFraction: ptr.To(0.1)},
+			DeletionGuard: &v1alpha1.DeletionGuard{MaxShootPercent: ptr.To[int32](10)},
 		}
 		if diff := cmp.Diff(want, f.Spec); diff != "" {
 			t.Errorf("defaulted spec (-want +got):\n%s", diff)
@@ -91,7 +91,7 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 		// The Go helpers agree with the API server's defaults.
 		bare := &v1alpha1.Fleet{}
 		if bare.GetInterval() != *f.Spec.Interval || bare.GetTimeout() != *f.Spec.Timeout ||
-			bare.GetStepTimeout() != *f.Spec.StepTimeout || bare.GetMaxShootFraction() != *f.Spec.DeletionGuard.MaxShootFraction {
+			bare.GetStepTimeout() != *f.Spec.StepTimeout || bare.GetMaxShootPercent() != *f.Spec.DeletionGuard.MaxShootPercent {
 			t.Errorf("Go defaults differ from the CRD's")
 		}
 	})
@@ -108,8 +108,8 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 				wantErr: `spec.ref.commit: Invalid value: "abc": spec.ref.commit in body should match '^[0-9a-f]{40}$'`},
 			{name: "no url", spec: v1alpha1.FleetSpec{},
 				wantErr: `spec.url: Invalid value: "": spec.url in body should be at least 1 chars long`},
-			{name: "fraction above one", spec: v1alpha1.FleetSpec{URL: "https://x/y.git", DeletionGuard: &v1alpha1.DeletionGuard{MaxShootFraction: ptr.To(1.5)}},
-				wantErr: "spec.deletionGuard.maxShootFraction: Invalid value: 1.5: spec.deletionGuard.maxShootFraction in body should be less than or equal to 1"},
+			{name: "percent above 100", spec: v1alpha1.FleetSpec{URL: "https://x/y.git", DeletionGuard: &v1alpha1.DeletionGuard{MaxShootPercent: ptr.To[int32](150)}},
+				wantErr: "spec.deletionGuard.maxShootPercent: Invalid value: 150: spec.deletionGuard.maxShootPercent in body should be less than or equal to 100"},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // readyAt checks that the Fleet is Ready with rev applied and observed.

@@ -10,8 +10,8 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 func entries(cs *clusters.ChangeSet) []string {

@@ -6,7 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 )
 
 // TestWavesAndDependencies upgrades four shoots in two waves: the canary wave

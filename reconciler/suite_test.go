@@ -31,11 +31,11 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // The garden cluster and Git server shared by the envtest tests of this

@@ -76,7 +76,7 @@ func hostileCases() []hostileCase {
 		// The daemon may write Fleets and Leases: no overlay may.
 		{"a Fleet of the overlay's own", map[string]string{
 			"kustomization.yaml": "resources:\n- fleet.yaml\n",
-			"fleet.yaml":         "apiVersion: gardenfleet.dev/v1alpha1\nkind: Fleet\nmetadata:\n  name: production\n  namespace: gardenfleet-system\nspec:\n  deletionGuard: {allowShootDeletion: true, maxShootFraction: 1}\n",
+			"fleet.yaml":         "apiVersion: gardenfleet.dev/v1alpha1\nkind: Fleet\nmetadata:\n  name: production\n  namespace: gardenfleet-system\nspec:\n  deletionGuard: {allowShootDeletion: true, maxShootPercent: 100}\n",
 		}, kfile + `gardenfleet.dev/v1alpha1 Fleet "production": ` + refusedKind},
 		{"a Lease of the overlay's own", map[string]string{
 			"kustomization.yaml": "resources:\n- lease.yaml\n",

@@ -3,7 +3,6 @@ package inventory
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -13,10 +12,6 @@ const (
 	ShootKind  = "Shoot"
 )
 
-// DefaultMaxShootFraction is the share of a fleet's shoots one prune may
-// delete unless told otherwise.
-const DefaultMaxShootFraction = 0.1
-
 // ErrDeletionRefused is matched (errors.Is) by every *DeletionRefusedError.
 var ErrDeletionRefused = errors.New("deletion refused")
 
@@ -25,16 +20,16 @@ type GuardOptions struct {
 	// AllowShootDeletion must be true for any Shoot to be pruned; it mirrors
 	// the fleet's own setting.
 	AllowShootDeletion bool
-	// MaxShootFraction is the largest share (0 to 1] of the shoots in the old
-	// inventory one prune may delete; at least one shoot is always allowed
-	// when AllowShootDeletion is set, so small fleets can drop a shoot.
-	// Zero or less means DefaultMaxShootFraction.
-	MaxShootFraction float64
+	// MaxShootPercent is the largest share, in percent (0 to 100), of the
+	// shoots in the old inventory one prune may delete; at least one shoot is
+	// always allowed when AllowShootDeletion is set, so small fleets can drop
+	// a shoot. The Fleet API owns its default.
+	MaxShootPercent int
 }
 
 // DefaultGuardOptions returns options that refuse any shoot deletion.
 func DefaultGuardOptions() GuardOptions {
-	return GuardOptions{MaxShootFraction: DefaultMaxShootFraction}
+	return GuardOptions{}
 }
 
 // DeletionRefusedError says why a prune was refused and which shoots it would
@@ -92,14 +87,10 @@ func GuardDeletion(old, desired Inventory, opts GuardOptions) error {
 		return &DeletionRefusedError{Shoots: doomed, Total: total,
 			Reason: "the fleet does not allow shoot deletion"}
 	}
-	frac := opts.MaxShootFraction
-	if frac <= 0 {
-		frac = DefaultMaxShootFraction
-	}
-	limit := max(1, int(math.Floor(frac*float64(total)+1e-9)))
+	limit := max(1, opts.MaxShootPercent*total/100)
 	if len(doomed) > limit {
 		return &DeletionRefusedError{Shoots: doomed, Total: total, Limit: limit,
-			Reason: fmt.Sprintf("more than %s of the fleet's shoots (at most %d) in one revision", percent(frac), limit)}
+			Reason: fmt.Sprintf("more than %d%% of the fleet's shoots (at most %d) in one revision", opts.MaxShootPercent, limit)}
 	}
 	return nil
 }
@@ -115,8 +106,4 @@ func refList(refs []Ref, n int) string {
 		s += fmt.Sprintf(" and %d more", len(refs)-n)
 	}
 	return s
-}
-
-func percent(f float64) string {
-	return fmt.Sprintf("%g%%", math.Round(f*1000)/10)
 }

@@ -120,7 +120,7 @@ func shoots(ns string, n int) []Ref {
 
 func TestGuardDeletion(t *testing.T) {
 	ten := shoots("garden-x", 10)
-	allowed := GuardOptions{AllowShootDeletion: true, MaxShootFraction: 0.1}
+	allowed := GuardOptions{AllowShootDeletion: true, MaxShootPercent: 10}
 
 	tests := []struct {
 		name    string
@@ -141,12 +141,12 @@ func TestGuardDeletion(t *testing.T) {
 			old:  FromRefs(ten[:3]...), desired: FromRefs(ten[:2]...), opts: allowed,
 		},
 		{
-			name: "zero fraction means the default",
+			name: "zero percent still allows one",
 			old:  FromRefs(ten...), desired: FromRefs(ten[1:]...), opts: GuardOptions{AllowShootDeletion: true},
 		},
 		{
 			name: "half at 50%",
-			old:  FromRefs(ten...), desired: FromRefs(ten[5:]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootFraction: 0.5},
+			old:  FromRefs(ten...), desired: FromRefs(ten[5:]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootPercent: 50},
 		},
 
 		// refused
@@ -168,12 +168,17 @@ func TestGuardDeletion(t *testing.T) {
 		{
 			name:    "shoots kept but their namespace pruned",
 			old:     FromRefs(slices.Concat(ten[:3], []Ref{namespace("garden-x")})...),
-			desired: FromRefs(ten[:3]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootFraction: 0.5},
+			desired: FromRefs(ten[:3]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootPercent: 50},
 			wantErr: "refusing to prune 3 of 3 shoots (Shoot/garden-x/a, Shoot/garden-x/b, Shoot/garden-x/c): more than 50% of the fleet's shoots (at most 1) in one revision",
 		},
 		{
-			name: "fraction shown as given",
-			old:  FromRefs(ten...), desired: FromRefs(ten[4:]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootFraction: 0.25},
+			name: "zero percent allows no second",
+			old:  FromRefs(ten...), desired: FromRefs(ten[2:]...), opts: GuardOptions{AllowShootDeletion: true},
+			wantErr: "refusing to prune 2 of 10 shoots (Shoot/garden-x/a, Shoot/garden-x/b): more than 0% of the fleet's shoots (at most 1) in one revision",
+		},
+		{
+			name: "percent shown as given",
+			old:  FromRefs(ten...), desired: FromRefs(ten[4:]...), opts: GuardOptions{AllowShootDeletion: true, MaxShootPercent: 25},
 			wantErr: "refusing to prune 4 of 10 shoots (Shoot/garden-x/a, Shoot/garden-x/b, Shoot/garden-x/c, Shoot/garden-x/d): more than 25% of the fleet's shoots (at most 2) in one revision",
 		},
 	}

@@ -16,9 +16,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/dashboard"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // serveDashboard runs the dashboard as serve does: a manager whose cache

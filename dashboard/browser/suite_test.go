@@ -13,8 +13,8 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 var env *testenv.Env

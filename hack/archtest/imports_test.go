@@ -16,6 +16,8 @@ func TestImportRules(t *testing.T) {
 		pkg       string
 		forbidden []string
 	}{
+		// The API is imported by its clients, never the reverse.
+		{"api/v1alpha1", []string{module}},
 		{"schema", []string{module + "fleet", module + "render"}},
 		{"snapshot", []string{module, "k8s.io/", "cuelang.org/"}},
 		{"fleet", append([]string{module + "render", module + "reconciler"}, clusterClients...)},

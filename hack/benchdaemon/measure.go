@@ -12,8 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // Labels of the Fleet's samples in the daemon's metrics.

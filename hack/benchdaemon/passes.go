@@ -22,8 +22,8 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 // profilePasses runs the reconciler in this process, wired as `gardenfleet

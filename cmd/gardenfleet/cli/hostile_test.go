@@ -364,7 +364,7 @@ func hostileCases() []hostileCase {
 			files: map[string]string{
 				"kustomize/kustomization.yaml": "resources:\n- fleet.yaml\n",
 				"kustomize/fleet.yaml": "apiVersion: gardenfleet.dev/v1alpha1\nkind: Fleet\nmetadata:\n  name: production\n  namespace: gardenfleet-system\n" +
-					"spec:\n  deletionGuard: {allowShootDeletion: true, maxShootFraction: 1}\n",
+					"spec:\n  deletionGuard: {allowShootDeletion: true, maxShootPercent: 100}\n",
 			},
 			refusal: kustomizeErr + `gardenfleet.dev/v1alpha1 Fleet "production": refused: an overlay may not produce gardenfleet's own objects (Fleets), Leases or Events, which the daemon may write`,
 		},

@@ -18,9 +18,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 )
 
@@ -54,7 +54,7 @@ type reconcileOptions struct {
 	prune                bool
 	allowShootDeletion   bool
 	confirmShootDeletion bool
-	maxShootFraction     float64
+	maxShootPercent      int32
 	owner                string
 	kubeconfig           string
 	timeout              time.Duration
@@ -85,7 +85,7 @@ func newReconcileCmd(streams Streams) *cobra.Command {
 	f.BoolVar(&opts.prune, "prune", false, "delete objects the fleet no longer has, within the deletion guard")
 	f.BoolVar(&opts.allowShootDeletion, "allow-shoot-deletion", false, "with --prune: let the deletion guard delete shoots")
 	f.BoolVar(&opts.confirmShootDeletion, "confirm-shoot-deletion", false, "with --prune: set Gardener's deletion confirmation on pruned shoots")
-	f.Float64Var(&opts.maxShootFraction, "max-shoot-fraction", v1alpha1.DefaultMaxShootFraction, "largest share of the shoots one prune may delete")
+	f.Int32Var(&opts.maxShootPercent, "max-shoot-percent", v1alpha1.DefaultMaxShootPercent, "largest share of the shoots, in percent, one prune may delete")
 	f.StringVar(&opts.owner, "owner", "gardenfleet-system/gardenfleet", "the Fleet (NAMESPACE/NAME) the objects are applied for")
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the garden cluster (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "bound of the whole pass, and so of each of fetch, apply and prune")
@@ -123,13 +123,13 @@ func runReconcile(ctx context.Context, streams Streams, opts *reconcileOptions) 
 	if once.Owner, err = parseOwner(opts.owner); err != nil {
 		return err
 	}
-	if opts.maxShootFraction <= 0 || opts.maxShootFraction > 1 {
-		return fmt.Errorf("--max-shoot-fraction %g: want a share in (0, 1]", opts.maxShootFraction)
+	if opts.maxShootPercent < 0 || opts.maxShootPercent > 100 {
+		return fmt.Errorf("--max-shoot-percent %d: want a percent from 0 to 100", opts.maxShootPercent)
 	}
 	once.Path, once.Prune, once.Timeout = opts.path, opts.prune, opts.timeout
 	once.Eval.Time, once.Eval.Memory = opts.evalTimeout, opts.evalMemory
 	once.ConfirmShootDeletion = opts.confirmShootDeletion
-	once.DeletionGuard = v1alpha1.DeletionGuard{AllowShootDeletion: opts.allowShootDeletion, MaxShootFraction: &opts.maxShootFraction}
+	once.DeletionGuard = v1alpha1.DeletionGuard{AllowShootDeletion: opts.allowShootDeletion, MaxShootPercent: &opts.maxShootPercent}
 
 	c, _, err := kubeClient(opts.kubeconfig, opts.limits)
 	if err != nil {

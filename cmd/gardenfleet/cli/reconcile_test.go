@@ -27,10 +27,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 func TestParseRef(t *testing.T) {
@@ -87,8 +87,8 @@ func TestDaemonFlags(t *testing.T) {
 			wantCode: ExitUsage, wantStderr: "error: --repo is required\n"},
 		{name: "reconcile with a bad owner", args: []string{"reconcile", "--once", "--repo", "https://x/y.git", "--owner", "fleet"},
 			wantCode: ExitUsage, wantStderr: "error: --owner \"fleet\": want NAMESPACE/NAME\n"},
-		{name: "reconcile with a bad fraction", args: []string{"reconcile", "--once", "--repo", "https://x/y.git", "--max-shoot-fraction", "2"},
-			wantCode: ExitUsage, wantStderr: "error: --max-shoot-fraction 2: want a share in (0, 1]\n"},
+		{name: "reconcile with a bad percent", args: []string{"reconcile", "--once", "--repo", "https://x/y.git", "--max-shoot-percent", "101"},
+			wantCode: ExitUsage, wantStderr: "error: --max-shoot-percent 101: want a percent from 0 to 100\n"},
 		{name: "reconcile with a missing directory", args: []string{"reconcile", "--once", "--repo", "does-not-exist"},
 			wantCode: ExitUsage, wantStderr: "error: --repo does-not-exist: neither a URL nor a directory: stat "},
 		{name: "serve with no concurrency", args: []string{"serve", "--concurrency", "0"},

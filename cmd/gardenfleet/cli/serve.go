@@ -20,9 +20,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/dashboard"
 	"github.com/gardenfleet/gardenfleet/reconciler"
-	"github.com/gardenfleet/gardenfleet/reconciler/api/v1alpha1"
 )
 
 const serveDoc = `Run the reconciler: keep the garden cluster matching every Fleet object.

@@ -13,10 +13,10 @@ const FleetKind = "Fleet"
 // the reconciler assumes when a field is absent, e.g. on objects created before
 // the CRD had the default.
 const (
-	DefaultInterval         = "1m"
-	DefaultTimeout          = "5m"
-	DefaultStepTimeout      = "2h"
-	DefaultMaxShootFraction = 0.1
+	DefaultInterval        = "1m"
+	DefaultTimeout         = "5m"
+	DefaultStepTimeout     = "2h"
+	DefaultMaxShootPercent = 10
 )
 
 // FleetSpec points at one fleet repository and says how to apply it.
@@ -137,13 +137,14 @@ type Verification struct {
 // DeletionGuard bounds what one prune may delete, so that a broken or emptied
 // commit never deletes a fleet.
 type DeletionGuard struct {
-	// MaxShootFraction is the largest share of the applied Shoots one prune
-	// may delete (at least one is always allowed when AllowShootDeletion).
-	// +kubebuilder:default=0.1
+	// MaxShootPercent is the largest share, in percent, of the applied Shoots
+	// one prune may delete (at least one is always allowed when
+	// AllowShootDeletion). An integer, as Kubernetes API conventions ask.
+	// +kubebuilder:default=10
 	// +kubebuilder:validation:Minimum=0
-	// +kubebuilder:validation:Maximum=1
+	// +kubebuilder:validation:Maximum=100
 	// +optional
-	MaxShootFraction *float64 `json:"maxShootFraction,omitempty"`
+	MaxShootPercent *int32 `json:"maxShootPercent,omitempty"`
 
 	// AllowShootDeletion must be set for any Shoot to be pruned.
 	// +optional
@@ -342,12 +343,12 @@ func (in *Fleet) GetStepTimeout() metav1.Duration {
 	return durationOr(in.Spec.StepTimeout, DefaultStepTimeout)
 }
 
-// GetMaxShootFraction returns the deletion guard's share, DefaultMaxShootFraction when unset.
-func (in *Fleet) GetMaxShootFraction() float64 {
-	if g := in.Spec.DeletionGuard; g != nil && g.MaxShootFraction != nil {
-		return *g.MaxShootFraction
+// GetMaxShootPercent returns the deletion guard's share in percent, DefaultMaxShootPercent when unset.
+func (in *Fleet) GetMaxShootPercent() int32 {
+	if g := in.Spec.DeletionGuard; g != nil && g.MaxShootPercent != nil {
+		return *g.MaxShootPercent
 	}
-	return DefaultMaxShootFraction
+	return DefaultMaxShootPercent
 }
 
 func durationOr(d *metav1.Duration, def string) metav1.Duration {

@@ -10,6 +10,3 @@
 // +kubebuilder:object:generate=true
 // +groupName=gardenfleet.dev
 package v1alpha1
-
-//go:generate go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0 object paths=.
-//go:generate go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0 crd:allowDangerousTypes=true paths=. output:crd:artifacts:config=../../../config/crd/bases
