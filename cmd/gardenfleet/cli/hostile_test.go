@@ -500,7 +500,7 @@ func hostileWants(tc hostileCase, srv string) map[string]*cliWant {
 	if tc.refusal != "" {
 		refusal := strings.ReplaceAll(tc.refusal, "{srv}", srv)
 		for _, c := range []string{cmdValidate, cmdRender, cmdOut} {
-			wants[c] = &cliWant{code: 1, stderr: refusal + "\nfleet is invalid: 1 error\n"}
+			wants[c] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + refusal + "\n"}
 		}
 		wants[cmdPlan] = &cliWant{code: 1, stdout: "- " + refusal, stderr: "fleet is invalid: 1 error\n"}
 		switch pos := positioned.FindStringSubmatch(refusal); {
@@ -510,7 +510,8 @@ func hostileWants(tc hostileCase, srv string) map[string]*cliWant {
 			wants[cmdPlan].stdout = "- `" + pos[1] + pos[2] + "`: " + pos[3]
 			wants[cmdReconcile] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + pos[2] + ": " + pos[3] + "\n"}
 		case strings.HasPrefix(refusal, kustomizeErr):
-			wants[cmdReconcile] = &cliWant{code: 1, stderr: "build fleet: " + refusal + "\n"}
+			// The overlay's message names its file in the fleet.
+			wants[cmdReconcile] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + refusal + "\n"}
 		}
 	}
 	for c, want := range tc.want {
