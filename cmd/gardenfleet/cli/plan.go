@@ -123,8 +123,6 @@ type planOptions struct {
 	forecast   string
 }
 
-func init() { register(newPlanCmd) }
-
 func newPlanCmd(streams Streams) *cobra.Command {
 	opts := &planOptions{}
 	cmd := &cobra.Command{
@@ -439,23 +437,18 @@ func liveBase(ctx context.Context, in *preview.Input, c client.Client, owner *cl
 	return nil
 }
 
-// planClient connects to the cluster of --kubeconfig and names it as a base.
+// planClient connects to the cluster of --kubeconfig as every command does
+// (kubeClient, client-go's limits as --kube-api-qps leaves them) and names
+// it as a base by the kubeconfig's current context.
 func planClient(kubeconfig string) (client.Client, string, error) {
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{})
-	raw, err := loader.RawConfig()
+	c, _, err := kubeClient(kubeconfig, defaultClientLimits())
 	if err != nil {
-		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
+		return nil, "", err
 	}
-	cfg, err := loader.ClientConfig()
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{}).RawConfig()
 	if err != nil {
-		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
-	}
-	// One list per kind and namespace, but a large fleet has many.
-	cfg.QPS, cfg.Burst = 50, 100
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("connect to the cluster: %w", err)
+		return nil, "", fmt.Errorf("read kubeconfig: %w", err)
 	}
 	return c, "cluster " + raw.CurrentContext, nil
 }

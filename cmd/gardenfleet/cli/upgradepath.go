@@ -48,8 +48,6 @@ type upgradePathOptions struct {
 	output       string
 }
 
-func init() { register(newUpgradePathCmd) }
-
 func newUpgradePathCmd(streams Streams) *cobra.Command {
 	opts := &upgradePathOptions{}
 	cmd := &cobra.Command{

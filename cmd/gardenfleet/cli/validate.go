@@ -36,8 +36,6 @@ type validateOptions struct {
 	memory  int64
 }
 
-func init() { register(newValidateCmd) }
-
 func newValidateCmd(streams Streams) *cobra.Command {
 	opts := &validateOptions{}
 	cmd := &cobra.Command{
