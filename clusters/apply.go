@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fluxcd/pkg/ssa"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -61,7 +60,7 @@ func DefaultApplyOptions() ApplyOptions {
 	return ApplyOptions{
 		Concurrency:            8,
 		FastNoOp:               true,
-		ListPageSize:           250,
+		ListPageSize:           ListPageSize,
 		ExistenceListThreshold: 20,
 		CRDTimeout:             time.Minute,
 		ProjectTimeout:         time.Minute,
@@ -234,7 +233,7 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 		var live *unstructured.Unstructured
 		if !it.absent {
 			var err error
-			if live, err = m.getLive(ctx, obj); err != nil {
+			if live, err = m.Live(ctx, obj); err != nil {
 				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 			}
 		}
@@ -275,20 +274,6 @@ func discardResponse(obj *unstructured.Unstructured) *unstructured.Unstructured 
 	return &unstructured.Unstructured{Object: obj.Object}
 }
 
-// getLive returns the live object, or nil when it does not exist.
-func (m *Manager) getLive(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	live := &unstructured.Unstructured{}
-	live.SetGroupVersionKind(obj.GroupVersionKind())
-	err := m.client.Get(ctx, client.ObjectKeyFromObject(obj), live)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return live, nil
-}
-
 func fromSSA(a ssa.Action) Action {
 	switch a {
 	case ssa.CreatedAction:
@@ -327,7 +312,7 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 	}
 	for _, gvk := range gvks {
 		index := byGVK[gvk]
-		if err := m.listPages(ctx, gvk, opts.ListPageSize, func(live *unstructured.Unstructured) {
+		if err := m.listOwned(ctx, gvk, opts.ListPageSize, func(live *unstructured.Unstructured) {
 			i, ok := index[objKey{live.GetNamespace(), live.GetName()}]
 			if !ok {
 				return
@@ -376,26 +361,6 @@ func (m *Manager) listMetadataPages(ctx context.Context, gvk schema.GroupVersion
 		}
 		for i := range list.Items {
 			each(list.Items[i].Namespace, list.Items[i].Name)
-		}
-		cont = list.GetContinue()
-		if cont == "" {
-			return nil
-		}
-	}
-}
-
-// listPages lists the objects of gvk with the ownership labels, page by page.
-func (m *Manager) listPages(ctx context.Context, gvk schema.GroupVersionKind, pageSize int64, each func(*unstructured.Unstructured)) error {
-	cont := ""
-	for {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := m.client.List(ctx, list, client.MatchingLabels(m.OwnerLabels()),
-			client.Limit(pageSize), client.Continue(cont)); err != nil {
-			return err
-		}
-		for i := range list.Items {
-			each(&list.Items[i])
 		}
 		cont = list.GetContinue()
 		if cont == "" {

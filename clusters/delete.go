@@ -61,7 +61,7 @@ func (m *Manager) Delete(ctx context.Context, objs []*unstructured.Unstructured,
 
 func (m *Manager) deleteOne(ctx context.Context, obj *unstructured.Unstructured, opts DeleteOptions) (ChangeSetEntry, error) {
 	ref := inventory.RefOf(obj)
-	live, err := m.getLive(ctx, obj)
+	live, err := m.Live(ctx, obj)
 	switch {
 	case err != nil:
 		return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}

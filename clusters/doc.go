@@ -18,7 +18,8 @@
 // server-side dry run differs from the live object are patched. An object
 // whose fleet digest annotation and fields already match the live object is
 // reported Unchanged without a request of its own (ApplyOptions.FastNoOp): a
-// no-op apply costs one list request per kind and 500 objects.
+// no-op apply costs one list request per kind and ListPageSize (250) objects.
+// Every list gardenfleet makes goes through ListPages, with that page size.
 //
 // # Field ownership: do not fight Gardener
 //

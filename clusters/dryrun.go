@@ -80,7 +80,7 @@ func (m *Manager) dryRunOne(ctx context.Context, obj *unstructured.Unstructured,
 	if isShoot(obj) {
 		// Only Shoots need the live object here: for Gardener's fields.
 		var err error
-		if live, err = m.getLive(ctx, obj); err != nil {
+		if live, err = m.Live(ctx, obj); err != nil {
 			if e, ok := notYet(err); ok {
 				return e, nil
 			}

@@ -1,6 +1,7 @@
 package clusters
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,9 +16,9 @@ import (
 // gardenKinds are what Gardener's admission plugins read of the garden
 // to judge a Shoot, besides Projects (which the fleet renders).
 var gardenKinds = []schema.GroupVersionKind{
-	{Group: ShootGroup, Version: "v1beta1", Kind: "CloudProfileList"},
-	{Group: ShootGroup, Version: "v1beta1", Kind: "NamespacedCloudProfileList"},
-	{Group: "security.gardener.cloud", Version: "v1alpha1", Kind: "CredentialsBindingList"},
+	{Group: ShootGroup, Version: "v1beta1", Kind: "CloudProfile"},
+	{Group: ShootGroup, Version: "v1beta1", Kind: "NamespacedCloudProfile"},
+	{Group: "security.gardener.cloud", Version: "v1alpha1", Kind: "CredentialsBinding"},
 }
 
 // GardenObjects lists the garden's CloudProfiles, NamespacedCloudProfiles
@@ -27,22 +28,23 @@ var gardenKinds = []schema.GroupVersionKind{
 func GardenObjects(ctx context.Context, c client.Reader) ([]byte, error) {
 	var out []byte
 	for _, gvk := range gardenKinds {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk)
-		if err := c.List(ctx, list); err != nil {
-			if isNoKind(err) {
-				continue
-			}
-			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
-		}
-		for i := range list.Items {
-			o := &list.Items[i]
+		var encodeErr error
+		err := ListPages(ctx, c, gvk, func(o *unstructured.Unstructured) {
 			o.SetManagedFields(nil)
 			data, err := json.Marshal(o.Object)
 			if err != nil {
-				return nil, fmt.Errorf("encode %s %s: %w", o.GetKind(), o.GetName(), err)
+				encodeErr = cmp.Or(encodeErr, fmt.Errorf("encode %s %s: %w", o.GetKind(), o.GetName(), err))
+				return
 			}
 			out = append(append(append(out, "---\n"...), data...), '\n')
+		})
+		switch {
+		case isNoKind(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
+		case encodeErr != nil:
+			return nil, encodeErr
 		}
 	}
 	return out, nil

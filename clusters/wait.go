@@ -132,7 +132,7 @@ func (m *Manager) refresh(ctx context.Context, refs []inventory.Ref, last map[in
 				want[r] = true
 			}
 			seen := map[inventory.Ref]bool{}
-			err := m.listPages(ctx, gvk, 500, func(u *unstructured.Unstructured) {
+			err := m.ListOwned(ctx, gvk, func(u *unstructured.Unstructured) {
 				r := inventory.Ref{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName()}
 				if want[r] {
 					last[r] = ObjectStatus(u)
@@ -144,7 +144,7 @@ func (m *Manager) refresh(ctx context.Context, refs []inventory.Ref, last map[in
 			}
 		}
 		for _, r := range missing {
-			live, err := m.getLive(ctx, r.Object())
+			live, err := m.Live(ctx, r.Object())
 			switch {
 			case err != nil:
 				last[r] = Health{Progressing, fmt.Sprintf("get: %v", err)}

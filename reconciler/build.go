@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -22,8 +20,6 @@ import (
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
-	"github.com/gardenfleet/gardenfleet/render"
-	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // buildResult is a loaded and rendered fleet at one revision, or why it is
@@ -151,13 +147,12 @@ func (e *engine) restoreApplied(ctx context.Context, sc *scope) *buildResult {
 // are reported relative to the repository, as file:line:col: path: message
 // lines.
 //
-// The commit is untrusted: it is first evaluated in a child process within
-// limits (bounded.Check), so a fleet that runs for hours or takes the
+// The commit is untrusted: bounded.Load evaluates it first in a child
+// process within limits, so a fleet that runs for hours or takes the
 // machine's memory fails its revision like an invalid one and the daemon
-// lives on. Only a fleet that passed is evaluated here: evaluation is
-// deterministic, so this run stays within the same bounds (per Fleet: up to
-// --concurrency of them may run at once). The result is kept per revision
-// (buildFleet), so the child runs once per revision, not per pass.
+// lives on (per Fleet: up to --concurrency of them may run at once). The
+// result is kept per revision (buildFleet), so the child runs once per
+// revision, not per pass.
 //
 // With adm, the child also runs Gardener's own checks on what the fleet
 // renders (bounded.Admission): a refused object fails the revision like an
@@ -167,77 +162,20 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 	if err != nil {
 		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
 	}
-	dir := repo.Name
-	if _, err := bounded.CheckAdmitted(ctx, repo, limits, adm); err != nil {
-		return checkFailed(err, path)
-	}
-	f, err := fleet.LoadRepo(repo)
-	if err != nil {
-		return &buildResult{err: buildError(err, dir, path)}
-	}
-	// The CUE graph is garbage now and most of the heap: let it go before
-	// the render allocates.
-	runtime.GC()
-	res, err := render.Fleet(f)
-	if err != nil {
-		return &buildResult{err: buildError(err, dir, path)}
-	}
-	return &buildResult{fleet: f, objects: res.Objects}
-}
-
-// checkFailed reports a fleet that did not pass bounded.Check as the
-// in-process build would have, and a passed limit or a crashed child as a
-// refusal; an evaluation that could not be run is retried.
-func checkFailed(err error, path string) *buildResult {
-	var (
-		invalid *bounded.InvalidError
-		refused *bounded.RefusedError
-		limit   *bounded.LimitError
-		crash   *bounded.CrashError
-		eval    *bounded.EvalError
-		badFile *snapshot.Error
-	)
+	f, res, _, err := bounded.Load(ctx, repo, limits, adm)
+	var invalid *bounded.InvalidError
 	switch {
+	case err == nil:
+		return &buildResult{fleet: f, objects: res.Objects}
 	case errors.As(err, &invalid):
-		return &buildResult{err: invalidError(invalid.Issues, path)}
-	case errors.As(err, &limit), errors.As(err, &crash):
+		// Its files are named inside the repository already (repo.Name
+		// is path).
+		return &buildResult{err: err}
+	case bounded.IsRefused(err):
 		return &buildResult{err: fmt.Errorf("fleet is refused: %w", err)}
-	case errors.As(err, &refused):
-		return &buildResult{err: invalidError(refused.Issues, path)}
-	case errors.As(err, &badFile):
-		return &buildResult{err: fmt.Errorf("fleet is invalid: 1 error:\n%w", err)}
-	case errors.As(err, &eval):
-		return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
 	}
+	// The evaluation could not be run: no verdict on the revision.
 	return &buildResult{err: fmt.Errorf("build fleet: %w", err), retry: true}
-}
-
-// buildError reports a fleet loaded from dir, which is path of the
-// repository, as invalid when it is.
-func buildError(err error, dir, path string) error {
-	var cerr cueerrors.Error
-	if errors.As(err, &cerr) {
-		return invalidError(fleet.Issues(err, dir), path)
-	}
-	var refused *snapshot.Error
-	if errors.As(err, &refused) {
-		return fmt.Errorf("fleet is invalid: 1 error:\n%w", err)
-	}
-	return fmt.Errorf("build fleet: %w", err)
-}
-
-// invalidError lists issues placed relative to the fleet's directory, path
-// of the repository, as file:line:col: path: message lines relative to the
-// repository.
-func invalidError(issues []fleet.Issue, path string) error {
-	lines := make([]string, len(issues))
-	for i, is := range issues {
-		if is.File != "" && path != "." {
-			is.File = filepath.ToSlash(filepath.Join(path, is.File))
-		}
-		lines[i] = is.String()
-	}
-	return fmt.Errorf("fleet is invalid: %s:\n%s", plural(len(issues), "error"), strings.Join(lines, "\n"))
 }
 
 // selectObjects returns the objects a Fleet with the given shoot selector

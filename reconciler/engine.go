@@ -35,7 +35,7 @@ type Options struct {
 	// Clock is the time gates and timeouts are measured on.
 	Clock clock.PassiveClock
 	// Eval bounds the evaluation of each new revision, done in a child
-	// process (bounded.Check); zero fields take the defaults, a zero Time
+	// process (bounded.Load); zero fields take the defaults, a zero Time
 	// none.
 	Eval bounded.Limits
 	// Jitter spreads requeues so Fleets with one interval do not fetch in

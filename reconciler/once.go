@@ -171,17 +171,14 @@ func (e *engine) ownedInventory(ctx context.Context, sc *scope) (inventory.Inven
 	}
 	var refs []inventory.Ref
 	for gvk := range kinds {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		err := e.client.List(ctx, list, client.MatchingLabels(sc.manager.OwnerLabels()))
+		err := sc.manager.ListOwned(ctx, gvk, func(u *unstructured.Unstructured) {
+			refs = append(refs, inventory.RefOf(u))
+		})
 		if apimeta.IsNoMatchError(err) {
 			continue // a kind the cluster does not serve holds nothing
 		}
 		if err != nil {
 			return inventory.Inventory{}, fmt.Errorf("list %s: %w", gvk.Kind, err)
-		}
-		for i := range list.Items {
-			refs = append(refs, inventory.RefOf(&list.Items[i]))
 		}
 	}
 	return inventory.FromRefs(refs...), nil

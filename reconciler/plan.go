@@ -2,17 +2,14 @@ package reconciler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters"
@@ -24,11 +21,6 @@ import (
 
 // ReadFailedReason: the live state could not be read; retried with backoff.
 const ReadFailedReason = "ReadFailed"
-
-// listPageSize bounds one page of the live Shoots list: a decoded page of
-// 500 Shoots held some 20 MiB more at a time than one of 250, and 250 still
-// lists 5,000 Shoots in 20 requests.
-const listPageSize = 250
 
 var shootGVK = schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: clusters.ShootKind}
 
@@ -281,29 +273,20 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 	for _, it := range sc.shoots {
 		applied[it.key()] = it.appliedAt()
 	}
-	opts := []client.ListOption{client.MatchingLabels(sc.manager.OwnerLabels()), client.Limit(listPageSize)}
-	for cont := ""; ; {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(shootGVK.GroupVersion().WithKind(shootGVK.Kind + "List"))
-		if err := e.client.List(ctx, list, append(opts, client.Continue(cont))...); err != nil {
-			return nil, fmt.Errorf("list shoots: %w", err)
-		}
-		for i := range list.Items {
-			u := &list.Items[i]
-			key := u.GetNamespace() + "/" + u.GetName()
-			out[key] = observeLiveShoot(u, applied[key])
-		}
-		if cont = list.GetContinue(); cont == "" {
-			break
-		}
+	err := sc.manager.ListOwned(ctx, shootGVK, func(u *unstructured.Unstructured) {
+		key := u.GetNamespace() + "/" + u.GetName()
+		out[key] = observeLiveShoot(u, applied[key])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list shoots: %w", err)
 	}
 	for _, it := range sc.shoots {
 		if _, ok := out[it.key()]; ok {
 			continue
 		}
-		u, err := e.getLive(ctx, it.desired)
+		u, err := sc.manager.Live(ctx, it.desired)
 		if err != nil {
-			return nil, err
+			return nil, getFailed(it.desired, err)
 		}
 		if u != nil {
 			out[it.key()] = observeLiveShoot(u, it.appliedAt())
@@ -312,18 +295,9 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 	return out, nil
 }
 
-// getLive returns the live object of obj, nil when it does not exist.
-func (e *engine) getLive(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(obj.GroupVersionKind())
-	err := e.client.Get(ctx, client.ObjectKeyFromObject(obj), u)
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("get %s/%s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
-	}
-	return u, nil
+// getFailed says which get of a live object failed.
+func getFailed(obj *unstructured.Unstructured, err error) error {
+	return fmt.Errorf("get %s/%s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 }
 
 // externalReady tells, for each dependency of a shoot with steps left that
@@ -365,9 +339,9 @@ func (e *engine) externalReady(ctx context.Context, sc *scope) (map[string]bool,
 				ready[dep] = false
 				continue
 			}
-			live, err := e.getLive(ctx, obj)
+			live, err := sc.manager.Live(ctx, obj)
 			if err != nil {
-				return nil, err
+				return nil, getFailed(obj, err)
 			}
 			ready[dep] = live != nil && dependencyDone(obj, live)
 		}
@@ -438,14 +412,9 @@ func (c *catalogCache) read(ctx context.Context, kind, namespace, name string) (
 	if name == "" {
 		return nil, nil, fmt.Errorf("the shoot names no cloud profile")
 	}
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
-	if err := c.e.client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u); err != nil {
-		return nil, nil, fmt.Errorf("get %s %s: %w", kind, name, err)
-	}
-	data, err := json.Marshal(u.Object)
+	data, err := clusters.CloudProfile(ctx, c.e.client, kind, namespace, name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode %s %s: %w", kind, name, err)
+		return nil, nil, fmt.Errorf("get %s %s: %w", kind, name, err)
 	}
 	versions, err := planner.DecodeCloudProfile(data, c.now)
 	if err != nil {

@@ -30,16 +30,6 @@ type Admission struct {
 	FeatureGates string
 }
 
-// RefusedError is a fleet whose rendered objects Gardener refuses: every
-// refusal as an issue, with files relative to the repo's directory.
-type RefusedError struct {
-	Issues []fleet.Issue
-}
-
-func (e *RefusedError) Error() string {
-	return (&InvalidError{Issues: e.Issues}).Error()
-}
-
 // judge runs admission on what f rendered. A refusal is placed at the
 // declaration of the shoot or project in the fleet, or at the overlay when
 // the object, or the field Gardener refuses, came from the overlay. An

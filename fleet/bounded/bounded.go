@@ -9,11 +9,15 @@
 // loads and renders the fleet, and kills it when a limit is passed. Every
 // binary whose code calls Check must call Main first thing in main (and in
 // TestMain of a test binary).
+//
+// Load is the one owner of loading and rendering a fleet, for the CLI, the
+// daemon and a plan's base alike: Check in the child, then the load and
+// render of a fleet that passed. Its verdicts are typed (IsRefused); an
+// invalid fleet is an *InvalidError, printed one way everywhere.
 package bounded
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
@@ -91,24 +95,6 @@ func (e *LimitError) Error() string {
 	default:
 		return fmt.Sprintf("the objects the fleet renders take more than %s", FormatBytes(e.Limit))
 	}
-}
-
-// InvalidError is a fleet that does not validate: every issue, with files
-// relative to the repo's directory.
-type InvalidError struct {
-	Issues []fleet.Issue
-}
-
-func (e *InvalidError) Error() string {
-	lines := make([]string, len(e.Issues))
-	for i, is := range e.Issues {
-		lines[i] = is.String()
-	}
-	noun := "errors"
-	if len(e.Issues) == 1 {
-		noun = "error"
-	}
-	return fmt.Sprintf("fleet is invalid: %d %s:\n%s", len(e.Issues), noun, strings.Join(lines, "\n"))
 }
 
 // EvalError is any other failure of loading or rendering the fleet in the

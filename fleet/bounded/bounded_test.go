@@ -48,7 +48,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:    "invalid",
 			src:     strings.Replace(okFleet, `project:      "a"`, `project:      "b"`, 1),
-			wantErr: "fleet is invalid: 1 error:\nfleet.cue:5:16: shoots.cp.project: project \"b\" is not declared in projects",
+			wantErr: "fleet is invalid: 1 error:\nfleet/fleet.cue:5:16: shoots.cp.project: project \"b\" is not declared in projects",
 		},
 		{name: "time", src: hostile.Slow, wantErr: "evaluating the fleet took longer than 3s"},
 		{name: "terabyte", src: hostile.Terabyte, wantErr: "evaluating the fleet needed more than 256 MiB of memory"},

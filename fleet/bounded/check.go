@@ -44,24 +44,21 @@ type file struct {
 }
 
 // verdict is what the child sends back on stdout: at most one of the
-// failures, else Summary.
+// failures, else Summary. Issues are relative to the fleet's directory.
 type verdict struct {
 	Summary Summary
+	// Invalid are the fleet's issues, or Gardener's refusals of what it
+	// renders.
 	Invalid []fleet.Issue
-	Refused []fleet.Issue
-	Repo    *snapshot.Error
 	Limit   *LimitError
 	Err     string
 }
 
-func (v *verdict) err() error {
+// err is the verdict's failure, of the fleet at dir.
+func (v *verdict) err(dir string) error {
 	switch {
 	case v.Invalid != nil:
-		return &InvalidError{Issues: v.Invalid}
-	case v.Refused != nil:
-		return &RefusedError{Issues: v.Refused}
-	case v.Repo != nil:
-		return v.Repo
+		return &InvalidError{Dir: dir, Issues: v.Invalid}
 	case v.Limit != nil:
 		return v.Limit
 	case v.Err != "":
@@ -72,8 +69,8 @@ func (v *verdict) err() error {
 
 // Check loads and renders repo in a child process within limits and returns
 // what it holds, or why it does not pass: a *LimitError, an *InvalidError,
-// a *snapshot.Error, an *EvalError or a *CrashError are verdicts on the
-// fleet; any other error (the child could not start, ctx ended) is not.
+// an *EvalError or a *CrashError are verdicts on the fleet (IsRefused); any
+// other error (the child could not start, ctx ended) is not.
 // The child and everything it started are killed when ctx is done or
 // limits.Time passes.
 func Check(ctx context.Context, repo *snapshot.Repo, limits Limits) (Summary, error) {
@@ -82,7 +79,7 @@ func Check(ctx context.Context, repo *snapshot.Repo, limits Limits) (Summary, er
 
 // CheckAdmitted is Check that also judges the rendered objects with
 // Gardener's code (see Admission) when adm is not nil: objects Gardener
-// refuses make a *RefusedError, a verdict on the fleet.
+// refuses make an *InvalidError too, each refusal placed in the fleet.
 func CheckAdmitted(ctx context.Context, repo *snapshot.Repo, limits Limits, adm *Admission) (Summary, error) {
 	limits = limits.withDefaults()
 	exe, err := os.Executable()
@@ -145,7 +142,7 @@ func CheckAdmitted(ctx context.Context, repo *snapshot.Repo, limits Limits, adm 
 		if err := gob.NewDecoder(&stdout.Buffer).Decode(&v); err != nil {
 			return Summary{}, &CrashError{Status: "wrote no verdict", Detail: err.Error()}
 		}
-		return v.Summary, v.err()
+		return v.Summary, v.err(repo.Name)
 	case code == exitVerdict:
 		return Summary{}, &CrashError{Status: "wrote a verdict larger than " + FormatBytes(maxVerdictBytes)}
 	default:

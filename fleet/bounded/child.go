@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/gob"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
-
-	cueerrors "cuelang.org/go/cue/errors"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
@@ -59,7 +56,7 @@ func child(in io.Reader, out io.Writer) int {
 	return exitVerdict
 }
 
-// evaluate loads and renders repo as the in-process callers do and sorts
+// evaluate loads and renders repo as Load does and sorts
 // the outcome into a verdict. A panic is an internal error the input
 // triggered.
 func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
@@ -80,12 +77,12 @@ func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 		f, err = fleet.LoadRepo(repo)
 	}
 	if err != nil {
-		return failed(err, repo.Name)
+		return verdictOf(err, repo.Name)
 	}
-	runtime.GC() // the CUE graph is garbage now, as in the in-process run
+	runtime.GC() // the CUE graph is garbage now, as in Load
 	res, err := render.Fleet(f)
 	if err != nil {
-		return failed(err, repo.Name)
+		return verdictOf(err, repo.Name)
 	}
 	if len(res.Objects) > limits.Objects {
 		return verdict{Limit: &LimitError{Kind: KindObjects, Limit: int64(limits.Objects)}}
@@ -110,7 +107,7 @@ func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 			return verdict{Err: err.Error()}
 		}
 		if refusals != nil {
-			return verdict{Refused: refusals}
+			return verdict{Invalid: refusals}
 		}
 		v.Summary.Notes = notes
 	}
@@ -124,20 +121,6 @@ func evaluate(repo *snapshot.Repo, limits Limits, adm *Admission) (v verdict) {
 		}
 	}
 	return v
-}
-
-// failed sorts an error of loading or rendering: CUE's into issues relative
-// to the repo's directory, a refused file as itself, the rest by message.
-func failed(err error, dir string) verdict {
-	var cerr cueerrors.Error
-	if errors.As(err, &cerr) {
-		return verdict{Invalid: fleet.Issues(err, dir)}
-	}
-	var repoErr *snapshot.Error
-	if errors.As(err, &repoErr) {
-		return verdict{Repo: repoErr}
-	}
-	return verdict{Err: err.Error()}
 }
 
 // watchInterval is how often the watchdog reads the heap: reading

@@ -22,6 +22,8 @@ func TestImportRules(t *testing.T) {
 		{"snapshot", []string{module, "k8s.io/", "cuelang.org/"}},
 		{"fleet", append([]string{module + "render", module + "reconciler"}, clusterClients...)},
 		{"render", append([]string{module + "reconciler"}, clusterClients...)},
+		// render --out's writer writes files, and nothing else.
+		{"render/out", append([]string{module + "reconciler"}, clusterClients...)},
 		{"reconciler/planner", append([]string{module + "fleet", module + "render", module + "reconciler/source", "k8s.io/apimachinery"}, clusterClients...)},
 		{"reconciler/preview", append([]string{module + "reconciler/source"}, clusterClients...)},
 		{"reconciler/source", []string{module + "clusters", module + "render", module + "fleet", "k8s.io/"}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -61,17 +60,4 @@ func addLiveGarden(ctx context.Context, c client.Reader, adm *boundedeval.Admiss
 	}
 	adm.Garden = append(adm.Garden, fleet.File{Path: "the garden cluster", Data: data})
 	return nil
-}
-
-// refusedIssues places the issues of a refused fleet, which name files
-// relative to the repo at dir, relative to the working directory.
-func refusedIssues(refused *boundedeval.RefusedError, dir string) []fleet.Issue {
-	out := make([]fleet.Issue, len(refused.Issues))
-	for i, is := range refused.Issues {
-		if is.File != "" && !filepath.IsAbs(is.File) {
-			is.File = filepath.ToSlash(filepath.Join(dir, is.File))
-		}
-		out[i] = is
-	}
-	return out
 }

@@ -100,14 +100,15 @@ func newRootCmd(streams Streams) *cobra.Command {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
-	for _, add := range subcommands {
-		root.AddCommand(add(streams))
-	}
+	root.AddCommand(
+		newPlanCmd(streams),
+		newReconcileCmd(streams),
+		newRenderCmd(streams),
+		newSchemaCmd(streams),
+		newServeCmd(streams),
+		newUpgradePathCmd(streams),
+		newValidateCmd(streams),
+		newVersionCmd(streams),
+	)
 	return root
 }
-
-// subcommands is filled by each subcommand file's init, so that files can be
-// added without touching this one.
-var subcommands []func(Streams) *cobra.Command
-
-func register(newCmd func(Streams) *cobra.Command) { subcommands = append(subcommands, newCmd) }

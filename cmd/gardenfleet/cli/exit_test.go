@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
-	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 // slowFleet evaluates for hours in little memory.
@@ -81,13 +81,13 @@ func TestExitCodes(t *testing.T) {
 			name:       "symlinked cue file: validate",
 			args:       []string{"validate", "unreadable"},
 			wantCode:   1,
-			wantStderr: "unreadable/b.cue: is a symlink; a fleet repo may hold only regular files and directories\nfleet is invalid: 1 error\n",
+			wantStderr: "fleet is invalid: 1 error:\nunreadable/b.cue: is a symlink; a fleet repo may hold only regular files and directories\n",
 		},
 		{
 			name:       "symlinked cue file: render",
 			args:       []string{"render", "unreadable"},
 			wantCode:   1,
-			wantStderr: "unreadable/b.cue: is a symlink; a fleet repo may hold only regular files and directories\nfleet is invalid: 1 error\n",
+			wantStderr: "fleet is invalid: 1 error:\nunreadable/b.cue: is a symlink; a fleet repo may hold only regular files and directories\n",
 		},
 		{
 			name:       "missing fleet directory",
@@ -126,16 +126,16 @@ func TestRepoErrorIsRefusal(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "kustomize.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := snapshot.Read(dir)
-	var repoErr *snapshot.Error
-	if !errors.As(err, &repoErr) {
-		t.Fatalf("ReadRepo: %v, want a *snapshot.Error", err)
+	_, err := boundedeval.Read(dir)
+	var invalid *boundedeval.InvalidError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("Read: %v, want a *bounded.InvalidError", err)
 	}
-	err = fleetError(err)
+	err = fleetFailure(dir, err)
 	var exitErr *ExitError
-	want := filepath.Join(dir, "kustomize.yaml") + ": is a symlink; a fleet repo may hold only regular files and directories\nfleet is invalid: 1 error"
+	want := "fleet is invalid: 1 error:\n" + filepath.Join(dir, "kustomize.yaml") + ": is a symlink; a fleet repo may hold only regular files and directories"
 	if !errors.As(err, &exitErr) || exitErr.Code != ExitFailure || err.Error() != want {
-		t.Errorf("fleetError: %#v\nwant exit 1 with:\n%s", err, want)
+		t.Errorf("fleetFailure: %#v\nwant exit 1 with:\n%s", err, want)
 	}
 }
 

@@ -13,20 +13,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gardenfleet/gardenfleet/fleet/bounded/hostile"
+	"github.com/gardenfleet/gardenfleet/hack/gitobjects"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 )
 
@@ -289,13 +287,13 @@ func hostileCases() []hostileCase {
 		{
 			name: "cue.mod at the root of a Git repository, the fleet at --path",
 			tree: func(t *testing.T, repo *gogit.Repository) plumbing.Hash {
-				o := gitObjects{t: t, repo: repo}
-				return o.tree(
-					treeEntry("cue.mod", filemode.Dir, o.tree(treeEntry("module.cue", filemode.Regular, o.blob("module: \"planted.example@v0\"\nlanguage: version: \"v0.17.0\"\n")))),
-					treeEntry("fleet", filemode.Dir, o.tree(
-						treeEntry("fleet.cue", filemode.Regular, o.blob(smallFleet)),
-						treeEntry("planted.cue", filemode.Regular, o.blob(plantedImport)))),
-					treeEntry("lib", filemode.Dir, o.tree(treeEntry("lib.cue", filemode.Regular, o.blob("package lib\n\nx: \"planted\"\n")))),
+				o := gitobjects.New(t, repo)
+				return o.Tree(
+					gitobjects.Entry("cue.mod", filemode.Dir, o.Tree(gitobjects.Entry("module.cue", filemode.Regular, o.Blob("module: \"planted.example@v0\"\nlanguage: version: \"v0.17.0\"\n")))),
+					gitobjects.Entry("fleet", filemode.Dir, o.Tree(
+						gitobjects.Entry("fleet.cue", filemode.Regular, o.Blob(smallFleet)),
+						gitobjects.Entry("planted.cue", filemode.Regular, o.Blob(plantedImport)))),
+					gitobjects.Entry("lib", filemode.Dir, o.Tree(gitobjects.Entry("lib.cue", filemode.Regular, o.Blob("package lib\n\nx: \"planted\"\n")))),
 				)
 			},
 			args: []string{"--path", "fleet"},
@@ -314,9 +312,9 @@ func hostileCases() []hostileCase {
 		{
 			name: "a Git tree with a symlink and a directory of one name",
 			tree: func(t *testing.T, repo *gogit.Repository) plumbing.Hash {
-				o := gitObjects{t: t, repo: repo}
-				fleetTree := o.tree(treeEntry("fleet.cue", filemode.Regular, o.blob(smallFleet)))
-				return o.tree(treeEntry("fleet", filemode.Symlink, o.blob("/etc")), treeEntry("fleet", filemode.Dir, fleetTree))
+				o := gitobjects.New(t, repo)
+				fleetTree := o.Tree(gitobjects.Entry("fleet.cue", filemode.Regular, o.Blob(smallFleet)))
+				return o.Tree(gitobjects.Entry("fleet", filemode.Symlink, o.Blob("/etc")), gitobjects.Entry("fleet", filemode.Dir, fleetTree))
 			},
 			args: []string{"--path", "fleet"},
 			want: map[string]*cliWant{cmdReconcile: {code: 1, stderr: `build fleet: read {url} at branch main: commit {commit}: "fleet": appears twice in the tree` + "\n"}},
@@ -324,9 +322,9 @@ func hostileCases() []hostileCase {
 		{
 			name: "a Git tree with a .git lookalike",
 			tree: func(t *testing.T, repo *gogit.Repository) plumbing.Hash {
-				o := gitObjects{t: t, repo: repo}
-				hooks := o.tree(treeEntry("hooks", filemode.Dir, o.tree(treeEntry("post-checkout", filemode.Executable, o.blob("#!/bin/sh\ntouch /tmp/pwned\n")))))
-				return o.tree(treeEntry(".GIT", filemode.Dir, hooks), treeEntry("fleet.cue", filemode.Regular, o.blob(smallFleet)))
+				o := gitobjects.New(t, repo)
+				hooks := o.Tree(gitobjects.Entry("hooks", filemode.Dir, o.Tree(gitobjects.Entry("post-checkout", filemode.Executable, o.Blob("#!/bin/sh\ntouch /tmp/pwned\n")))))
+				return o.Tree(gitobjects.Entry(".GIT", filemode.Dir, hooks), gitobjects.Entry("fleet.cue", filemode.Regular, o.Blob(smallFleet)))
 			},
 			want: map[string]*cliWant{cmdReconcile: {code: 1, stderr: `build fleet: read {url} at branch main: commit {commit}: ".GIT": is named like .git` + "\n"}},
 		},
@@ -500,7 +498,7 @@ func hostileWants(tc hostileCase, srv string) map[string]*cliWant {
 	if tc.refusal != "" {
 		refusal := strings.ReplaceAll(tc.refusal, "{srv}", srv)
 		for _, c := range []string{cmdValidate, cmdRender, cmdOut} {
-			wants[c] = &cliWant{code: 1, stderr: refusal + "\nfleet is invalid: 1 error\n"}
+			wants[c] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + refusal + "\n"}
 		}
 		wants[cmdPlan] = &cliWant{code: 1, stdout: "- " + refusal, stderr: "fleet is invalid: 1 error\n"}
 		switch pos := positioned.FindStringSubmatch(refusal); {
@@ -510,7 +508,8 @@ func hostileWants(tc hostileCase, srv string) map[string]*cliWant {
 			wants[cmdPlan].stdout = "- `" + pos[1] + pos[2] + "`: " + pos[3]
 			wants[cmdReconcile] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + pos[2] + ": " + pos[3] + "\n"}
 		case strings.HasPrefix(refusal, kustomizeErr):
-			wants[cmdReconcile] = &cliWant{code: 1, stderr: "build fleet: " + refusal + "\n"}
+			// The overlay's message names its file in the fleet.
+			wants[cmdReconcile] = &cliWant{code: 1, stderr: "fleet is invalid: 1 error:\n" + refusal + "\n"}
 		}
 	}
 	for c, want := range tc.want {
@@ -577,65 +576,11 @@ func pushHostile(ctx context.Context, t *testing.T, git *gitserver.Server, name,
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := gitObjects{t: t, repo: repo}
-	sig := object.Signature{Name: "t", Email: "t@t", When: time.Unix(1700000000, 0)}
-	enc := repo.Storer.NewEncodedObject()
-	if err := (&object.Commit{Author: sig, Committer: sig, Message: "hostile", TreeHash: tree(t, repo)}).Encode(enc); err != nil {
-		t.Fatal(err)
-	}
-	commit := o.store(enc)
+	commit := gitobjects.New(t, repo).Commit(tree(t, repo))
 	if err := repo.Storer.SetReference(plumbing.NewHashReference("refs/heads/main", commit)); err != nil {
 		t.Fatal(err)
 	}
 	return commit.String()
-}
-
-// gitObjects writes Git objects as a hostile push could: trees unsorted,
-// duplicates and all, which go-git's encoder would refuse.
-type gitObjects struct {
-	t    *testing.T
-	repo *gogit.Repository
-}
-
-func (o gitObjects) raw(typ plumbing.ObjectType, content string) plumbing.Hash {
-	o.t.Helper()
-	enc := o.repo.Storer.NewEncodedObject()
-	enc.SetType(typ)
-	wr, err := enc.Writer()
-	if err == nil {
-		_, err = wr.Write([]byte(content))
-	}
-	if err == nil {
-		err = wr.Close()
-	}
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	return o.store(enc)
-}
-
-func (o gitObjects) store(enc plumbing.EncodedObject) plumbing.Hash {
-	o.t.Helper()
-	h, err := o.repo.Storer.SetEncodedObject(enc)
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	return h
-}
-
-func (o gitObjects) blob(content string) plumbing.Hash { return o.raw(plumbing.BlobObject, content) }
-
-func (o gitObjects) tree(entries ...object.TreeEntry) plumbing.Hash {
-	var b strings.Builder
-	for _, e := range entries {
-		b.WriteString(strconv.FormatUint(uint64(e.Mode), 8) + " " + e.Name + "\x00")
-		b.Write(e.Hash[:])
-	}
-	return o.raw(plumbing.TreeObject, b.String())
-}
-
-func treeEntry(name string, mode filemode.FileMode, h plumbing.Hash) object.TreeEntry {
-	return object.TreeEntry{Name: name, Mode: mode, Hash: h}
 }
 
 // TestRepoURLCredentialsNeverPrinted: a token in --repo is never printed,

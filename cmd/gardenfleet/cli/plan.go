@@ -21,8 +21,6 @@ import (
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview"
 	"github.com/gardenfleet/gardenfleet/reconciler/preview/base"
-	"github.com/gardenfleet/gardenfleet/render"
-	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 const planDoc = `Show what applying a fleet would change, before it is applied.
@@ -124,8 +122,6 @@ type planOptions struct {
 	stepTime   time.Duration
 	forecast   string
 }
-
-func init() { register(newPlanCmd) }
 
 func newPlanCmd(streams Streams) *cobra.Command {
 	opts := &planOptions{}
@@ -346,35 +342,19 @@ func planWriter(output string) (func(*preview.Report, Streams) error, error) {
 	return nil, fmt.Errorf("unknown output format %q: use text, markdown or json", output)
 }
 
-// loadForPlan loads and renders the fleet; an invalid one comes back as
-// issues for the report rather than as an error.
-// Objects Gardener refuses are issues too; notes say which of its checks
-// were skipped.
+// loadForPlan loads and renders the fleet; an invalid one, or one whose
+// objects Gardener refuses, comes back as issues for the report rather
+// than as an error. Notes say which of Gardener's checks were skipped.
 func loadForPlan(ctx context.Context, path string, memory int64, adm *boundedeval.Admission) (*fleet.Fleet, []*unstructured.Unstructured, []fleet.Issue, []string, error) {
-	repo, err := snapshot.Read(path)
+	f, res, notes, err := loadAndRender(ctx, path, memory, adm)
+	var invalid *boundedeval.InvalidError
+	if errors.As(err, &invalid) {
+		return nil, nil, invalid.Placed(), nil, nil
+	}
 	if err != nil {
-		issues, err := fleetIssues(err)
-		return nil, nil, issues, nil, err
-	}
-	sum, err := boundedeval.CheckAdmitted(ctx, repo, boundedeval.Limits{Memory: memory}, adm)
-	var refused *boundedeval.RefusedError
-	if errors.As(err, &refused) {
-		return nil, nil, refusedIssues(refused, repo.Name), nil, nil
-	}
-	if _, err := checkFleet(ctx, repo, memory, nil); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	f, err := fleet.LoadRepo(repo)
-	if err != nil {
-		issues, err := fleetIssues(err)
-		return nil, nil, issues, nil, err
-	}
-	res, err := render.Fleet(f)
-	if err != nil {
-		issues, err := fleetIssues(err)
-		return nil, nil, issues, nil, err
-	}
-	return f, res.Objects, nil, sum.Notes, nil
+	return f, res.Objects, nil, notes, nil
 }
 
 // readCloudProfiles reads --cloudprofile files by their catalog key.
@@ -457,23 +437,18 @@ func liveBase(ctx context.Context, in *preview.Input, c client.Client, owner *cl
 	return nil
 }
 
-// planClient connects to the cluster of --kubeconfig and names it as a base.
+// planClient connects to the cluster of --kubeconfig as every command does
+// (kubeClient, client-go's limits as --kube-api-qps leaves them) and names
+// it as a base by the kubeconfig's current context.
 func planClient(kubeconfig string) (client.Client, string, error) {
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
-		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{})
-	raw, err := loader.RawConfig()
+	c, _, err := kubeClient(kubeconfig, defaultClientLimits())
 	if err != nil {
-		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
+		return nil, "", err
 	}
-	cfg, err := loader.ClientConfig()
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		&clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfig}, &clientcmd.ConfigOverrides{}).RawConfig()
 	if err != nil {
-		return nil, "", fmt.Errorf("read --kubeconfig: %w", err)
-	}
-	// One list per kind and namespace, but a large fleet has many.
-	cfg.QPS, cfg.Burst = 50, 100
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		return nil, "", fmt.Errorf("connect to the cluster: %w", err)
+		return nil, "", fmt.Errorf("read kubeconfig: %w", err)
 	}
 	return c, "cluster " + raw.CurrentContext, nil
 }

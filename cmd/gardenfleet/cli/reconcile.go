@@ -63,8 +63,6 @@ type reconcileOptions struct {
 	evalMemory           int64
 }
 
-func init() { register(newReconcileCmd) }
-
 func newReconcileCmd(streams Streams) *cobra.Command {
 	opts := &reconcileOptions{limits: defaultClientLimits()}
 	cmd := &cobra.Command{

@@ -54,27 +54,27 @@ func TestRenderOutNames(t *testing.T) {
 	}{
 		{
 			name: "escaping name", field: "/metadata/name", value: "/../../x/victim",
-			wantStderr: `kustomize/kustomization.yaml: Shoot "/../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "/../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
 		},
 		{
 			name: "dot-dot name", field: "/metadata/name", value: "../../x/victim",
-			wantStderr: `kustomize/kustomization.yaml: Shoot "../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "../../x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
 		},
 		{
 			name: "name with a slash", field: "/metadata/name", value: "x/victim",
-			wantStderr: `kustomize/kustomization.yaml: Shoot "x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
 		},
 		{
 			name: "absolute name", field: "/metadata/name", value: "{dir}/x/victim",
-			wantStderr: `kustomize/kustomization.yaml: Shoot "{dir}/x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "{dir}/x/victim" in namespace "garden-a": invalid metadata.name: ` + subdomain,
 		},
 		{
 			name: "escaping namespace", field: "/metadata/namespace", value: "../../x",
-			wantStderr: `kustomize/kustomization.yaml: Shoot "cp" in namespace "../../x": invalid metadata.namespace: ` + label + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "cp" in namespace "../../x": invalid metadata.namespace: ` + label,
 		},
 		{
 			name: "long name", field: "/metadata/name", value: long,
-			wantStderr: `kustomize/kustomization.yaml: Shoot "` + long + `" in namespace "garden-a": invalid metadata.name: must be no more than 253 characters` + "\nfleet is invalid: 1 error",
+			wantStderr: "fleet is invalid: 1 error:\n" + `kustomize/kustomization.yaml: Shoot "` + long + `" in namespace "garden-a": invalid metadata.name: must be no more than 253 characters`,
 		},
 		{
 			name:       "long file name",

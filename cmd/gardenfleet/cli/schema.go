@@ -21,8 +21,6 @@ Examples:
   gardenfleet schema examples/fleet
   cue vet -c ./examples/fleet`
 
-func init() { register(newSchemaCmd) }
-
 func newSchemaCmd(streams Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema [PATH]",

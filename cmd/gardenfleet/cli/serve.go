@@ -79,8 +79,6 @@ type serveOptions struct {
 	evalMemory              int64
 }
 
-func init() { register(newServeCmd) }
-
 func newServeCmd(streams Streams) *cobra.Command {
 	opts := &serveOptions{limits: defaultClientLimits()}
 	cmd := &cobra.Command{

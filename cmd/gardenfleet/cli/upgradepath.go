@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
+	"github.com/gardenfleet/gardenfleet/reconciler/preview"
 )
 
 const upgradePathDoc = `Show the steps that take one shoot's Kubernetes versions to a target.
@@ -47,8 +46,6 @@ type upgradePathOptions struct {
 	allowPreview bool
 	output       string
 }
-
-func init() { register(newUpgradePathCmd) }
 
 func newUpgradePathCmd(streams Streams) *cobra.Command {
 	opts := &upgradePathOptions{}
@@ -114,9 +111,9 @@ func runUpgradePath(_ context.Context, streams Streams, opts *upgradePathOptions
 		return failure(fmt.Errorf("no upgrade path: %w", err))
 	}
 	if opts.output == "json" {
-		return writePathJSON(streams.Out, res)
+		return preview.WritePathJSON(streams.Out, res)
 	}
-	return writePathText(streams.Out, current, res)
+	return preview.WritePathText(streams.Out, current, res)
 }
 
 // liveShoot maps --control-plane, --pool and --in-place.
@@ -194,13 +191,7 @@ func usableVersions(opts *upgradePathOptions, current planner.Current) (*planner
 			listed = append(listed, v)
 		}
 	}
-	slices.SortFunc(listed, planner.Version.Compare)
-	listed = slices.Compact(listed)
-	versions := make([]planner.ProfileVersion, len(listed))
-	for i, v := range listed {
-		versions[i] = planner.ProfileVersion{Version: v, Classification: planner.Supported}
-	}
-	return planner.NewCatalog(versions)
+	return preview.ListedCatalog(listed)
 }
 
 // resolveTarget maps a target flag: a malformed version is a usage error, a
@@ -215,65 +206,4 @@ func resolveTarget(flag, s string, catalog *planner.Catalog, allowPreview bool) 
 	default:
 		return v, failure(fmt.Errorf("no upgrade path: %s %s: %w", flag, s, err))
 	}
-}
-
-type pathJSON struct {
-	Steps []stepJSON `json:"steps"`
-	// Kept lists live versions left ahead of Git; no pool means the
-	// control plane.
-	Kept []keptJSON `json:"kept,omitempty"`
-}
-
-type stepJSON struct {
-	ControlPlane planner.Version            `json:"controlPlane"`
-	Pools        map[string]planner.Version `json:"pools"`
-}
-
-type keptJSON struct {
-	Pool    string          `json:"pool,omitempty"`
-	Desired planner.Version `json:"desired"`
-	Live    planner.Version `json:"live"`
-}
-
-func writePathJSON(w io.Writer, res planner.Result) error {
-	out := pathJSON{Steps: make([]stepJSON, len(res.Steps))}
-	for i, s := range res.Steps {
-		step := stepJSON{ControlPlane: s.ControlPlane, Pools: make(map[string]planner.Version, len(s.Pools))}
-		for _, p := range s.Pools {
-			step.Pools[p.Name] = p.Version
-		}
-		out.Steps[i] = step
-	}
-	for _, k := range res.Kept {
-		out.Kept = append(out.Kept, keptJSON(k))
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func writePathText(w io.Writer, current planner.Current, res planner.Result) error {
-	var b strings.Builder
-	prev := current.State()
-	fmt.Fprintf(&b, "current: %s\n", prev)
-	for _, k := range res.Kept {
-		fmt.Fprintf(&b, "kept: %s\n", k)
-	}
-	if len(res.Steps) == 0 {
-		b.WriteString("no steps: already at the target\n")
-	}
-	for i, s := range res.Steps {
-		changes := planner.Changes(prev, s)
-		parts := make([]string, len(changes))
-		for j, c := range changes {
-			parts[j] = c.String()
-		}
-		fmt.Fprintf(&b, "step %d: %s\n", i+1, strings.Join(parts, ", "))
-		prev = s
-	}
-	if len(res.Steps) > 0 {
-		fmt.Fprintf(&b, "target: %s\n", res.Target)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

@@ -7,10 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
 	boundedeval "github.com/gardenfleet/gardenfleet/fleet/bounded"
-	"github.com/gardenfleet/gardenfleet/render"
-	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
 const validateDoc = `Check a fleet repo against the schema and every rule.
@@ -39,8 +36,6 @@ type validateOptions struct {
 	memory  int64
 }
 
-func init() { register(newValidateCmd) }
-
 func newValidateCmd(streams Streams) *cobra.Command {
 	opts := &validateOptions{}
 	cmd := &cobra.Command{
@@ -59,28 +54,20 @@ func newValidateCmd(streams Streams) *cobra.Command {
 	return cmd
 }
 
-// runValidate takes a valid fleet's summary from the child that evaluated
-// it: the fleet is evaluated once, in the child, unless it is invalid.
+// runValidate takes the fleet's summary, or its issues, from the child that
+// evaluated it: the fleet is evaluated once, in the child.
 func runValidate(ctx context.Context, streams Streams, opts *validateOptions) error {
 	adm, err := opts.admission()
 	if err != nil {
 		return err
 	}
 	sum, err := bounded(ctx, opts.path, "evaluating the fleet", opts.timeout, func(ctx context.Context) (boundedeval.Summary, error) {
-		repo, err := snapshot.Read(opts.path)
+		repo, err := boundedeval.Read(opts.path)
 		if err != nil {
-			return boundedeval.Summary{}, fleetError(err)
+			return boundedeval.Summary{}, fleetFailure(opts.path, err)
 		}
-		sum, err := checkFleet(ctx, repo, opts.memory, adm)
-		if err != nil || sum != nil {
-			return deref(sum), err
-		}
-		// Invalid: evaluated here for the messages, which then fail it.
-		f, res, err := loadRepoAndRender(repo)
-		if err != nil {
-			return boundedeval.Summary{}, err
-		}
-		return summarize(f, res), nil
+		sum, err := boundedeval.CheckAdmitted(ctx, repo, boundedeval.Limits{Memory: opts.memory}, adm)
+		return sum, fleetFailure(opts.path, err)
 	})
 	if err != nil {
 		return err
@@ -99,22 +86,4 @@ func printNotes(streams Streams, notes []string) {
 	for _, n := range notes {
 		fmt.Fprintf(streams.Err, "note: %s\n", n)
 	}
-}
-
-func deref(s *boundedeval.Summary) boundedeval.Summary {
-	if s == nil {
-		return boundedeval.Summary{}
-	}
-	return *s
-}
-
-// summarize counts a fleet as the child does.
-func summarize(f *fleet.Fleet, res *render.Result) boundedeval.Summary {
-	sum := boundedeval.Summary{Projects: len(f.Projects), Shoots: len(f.Shoots), Labs: len(f.Labs), Objects: len(res.Objects)}
-	for i := range f.Shoots {
-		if f.Shoots[i].Workerless() {
-			sum.Workerless++
-		}
-	}
-	return sum
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVersionCmd) }
-
 func newVersionCmd(streams Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

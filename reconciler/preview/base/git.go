@@ -7,15 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/fleet/bounded"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
-	"github.com/gardenfleet/gardenfleet/render"
 	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
@@ -96,58 +93,23 @@ func FromGit(ctx context.Context, dir, rev string, limits bounded.Limits) (*Revi
 	if !hasTopLevelCUE(repoFiles) {
 		return noFleet(r, rel), nil
 	}
-	var limit *bounded.LimitError
-	var crash *bounded.CrashError
-	switch _, err := bounded.Check(ctx, repoFiles, limits); {
-	case errors.As(err, &limit), errors.As(err, &crash):
+	_, res, _, err := bounded.Load(ctx, repoFiles, limits, nil)
+	var invalid *bounded.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		// Its files are named relative to the work tree (repoFiles.Name
+		// is rel).
+		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s is invalid (%s); every object is compared with nothing",
+			r, strings.Join(invalid.Lines(), "; ")))
+		return r, nil
+	case bounded.IsRefused(err):
 		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s is refused (%v): every object is compared with nothing", r, err))
 		return r, nil
-	case err != nil && ctx.Err() != nil:
-		return nil, fmt.Errorf("read base %s: %w", rev, err)
-	}
-	// Valid or not, it is evaluated here too: an invalid base's issues
-	// come from the in-process load below.
-	f, err := fleet.LoadRepo(repoFiles)
-	var cerr cueerrors.Error
-	if errors.As(err, &cerr) {
-		r.Notes = append(r.Notes, invalidNote(r, rel, fleet.Issues(err, repoFiles.Name)))
-		return r, nil
-	}
-	if errors.As(err, &refused) {
-		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s cannot be read (%v): every object is compared with nothing", r, err))
-		return r, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read base %s: %w", rev, err)
-	}
-	res, err := render.Fleet(f)
-	var (
-		overlayErr *render.OverlayError
-		shootErr   *render.ShootError
-	)
-	if errors.As(err, &overlayErr) || errors.As(err, &shootErr) {
-		r.Notes = append(r.Notes, fmt.Sprintf("the fleet at %s does not render (%v): every object is compared with nothing", r, err))
-		return r, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("read base %s: %w", rev, err)
 	}
 	r.Objects = res.Objects
 	return r, nil
-}
-
-// invalidNote says that the base fleet is invalid and lists its issues,
-// with paths relative to the work tree.
-func invalidNote(r *Revision, rel string, issues []fleet.Issue) string {
-	lines := make([]string, len(issues))
-	for i, is := range issues {
-		if is.File != "" && rel != "." {
-			is.File = rel + "/" + is.File
-		}
-		lines[i] = is.String()
-	}
-	return fmt.Sprintf("the fleet at %s is invalid (%s); every object is compared with nothing",
-		r, strings.Join(lines, "; "))
 }
 
 func noFleet(r *Revision, rel string) *Revision {

@@ -2,7 +2,6 @@ package base
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -28,9 +27,6 @@ var ownedKinds = []schema.GroupVersionKind{
 	{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot"},
 	{Group: "clabernetes.containerlab.dev", Version: "v1alpha1", Kind: "Topology"},
 }
-
-// listPageSize bounds the objects of one list request.
-const listPageSize = 500
 
 // ClusterOptions configure FromCluster.
 type ClusterOptions struct {
@@ -87,9 +83,9 @@ func FromCluster(ctx context.Context, c client.Client, desired []*unstructured.U
 	live := map[string]*unstructured.Unstructured{}
 	unserved := map[schema.GroupVersionKind]bool{}
 	for _, s := range scopes {
-		err := list(ctx, c, s.gvk, []client.ListOption{client.InNamespace(s.namespace)}, func(u *unstructured.Unstructured) {
+		err := clusters.ListPages(ctx, c, s.gvk, func(u *unstructured.Unstructured) {
 			live[key(u)] = u
-		})
+		}, client.InNamespace(s.namespace))
 		if meta.IsNoMatchError(err) {
 			unserved[s.gvk] = true
 			continue
@@ -116,11 +112,11 @@ func FromCluster(ctx context.Context, c client.Client, desired []*unstructured.U
 		if unserved[gvk] {
 			continue
 		}
-		err := list(ctx, c, gvk, []client.ListOption{selector}, func(u *unstructured.Unstructured) {
+		err := clusters.ListPages(ctx, c, gvk, func(u *unstructured.Unstructured) {
 			if !desiredKeys[key(u)] {
 				removed = append(removed, u)
 			}
-		})
+		}, selector)
 		if meta.IsNoMatchError(err) {
 			continue
 		}
@@ -157,24 +153,6 @@ func key(u *unstructured.Unstructured) string {
 	return gvk.Group + "/" + gvk.Kind + "/" + u.GetNamespace() + "/" + u.GetName()
 }
 
-// list lists the objects of gvk page by page.
-func list(ctx context.Context, c client.Client, gvk schema.GroupVersionKind, opts []client.ListOption, each func(*unstructured.Unstructured)) error {
-	cont := ""
-	for {
-		l := &unstructured.UnstructuredList{}
-		l.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := c.List(ctx, l, append(opts, client.Limit(listPageSize), client.Continue(cont))...); err != nil {
-			return err
-		}
-		for i := range l.Items {
-			each(&l.Items[i])
-		}
-		if cont = l.GetContinue(); cont == "" {
-			return nil
-		}
-	}
-}
-
 // readCatalogs reads the CloudProfile or NamespacedCloudProfile of every
 // shoot in desired into catalogs and returns notes for those it cannot.
 func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.Unstructured, now time.Time, out *Cluster) ([]string, error) {
@@ -195,22 +173,12 @@ func readCatalogs(ctx context.Context, c client.Client, desired []*unstructured.
 			continue
 		}
 		seen[k] = true
-		profile := &unstructured.Unstructured{}
-		profile.SetGroupVersionKind(schema.GroupVersionKind{Group: clusters.ShootGroup, Version: "v1beta1", Kind: kind})
-		objKey := client.ObjectKey{Name: name}
-		if kind == "NamespacedCloudProfile" {
-			objKey.Namespace = u.GetNamespace()
-		}
-		err = c.Get(ctx, objKey, profile)
+		data, err := clusters.CloudProfile(ctx, c, kind, u.GetNamespace(), name)
 		switch {
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 			notes = append(notes, fmt.Sprintf("%s %s not found in the cluster", kind, k))
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("read %s %s: %w", kind, k, err)
-		}
-		data, err := json.Marshal(profile.Object)
-		if err != nil {
 			return nil, fmt.Errorf("read %s %s: %w", kind, k, err)
 		}
 		_, cat, err := preview.DecodeCloudProfile(data, now)
