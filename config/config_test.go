@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -45,17 +46,9 @@ func TestConfigApplies(t *testing.T) {
 		list := &unstructured.UnstructuredList{}
 		list.SetAPIVersion("gardenfleet.dev/v1alpha1")
 		list.SetKind("FleetList")
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			err := env.Client.List(ctx, list, client.InNamespace("gardenfleet-system"))
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Fleet CRD not served within 30s: %v", err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		gomega.NewWithT(t).Eventually(func() error {
+			return env.Client.List(ctx, list, client.InNamespace("gardenfleet-system"))
+		}).WithTimeout(30*time.Second).WithPolling(200*time.Millisecond).Should(gomega.Succeed(), "Fleet CRD served")
 	})
 
 	t.Run("deployment is hardened", func(t *testing.T) {

@@ -84,10 +84,12 @@ func TestHostileCommit(t *testing.T) {
 				t.Errorf("shoot s1 changed or went while the revision was refused")
 			}
 			// The revision is evaluated once, not on every pass (interval 1s).
-			time.Sleep(2 * time.Second)
-			if n := countEvents(h.events.all()[seen:], "Warning BuildFailed "+tt.want); n != 1 {
-				t.Errorf("%d BuildFailed Events %q, want 1 (one evaluation per revision); events:\n%s", n, tt.want, strings.Join(h.events.all(), "\n"))
+			oneEvent := func(g Gomega) {
+				n := countEvents(h.events.all()[seen:], "Warning BuildFailed "+tt.want)
+				g.Expect(n).To(Equal(1), "BuildFailed Events %q (one evaluation per revision); events:\n%s", tt.want, strings.Join(h.events.all(), "\n"))
 			}
+			h.eventually(t, oneEvent)
+			h.consistently(t, 2*time.Second, oneEvent)
 		})
 	}
 

@@ -296,6 +296,13 @@ func (h *harness) eventually(t *testing.T, fn func(g gomega.Gomega)) {
 	gomega.NewWithT(t).Eventually(fn).WithTimeout(waitTimeout).WithPolling(20 * time.Millisecond).Should(gomega.Succeed())
 }
 
+// consistently checks that fn keeps passing for the whole of d (a "nothing
+// moves" check), failing t at the first time it does not.
+func (h *harness) consistently(t *testing.T, d time.Duration, fn func(g gomega.Gomega)) {
+	t.Helper()
+	gomega.NewWithT(t).Consistently(fn).WithTimeout(d).WithPolling(50 * time.Millisecond).Should(gomega.Succeed())
+}
+
 // shoot reads a Shoot of the fleet, nil when it does not exist.
 func (h *harness) shoot(name string) *unstructured.Unstructured {
 	h.t.Helper()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -164,20 +165,11 @@ func TestChildrenCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	gomega.NewWithT(t).Eventually(func(g gomega.Gomega) {
 		d, ok := childrenCPU(strings.TrimSpace(string(comm)))
-		if !ok {
-			t.Fatal("childrenCPU: ok = false with /proc")
-		}
-		if d > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("childrenCPU stayed 0 for a busy child for 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		g.Expect(ok).To(gomega.BeTrue(), "childrenCPU: ok = false with /proc")
+		g.Expect(d).To(gomega.BeNumerically(">", 0), "childrenCPU of a busy child")
+	}).WithTimeout(30 * time.Second).WithPolling(50 * time.Millisecond).Should(gomega.Succeed())
 	if d, _ := childrenCPU("no-such-process"); d != 0 {
 		t.Errorf("childrenCPU(no-such-process) = %s, want 0", d)
 	}

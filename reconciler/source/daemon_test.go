@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // startGitDaemon serves the repositories below root over git:// with the
@@ -31,18 +33,14 @@ func startGitDaemon(t *testing.T, root string) string {
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	// Readiness, not a timing assertion: wait until the daemon accepts.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	gomega.NewWithT(t).Eventually(func() error {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			_ = c.Close()
-			return addr
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("git daemon on %s not ready: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err
+	}).WithTimeout(10*time.Second).WithPolling(20*time.Millisecond).Should(gomega.Succeed(), "git daemon on %s ready", addr)
+	return addr
 }
 
 func TestFetchGitProtocol(t *testing.T) {

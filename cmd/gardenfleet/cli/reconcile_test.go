@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -132,20 +133,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// waitFor polls cond until it holds or timeout passes.
+// waitFor polls cond until it holds, failing the test with cond's last
+// message when timeout passes first.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
+	gomega.NewWithT(t).Eventually(func(g gomega.Gomega) {
 		ok, msg := cond()
-		if ok {
-			return
-		}
-		last = msg
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s (last: %s)", what, timeout, last)
+		g.Expect(ok).To(gomega.BeTrue(), msg)
+	}).WithTimeout(timeout).WithPolling(50*time.Millisecond).Should(gomega.Succeed(), what)
 }
 
 func freeAddr(t *testing.T) string {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -121,9 +122,8 @@ func TestDownAfterCrash(t *testing.T) {
 	if err := syscall.Kill(st.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for alive(st.PID, os.Args[0]) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	gomega.NewWithT(t).Eventually(func() bool { return alive(st.PID, os.Args[0]) }).
+		WithTimeout(30*time.Second).WithPolling(10*time.Millisecond).Should(gomega.BeFalse(), "the killed landscape exits")
 	if err := down(cfg); err != nil {
 		t.Fatalf("down: %v", err)
 	}
