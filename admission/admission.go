@@ -17,8 +17,6 @@ import (
 	securityinformers "github.com/gardener/gardener/pkg/client/security/informers/externalversions"
 	"github.com/gardener/gardener/pkg/controllermanager/controller/namespacedcloudprofile"
 	gardenerutils "github.com/gardener/gardener/pkg/utils/gardener"
-	"github.com/gardener/gardener/plugin/pkg/shoot/mutator"
-	"github.com/gardener/gardener/plugin/pkg/shoot/validator"
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,18 +25,15 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizerfactory"
-	kubeinformers "k8s.io/client-go/informers"
 )
 
 // Judge admits objects as gardener-apiserver would, against the garden
 // objects added to it. It is safe for concurrent use once filled.
 type Judge struct {
-	mutator   *mutator.MutateShoot
-	validator *validator.ValidateShoot
-	core      gardencoreinformers.SharedInformerFactory
-	security  securityinformers.SharedInformerFactory
-	user      user.Info
+	plugins  *chain
+	core     gardencoreinformers.SharedInformerFactory
+	security securityinformers.SharedInformerFactory
+	user     user.Info
 	// namespaced are the NamespacedCloudProfiles without a status, whose
 	// spec Gardener's controller computes from the parent: see Admit.
 	namespaced []*gardencorev1beta1.NamespacedCloudProfile
@@ -58,30 +53,11 @@ func New(featureGates string) (*Judge, error) {
 		security: securityinformers.NewSharedInformerFactory(nil, 0),
 		user:     &user.DefaultInfo{Name: "gardenfleet"},
 	}
-	// Without it each plugin waits 10 s for informers that never sync.
-	ready := func() bool { return true }
-	m, err := mutator.New()
+	c, err := newChain(j.core, j.security)
 	if err != nil {
-		return nil, fmt.Errorf("admission: ShootMutator: %w", err)
+		return nil, err
 	}
-	m.AssignReadyFunc(ready)
-	m.SetCoreInformerFactory(j.core)
-	if err := m.ValidateInitialization(); err != nil {
-		return nil, fmt.Errorf("admission: ShootMutator: %w", err)
-	}
-	v, err := validator.New()
-	if err != nil {
-		return nil, fmt.Errorf("admission: ShootValidator: %w", err)
-	}
-	v.AssignReadyFunc(ready)
-	v.SetAuthorizer(authorizerfactory.NewAlwaysAllowAuthorizer())
-	v.SetCoreInformerFactory(j.core)
-	v.SetSecurityInformerFactory(j.security)
-	v.SetKubeInformerFactory(kubeinformers.NewSharedInformerFactory(nil, 0))
-	if err := v.ValidateInitialization(); err != nil {
-		return nil, fmt.Errorf("admission: ShootValidator: %w", err)
-	}
-	j.mutator, j.validator = m, v
+	j.plugins = c
 	return j, nil
 }
 
@@ -236,7 +212,7 @@ func (j *Judge) admitOne(ctx context.Context, o *unstructured.Unstructured, note
 		}
 		return j.createShoot(ctx, s, notes), nil
 	case isKind(o, "Project"):
-		return validateProject(o), nil
+		return j.createProject(ctx, o), nil
 	}
 	return nil, nil
 }
@@ -301,7 +277,7 @@ func (j *Judge) knownProfile(s *core.Shoot, notes *notes) bool {
 func (j *Judge) createShoot(ctx context.Context, s *core.Shoot, notes *notes) []Violation {
 	plugins := j.knownProfile(s, notes)
 	if plugins {
-		if err := j.mutator.Admit(ctx, j.attrs(s, nil, admission.Create), nil); err != nil {
+		if err := j.plugins.admit(ctx, j.attrs(s, nil, admission.Create)); err != nil {
 			return violationsOf(err)
 		}
 	}
@@ -314,7 +290,7 @@ func (j *Judge) createShoot(ctx context.Context, s *core.Shoot, notes *notes) []
 		return fieldViolations(errs)
 	}
 	if plugins {
-		if err := j.validator.Validate(ctx, j.attrs(s, nil, admission.Create), nil); err != nil {
+		if err := j.plugins.validate(ctx, j.attrs(s, nil, admission.Create)); err != nil {
 			return violationsOf(err)
 		}
 	}
@@ -372,7 +348,7 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 	plugins := j.knownProfile(o, notes)
 	// The stored object went through the mutator on its own create.
 	if plugins {
-		if err := j.mutator.Admit(ctx, j.attrs(o, nil, admission.Create), nil); err != nil {
+		if err := j.plugins.admit(ctx, j.attrs(o, nil, admission.Create)); err != nil {
 			return nil, nil, fmt.Errorf("old object: %w", err)
 		}
 	}
@@ -393,7 +369,7 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 		s.DeletionTimestamp, s.DeletionGracePeriodSeconds = o.DeletionTimestamp, o.DeletionGracePeriodSeconds
 	}
 	if plugins {
-		if err := j.mutator.Admit(ctx, j.attrs(s, o, admission.Update), nil); err != nil {
+		if err := j.plugins.admit(ctx, j.attrs(s, o, admission.Update)); err != nil {
 			return violationsOf(err), notes.sorted(), nil
 		}
 	}
@@ -414,7 +390,7 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 		return fieldViolations(errs), notes.sorted(), nil
 	}
 	if plugins {
-		if err := j.validator.Validate(ctx, j.attrs(s, o, admission.Update), nil); err != nil {
+		if err := j.plugins.validate(ctx, j.attrs(s, o, admission.Update)); err != nil {
 			return violationsOf(err), notes.sorted(), nil
 		}
 	}
@@ -425,17 +401,26 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 }
 
 func (j *Judge) attrs(shoot, old *core.Shoot, op admission.Operation) admission.Attributes {
-	var opts apiruntime.Object = &metav1.CreateOptions{}
 	var oldObj apiruntime.Object
 	if op == admission.Update {
-		opts, oldObj = &metav1.UpdateOptions{}, old
+		oldObj = old
 	}
-	return admission.NewAttributesRecord(shoot, oldObj, core.Kind("Shoot").WithVersion("v1beta1"),
-		shoot.Namespace, shoot.Name, core.Resource("shoots").WithVersion("v1beta1"), "", op, opts, false, j.user)
+	return j.attributes(shoot, oldObj, "Shoot", "shoots", shoot.Namespace, shoot.Name, op)
 }
 
-// validateProject is the apiserver's create path for a Project.
-func validateProject(o *unstructured.Unstructured) []Violation {
+// attributes is the admission request of the user creating or updating obj.
+func (j *Judge) attributes(obj, old apiruntime.Object, kind, resource, namespace, name string, op admission.Operation) admission.Attributes {
+	var opts apiruntime.Object = &metav1.CreateOptions{}
+	if op == admission.Update {
+		opts = &metav1.UpdateOptions{}
+	}
+	return admission.NewAttributesRecord(obj, old, core.Kind(kind).WithVersion("v1beta1"),
+		namespace, name, core.Resource(resource).WithVersion("v1beta1"), "", op, opts, false, j.user)
+}
+
+// createProject is the apiserver's create path for a Project: the mutating
+// plugins (ProjectMutator), ValidateProject, the validating plugins.
+func (j *Judge) createProject(ctx context.Context, o *unstructured.Unstructured) []Violation {
 	obj, err := typed(o)
 	if err != nil {
 		return violationsOf(err)
@@ -445,7 +430,17 @@ func validateProject(o *unstructured.Unstructured) []Violation {
 	if err := scheme.Convert(obj, p, nil); err != nil {
 		return violationsOf(fmt.Errorf("converting Project %s: %w", o.GetName(), err))
 	}
-	return fieldViolations(validation.ValidateProject(p))
+	a := j.attributes(p, nil, "Project", "projects", "", p.Name, admission.Create)
+	if err := j.plugins.admit(ctx, a); err != nil {
+		return violationsOf(err)
+	}
+	if errs := validation.ValidateProject(p); len(errs) > 0 {
+		return fieldViolations(errs)
+	}
+	if err := j.plugins.validate(ctx, a); err != nil {
+		return violationsOf(err)
+	}
+	return nil
 }
 
 // notes collects notes from concurrent checks, each once.

@@ -148,110 +148,12 @@ func liveVersions(live shootState) (string, map[string]string) {
 }
 
 // withLiveVersions returns the rendered Shoot carrying the live Shoot's
-// versions as they are, so that a shoot on hold keeps them while every other
-// change goes through. The values are copied, not parsed: this also holds a
-// shoot whose versions the planner cannot read. A pool that is not live yet
-// is capped at the control plane's version as in withVersions. The rendered
-// Shoot itself is returned when it carries those versions already, as every
-// shoot at its target does: a pass goes through all of them.
+// versions as they are (shoot.WithLiveVersions): the rendered Shoot itself
+// when it carries them already.
 func withLiveVersions(desired *unstructured.Unstructured, live shootState) (*unstructured.Unstructured, error) {
-	cp := live.controlPlane
-	pools := heldPoolVersions(desired, live)
-	if carriesVersions(desired, cp, pools) {
-		return desired, nil
-	}
-	out := desired.DeepCopy()
-	if err := unstructured.SetNestedField(out.Object, cp, "spec", "kubernetes", "version"); err != nil {
-		return nil, fmt.Errorf("set control plane version: %w", err)
-	}
-	list, found, err := unstructured.NestedSlice(out.Object, "spec", "provider", "workers")
-	if err != nil || !found {
-		return out, err
-	}
-	for _, p := range pools {
-		m, ok := list[p.index].(map[string]any)
-		if !ok {
-			continue
-		}
-		if err := unstructured.SetNestedField(m, p.version, "kubernetes", "version"); err != nil {
-			return nil, fmt.Errorf("set pool %s version: %w", p.name, err)
-		}
-	}
-	if err := unstructured.SetNestedSlice(out.Object, list, "spec", "provider", "workers"); err != nil {
-		return nil, fmt.Errorf("set workers: %w", err)
-	}
-	return out, nil
-}
-
-// heldPool is a version withLiveVersions writes into a rendered pool.
-type heldPool struct {
-	index         int // in spec.provider.workers
-	name, version string
-}
-
-// heldPoolVersions returns, in order, the rendered pools withLiveVersions
-// gives a version; desired is only read.
-func heldPoolVersions(desired *unstructured.Unstructured, live shootState) []heldPool {
-	cp := live.controlPlane
-	liveVersion := map[string]string{}
+	pools := make(map[string]string, len(live.pools))
 	for _, w := range live.pools {
-		liveVersion[w.name] = w.version
+		pools[w.name] = w.version
 	}
-	field, _, _ := unstructured.NestedFieldNoCopy(desired.Object, "spec", "provider", "workers")
-	list, _ := field.([]any)
-	var out []heldPool
-	for i, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _, _ := unstructured.NestedString(m, "name")
-		explicit, _, _ := unstructured.NestedString(m, "kubernetes", "version")
-		v, isLive := liveVersion[name]
-		set := ""
-		switch {
-		case isLive && v != "":
-			set = v
-		case isLive && explicit != "":
-			// Inherited live: the same version, written down.
-			set = cp
-		case !isLive && explicit != "":
-			own, err1 := planner.ParseVersion(explicit)
-			liveCP, err2 := planner.ParseVersion(cp)
-			if err1 == nil && err2 == nil && liveCP.Less(own) {
-				set = cp
-			}
-		}
-		if set != "" {
-			out = append(out, heldPool{index: i, name: name, version: set})
-		}
-	}
-	return out
-}
-
-// carriesVersions reports whether desired already holds control plane
-// version cp and every pool version of pools, so writing them would change
-// nothing. Any doubt (a field of an unexpected type) answers false.
-func carriesVersions(desired *unstructured.Unstructured, cp string, pools []heldPool) bool {
-	if v, found, err := unstructured.NestedFieldNoCopy(desired.Object, "spec", "kubernetes", "version"); err != nil || !found || v != any(cp) {
-		return false
-	}
-	field, found, err := unstructured.NestedFieldNoCopy(desired.Object, "spec", "provider", "workers")
-	if err != nil {
-		return false
-	}
-	list, ok := field.([]any)
-	if found && !ok {
-		return false
-	}
-	for _, p := range pools {
-		m, ok := list[p.index].(map[string]any)
-		if !ok {
-			return false
-		}
-		if v, found, err := unstructured.NestedFieldNoCopy(m, "kubernetes", "version"); err != nil || !found || v != any(p.version) {
-			return false
-		}
-	}
-	return true
+	return shoot.WithLiveVersions(desired, live.controlPlane, pools)
 }

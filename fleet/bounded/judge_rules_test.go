@@ -36,6 +36,12 @@ projects: a: {}
 // returns the refusals as the CLI prints them.
 func judgeCase(t *testing.T, src string) []string {
 	t.Helper()
+	return judgeCaseIn(t, src, &Admission{})
+}
+
+// judgeCaseIn is judgeCase with the garden of adm.
+func judgeCaseIn(t *testing.T, src string, adm *Admission) []string {
+	t.Helper()
 	dir := t.TempDir()
 	repo := snapshot.New(dir)
 	for name, data := range map[string]string{"base.cue": judgeBase, "case.cue": "package fleet\n\n" + src} {
@@ -51,7 +57,7 @@ func judgeCase(t *testing.T, src string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issues, _, err := judge(context.Background(), f, pos, res, &Admission{}, dir)
+	issues, _, err := judge(context.Background(), f, pos, res, adm, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +151,56 @@ shoots: s: {project: "a", environment: "e", pools: p: {}}`,
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, judgeCase(t, tt.src)); diff != "" {
+				t.Errorf("refusals (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// smallProfile is a CloudProfile for local shoots whose one machine type has
+// no more memory than Gardener's static kubeReserved (1Gi).
+const smallProfile = `apiVersion: core.gardener.cloud/v1beta1
+kind: CloudProfile
+metadata:
+  name: small
+spec:
+  type: local
+  kubernetes:
+    versions:
+      - version: 1.34.2
+      - version: 1.33.9
+  regions:
+    - name: local
+  machineTypes:
+    - name: small
+      cpu: "1"
+      gpu: "0"
+      memory: 1Gi
+      architecture: amd64
+      usable: true
+  machineImages:
+    - name: local
+      versions:
+        - version: "1.0.0"
+          architectures: [amd64]
+`
+
+// TestGardenerPlugins: Gardener's admission plugins that need the garden
+// judge with it, in Gardener's words, placed at the shoot.
+func TestGardenerPlugins(t *testing.T) {
+	adm := &Admission{Garden: []fleet.File{{Path: "small.yaml", Data: []byte(smallProfile)}}}
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{name: "pool on the shoot's version fits its machine", src: `shoots: s: {project: "a", cloudProfile: "small", provider: type: "local", pools: p: {machine: "small", image: {name: "local", version: "1.0.0"}}}`},
+		{name: "pool with its own version on a machine no larger than kubeReserved", src: `shoots: s: {project: "a", cloudProfile: "small", provider: type: "local", pools: p: {machine: "small", image: {name: "local", version: "1.0.0"}, kubernetes: version: "1.33.9"}}`,
+			want: []string{`case.cue:3:146: shoots.s: spec.provider.workers[0].kubernetes.kubelet: Invalid value: "kubeReserved memory: 1Gi": total reserved memory (kubeReserved) cannot be more than the Node's memory capacity '1Gi'`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, judgeCaseIn(t, tt.src, adm)); diff != "" {
 				t.Errorf("refusals (-want +got):\n%s", diff)
 			}
 		})

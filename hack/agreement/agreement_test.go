@@ -48,10 +48,6 @@ var knownDifferences = map[string]struct {
 	server []string
 	reason string
 }{
-	"pool with its own version on a machine no larger than kubeReserved": {
-		server: []string{`Shoot web: spec.provider.workers[0].kubernetes.kubelet: Invalid value: "kubeReserved memory: 1Gi": total reserved memory (kubeReserved) cannot be more than the Node's memory capacity '1Gi'`},
-		reason: "the server's ShootResourceReservation admission plugin (on by default) sets the pool's kubeReserved, which ShootValidator then checks against the machine type's memory; the offline Judge does not run that plugin",
-	},
 	"in-place updates with the feature gate": {
 		server: []string{"Shoot web: spec.provider.workers[0].updateStrategy: Invalid value: \"AutoInPlaceUpdate\": can not configure `AutoInPlaceUpdate` or `ManualInPlaceUpdate` update strategies when the `InPlaceNodeUpdates` feature gate is disabled."},
 		reason: "the case sets InPlaceNodeUpdates=true offline; the test garden's gardener-apiserver runs with Gardener's default feature gates",
