@@ -28,6 +28,8 @@ func TestImportRules(t *testing.T) {
 		// The planner uses keep, and must not import apimachinery.
 		{"gardener/keep", []string{module, "k8s.io/"}},
 		{"gardener/shoot", append([]string{module}, clusterClients...)},
+		// metal-stack's checks serve the offline admission and the test garden's webhook alike.
+		{"gardener/metal", append([]string{module}, clusterClients...)},
 		{"gardener/expiry", append([]string{module + "reconciler", module + "fleet", module + "render"}, clusterClients...)},
 		// admission judges objects, whatever made them.
 		{"admission", []string{module + "fleet", module + "render", module + "reconciler", module + "clusters"}},
