@@ -394,7 +394,7 @@ func (j *Judge) AdmitUpdate(ctx context.Context, obj, old *unstructured.Unstruct
 			return violationsOf(err), notes.sorted(), nil
 		}
 	}
-	if errs := validateMetal(s, j.profileOf(s)); len(errs) > 0 {
+	if errs := validateMetalUpdate(o, s, j.profileOf(s)); len(errs) > 0 {
 		return fieldViolations(errs), notes.sorted(), nil
 	}
 	return nil, notes.sorted(), nil

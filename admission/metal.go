@@ -4,107 +4,38 @@ import (
 	"github.com/gardener/gardener/pkg/apis/core"
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	gardenerutils "github.com/gardener/gardener/pkg/utils/gardener"
-	apismetal "github.com/metal-stack/gardener-extension-provider-metal/pkg/apis/metal"
-	metalhelper "github.com/metal-stack/gardener-extension-provider-metal/pkg/apis/metal/helper"
-	metalinstall "github.com/metal-stack/gardener-extension-provider-metal/pkg/apis/metal/install"
-	metalvalidation "github.com/metal-stack/gardener-extension-provider-metal/pkg/apis/metal/validation"
-	apiruntime "k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/gardenfleet/gardenfleet/gardener/metal"
 )
 
-// providerMetal is metal-stack's provider type.
-const providerMetal = "metal"
-
-// metalDecoder decodes provider configs as metal-stack's admission webhook
-// does: strictly, into its internal types.
-var metalDecoder = func() apiruntime.Decoder {
-	s := apiruntime.NewScheme()
-	metalinstall.Install(s)
-	return serializer.NewCodecFactory(s, serializer.EnableStrict).UniversalDecoder()
-}()
-
-// validateMetal runs what metal-stack's Shoot admission webhook
-// (gardener-extension-provider-metal's pkg/admission/validator) runs on a
-// metal Shoot after Gardener admitted it: its own validation of the
-// InfrastructureConfig, the ControlPlaneConfig and the workers. Like the
-// webhook it stops at the first step that fails. profile is nil when the
-// CloudProfile is unknown: then only the checks that need none run (the
-// workers' machine images are the CloudProfile's business).
-//
-// The webhook's own checks of the tenant annotation and of updates
-// (immutable partition and project) are not in the validation package;
-// the fleet requires a tenant itself.
+// validateMetal runs what metal-stack's Shoot admission webhook runs on a
+// new metal Shoot after Gardener admitted it (gardener/metal, which the
+// landscape's webhook serves too). profile is nil when the CloudProfile is
+// unknown: then only the checks that need none run (the workers' machine
+// images are the CloudProfile's business).
 func validateMetal(s *core.Shoot, profile *gardencorev1beta1.CloudProfile) field.ErrorList {
-	if s.Spec.Provider.Type != providerMetal {
-		return nil
-	}
-	provider := field.NewPath("spec", "provider")
-	infraPath := provider.Child("infrastructureConfig")
-	if s.Spec.Provider.InfrastructureConfig == nil {
-		return field.ErrorList{field.Required(infraPath, "InfrastructureConfig must be set for metal shoots")}
-	}
-	infra := &apismetal.InfrastructureConfig{}
-	if errs := decodeMetal(s.Spec.Provider.InfrastructureConfig.Raw, infra, infraPath); errs != nil {
-		return errs
-	}
-	// The validation package words its paths from the config's root.
-	if errs := under(infraPath, metalvalidation.ValidateInfrastructureConfig(infra)); len(errs) > 0 {
-		return errs
-	}
-	known := profile != nil
-	if !known {
-		// Its region and zone checks find nothing to check against; the
-		// firewall networks are checked still.
-		profile = &gardencorev1beta1.CloudProfile{}
-	}
-	profileConfig, err := metalhelper.DecodeCloudProfileConfig(profile)
-	if err != nil {
-		return field.ErrorList{field.Invalid(field.NewPath("spec", "cloudProfile"), profile.Name, err.Error())}
-	}
-	if errs := metalvalidation.ValidateInfrastructureConfigAgainstCloudProfile(infra, s, profile, profileConfig, infraPath); len(errs) > 0 {
-		return errs
-	}
-	cpPath := provider.Child("controlPlaneConfig")
-	cp := &apismetal.ControlPlaneConfig{}
-	if s.Spec.Provider.ControlPlaneConfig != nil {
-		if errs := decodeMetal(s.Spec.Provider.ControlPlaneConfig.Raw, cp, cpPath); errs != nil {
-			return errs
-		}
-	}
-	if errs := metalvalidation.ValidateControlPlaneConfig(cp, profile, cpPath); len(errs) > 0 {
-		return errs
-	}
-	if profileConfig != nil {
-		if errs := metalvalidation.ValidateControlPlaneConfigNetworkAccess(cp, profileConfig, infra.PartitionID, cpPath); len(errs) > 0 {
-			return errs
-		}
-	}
-	errs := metalvalidation.ValidateWorkers(s.Spec.Provider.Workers, profile, provider.Child("workers"))
-	if !known {
-		// Without the CloudProfile it would refuse every machine image: the
-		// same Required error the mutator's defaults drop.
-		errs = withoutMutatorDefaults(errs)
-	}
-	return errs
+	return withoutProfile(profile, func(p *gardencorev1beta1.CloudProfile) field.ErrorList {
+		return metal.ValidateCreate(s, p)
+	})
 }
 
-// decodeMetal decodes a provider config; a config the webhook could not
-// decode is refused in its words.
-func decodeMetal(raw []byte, into apiruntime.Object, path *field.Path) field.ErrorList {
-	if _, _, err := metalDecoder.Decode(raw, nil, into); err != nil {
-		return field.ErrorList{field.Invalid(path, string(raw), "isn't a supported version: "+err.Error())}
-	}
-	return nil
+// validateMetalUpdate is validateMetal for s as an update of old: the
+// InfrastructureConfig's update rules and the immutable tenant annotation.
+func validateMetalUpdate(old, s *core.Shoot, profile *gardencorev1beta1.CloudProfile) field.ErrorList {
+	return withoutProfile(profile, func(p *gardencorev1beta1.CloudProfile) field.ErrorList {
+		return metal.ValidateUpdate(old, s, p)
+	})
 }
 
-// under places errors with paths relative to a config at the config's path
-// in the Shoot.
-func under(path *field.Path, errs field.ErrorList) field.ErrorList {
-	for _, e := range errs {
-		e.Field = path.String() + "." + e.Field
+// withoutProfile runs validate with profile, or an empty CloudProfile when
+// it is not known: its region checks find nothing to check against, and the
+// Required machine images it would refuse are the mutator's defaults.
+func withoutProfile(profile *gardencorev1beta1.CloudProfile, validate func(*gardencorev1beta1.CloudProfile) field.ErrorList) field.ErrorList {
+	if profile != nil {
+		return validate(profile)
 	}
-	return errs
+	return withoutMutatorDefaults(validate(&gardencorev1beta1.CloudProfile{}))
 }
 
 // profileOf returns the CloudProfile s names (a NamespacedCloudProfile's

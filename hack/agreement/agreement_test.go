@@ -17,6 +17,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/admission"
 	"github.com/gardenfleet/gardenfleet/hack/landscape"
+	"github.com/gardenfleet/gardenfleet/hack/metalwebhook"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
 )
 
@@ -38,9 +39,10 @@ type corpus struct {
 	} `json:"cases"`
 }
 
-// profileName is what the corpus's CloudProfile is called in the test garden, beside the
-// landscape's own `local`; the shoots sent to the server name it instead.
-const profileName = "corpus"
+// profilePrefix names the corpus's CloudProfiles in the test garden, beside the
+// landscape's own `metal` and `local`: the corpus's `local` is `corpus-local` there, and
+// the shoots sent to the server name that instead.
+const profilePrefix = "corpus-"
 
 // knownDifferences are the cases where the server's verdict differs from the offline one,
 // by case name: the server's messages, each "Kind name: message", and why.
@@ -66,16 +68,16 @@ func TestAgreement(t *testing.T) {
 	c := readCorpus(t, filepath.Join(root, "admission", "testdata", "corpus.yaml"))
 	garden := readObjects(t, filepath.Join(root, "admission", "testdata", "garden.yaml"))
 
-	// The server's garden: the corpus's CloudProfile and a project whose namespace holds
-	// a CredentialsBinding by the name the corpus's shoots use.
+	// The server's garden: the corpus's CloudProfiles and a project whose namespace holds
+	// CredentialsBindings by the names the corpus's shoots use.
 	for _, o := range garden {
 		o = o.DeepCopy()
 		if o.GetKind() != "CloudProfile" {
 			continue
 		}
-		o.SetName(profileName)
+		o.SetName(profilePrefix + o.GetName())
 		if err := e.Client.Create(ctx, o); err != nil {
-			t.Fatalf("create CloudProfile %s: %v", profileName, err)
+			t.Fatalf("create CloudProfile %s: %v", o.GetName(), err)
 		}
 	}
 	ns := e.NewNamespace(t)
@@ -146,12 +148,13 @@ func judge(t *testing.T, gates string, garden []*unstructured.Unstructured, obj,
 }
 
 // dryRun creates obj on the server as a dry run, shoots in namespace ns with the corpus's
-// CloudProfile, and returns the refusals as judge does.
+// CloudProfiles, and returns the refusals as judge does.
 func dryRun(ctx context.Context, t *testing.T, c client.Client, obj *unstructured.Unstructured, ns string) []string {
 	t.Helper()
 	if obj.GetKind() == "Shoot" {
 		obj.SetNamespace(ns)
-		if err := unstructured.SetNestedField(obj.Object, profileName, "spec", "cloudProfile", "name"); err != nil {
+		profile, _, _ := unstructured.NestedString(obj.Object, "spec", "cloudProfile", "name")
+		if err := unstructured.SetNestedField(obj.Object, profilePrefix+profile, "spec", "cloudProfile", "name"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -172,11 +175,13 @@ func dryRun(ctx context.Context, t *testing.T, c client.Client, obj *unstructure
 		}
 		return out
 	}
-	// Admission plugins refuse as Forbidden: `<resource> "<name>" is forbidden: <message>`.
+	// Admission plugins refuse as Forbidden: `<resource> "<name>" is forbidden: <message>`;
+	// metal-stack's webhook as `admission webhook "<name>" denied the request: <message>`.
 	msg := st.Message
 	if _, after, ok := strings.Cut(msg, `"`+obj.GetName()+`" is forbidden: `); ok {
 		msg = after
 	}
+	msg = strings.TrimPrefix(msg, `admission webhook "`+metalwebhook.WebhookName+`" denied the request: `)
 	return []string{prefix + msg}
 }
 

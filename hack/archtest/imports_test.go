@@ -32,6 +32,9 @@ func TestImportRules(t *testing.T) {
 		// The planner uses keep, and must not import apimachinery.
 		{"gardener/keep", []string{module, "k8s.io/"}},
 		{"gardener/shoot", append([]string{module}, clusterClients...)},
+		// metal-stack's checks serve the offline admission and the test garden's webhook
+		// alike; metal-stack's helper package links client-go itself.
+		{"gardener/metal", []string{module}},
 		{"gardener/expiry", append([]string{module + "reconciler", module + "fleet", module + "render"}, clusterClients...)},
 		// admission judges objects, whatever made them.
 		{"admission", []string{module + "fleet", module + "render", module + "reconciler", module + "clusters"}},

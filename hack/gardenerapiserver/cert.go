@@ -24,15 +24,16 @@ func writeFiles(dir string, files map[string][]byte) error {
 	return nil
 }
 
-// keyPair is a certificate and its key.
-type keyPair struct {
+// KeyPair is a certificate and its key.
+type KeyPair struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 }
 
-// newCert returns a CA when ca is nil, else a certificate ca signs for usage. Each start
-// makes new ones; a year outlasts any test run or landscape.
-func newCert(cn string, ca *keyPair, usage x509.ExtKeyUsage, dns []string, ips []net.IP) (*keyPair, error) {
+// NewCert returns a CA when ca is nil, else a certificate ca signs for usage, for the
+// loopback servers of a test garden. Each start makes new ones; a year outlasts any test
+// run or landscape.
+func NewCert(cn string, ca *KeyPair, usage x509.ExtKeyUsage, dns []string, ips []net.IP) (*KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate %s key: %w", cn, err)
@@ -66,14 +67,16 @@ func newCert(cn string, ca *keyPair, usage x509.ExtKeyUsage, dns []string, ips [
 	if err != nil {
 		return nil, fmt.Errorf("parse %s certificate: %w", cn, err)
 	}
-	return &keyPair{cert: cert, key: key}, nil
+	return &KeyPair{cert: cert, key: key}, nil
 }
 
-func (k *keyPair) certPEM() []byte {
+// CertPEM is the certificate, PEM-encoded.
+func (k *KeyPair) CertPEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.cert.Raw})
 }
 
-func (k *keyPair) keyPEM() ([]byte, error) {
+// KeyPEM is the private key, PEM-encoded.
+func (k *KeyPair) KeyPEM() ([]byte, error) {
 	der, err := x509.MarshalECPrivateKey(k.key)
 	if err != nil {
 		return nil, fmt.Errorf("encode key of %s: %w", k.cert.Subject.CommonName, err)
@@ -82,10 +85,10 @@ func (k *keyPair) keyPEM() ([]byte, error) {
 }
 
 // writeCert writes k's certificate and key as name.crt and name.key into dir.
-func writeCert(dir, name string, k *keyPair) error {
-	key, err := k.keyPEM()
+func writeCert(dir, name string, k *KeyPair) error {
+	key, err := k.KeyPEM()
 	if err != nil {
 		return err
 	}
-	return writeFiles(dir, map[string][]byte{name + ".crt": k.certPEM(), name + ".key": key})
+	return writeFiles(dir, map[string][]byte{name + ".crt": k.CertPEM(), name + ".key": key})
 }

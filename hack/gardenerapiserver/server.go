@@ -50,15 +50,15 @@ var APIServiceGVK = schema.GroupVersionKind{Group: "apiregistration.k8s.io", Ver
 // on kube-apiserver's aggregation layer with them, as Gardener's test/envtest does. Call it
 // on the envtest API server's arguments before the control plane starts.
 func ConfigureAggregation(dir string, args *envtest.Arguments) error {
-	ca, err := newCert("front-proxy-ca", nil, 0, nil, nil)
+	ca, err := NewCert("front-proxy-ca", nil, 0, nil, nil)
 	if err != nil {
 		return err
 	}
-	proxy, err := newCert("front-proxy-client", ca, x509.ExtKeyUsageClientAuth, nil, nil)
+	proxy, err := NewCert("front-proxy-client", ca, x509.ExtKeyUsageClientAuth, nil, nil)
 	if err != nil {
 		return err
 	}
-	if err := writeFiles(dir, map[string][]byte{"proxy-ca.crt": ca.certPEM()}); err != nil {
+	if err := writeFiles(dir, map[string][]byte{"proxy-ca.crt": ca.CertPEM()}); err != nil {
 		return err
 	}
 	if err := writeCert(dir, "proxy-client", proxy); err != nil {
@@ -111,12 +111,12 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("gardener-apiserver kubeconfig: %w", err)
 	}
-	ca, err := newCert("gardener-apiserver-ca", nil, 0, nil, nil)
+	ca, err := NewCert("gardener-apiserver-ca", nil, 0, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	// The aggregation layer dials the Service's name and checks the certificate against it.
-	serving, err := newCert("gardener-apiserver", ca, x509.ExtKeyUsageServerAuth,
+	serving, err := NewCert("gardener-apiserver", ca, x509.ExtKeyUsageServerAuth,
 		[]string{"localhost", ServiceName + ".kube-system.svc"}, []net.IP{net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 	if err := s.waitHealthy(ctx, "https://127.0.0.1:"+strconv.Itoa(port)+"/healthz", ca.cert); err != nil {
 		return nil, err
 	}
-	if err := s.register(ctx, opts.Config, ca.certPEM()); err != nil {
+	if err := s.register(ctx, opts.Config, ca.CertPEM()); err != nil {
 		return nil, fmt.Errorf("register gardener-apiserver: %w (its output ends: %s)", err, s.output)
 	}
 	return s, nil

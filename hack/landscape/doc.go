@@ -1,6 +1,6 @@
 // Package landscape owns what the local garden cluster holds besides gardener-apiserver's
-// own APIs: the CRDs of the APIs it does not serve (clabernetes' Topology from upstream, a
-// FirewallDeployment stand-in), the garden's objects Gardener's admission reads
+// own APIs: the CRDs of the APIs it does not serve (clabernetes' Topology and metal-stack's
+// FirewallDeployment, read from their modules as upstream ships them), the garden's objects Gardener's admission reads
 // (CloudProfiles, ControllerRegistrations, the garden project) and the credentials a
 // project's members create. It installs them into a garden that serves Gardener's APIs.
 //

@@ -12,6 +12,8 @@ import (
 	"path"
 	"time"
 
+	metalcharts "github.com/metal-stack/gardener-extension-provider-metal/charts"
+	clabernetesassets "github.com/srl-labs/clabernetes/assets"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,20 +31,33 @@ const FieldManager = "gardenfleet-landscape"
 const GardenNamespace = "garden"
 
 var (
-	//go:embed crds/*.yaml
-	crdFiles embed.FS
 	//go:embed objects/*.yaml
 	objectFiles embed.FS
 	//go:embed credentials/*.yaml
 	credentialFiles embed.FS
 )
 
+// crdFiles are the upstream CRDs of the APIs gardener-apiserver does not serve, as the
+// modules ship them: clabernetes' Topology (its assets/crd) and firewall-controller-manager's
+// FirewallDeployment (as provider-metal deploys it, charts/internal/crds-firewall).
+var crdFiles = []struct {
+	fsys fs.FS
+	file string
+}{
+	{clabernetesassets.Assets, "crd/clabernetes.containerlab.dev_topologies.yaml"},
+	{metalcharts.InternalChart, "internal/crds-firewall/templates/firewall-controller-manager/firewall.metal-stack.io_firewalldeployments.yaml"},
+}
+
 // CRDs returns the CustomResourceDefinitions of the APIs gardener-apiserver does not
-// serve (clabernetes' Topology, the FirewallDeployment stand-in), sorted by file name.
+// serve: clabernetes' Topology and metal-stack's FirewallDeployment, upstream's own.
 func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	docs, err := readDocs(crdFiles, "crds")
-	if err != nil {
-		return nil, err
+	var docs []doc
+	for _, f := range crdFiles {
+		d, err := splitDocs(f.fsys, f.file)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d...)
 	}
 	crds := make([]*apiextensionsv1.CustomResourceDefinition, 0, len(docs))
 	for _, d := range docs {
@@ -124,27 +139,36 @@ func readDocs(fsys embed.FS, dir string) ([]doc, error) {
 	}
 	var docs []doc
 	for _, e := range entries {
-		name := path.Join(dir, e.Name())
-		data, err := fsys.ReadFile(name)
+		d, err := splitDocs(fsys, path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("read embedded %s: %w", name, err)
+			return nil, err
 		}
-		r := utilyaml.NewYAMLReader(bufioReader(data))
-		for {
-			b, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("split %s: %w", name, err)
-			}
-			if len(bytes.TrimSpace(stripComments(b))) == 0 {
-				continue
-			}
-			docs = append(docs, doc{file: name, data: b})
-		}
+		docs = append(docs, d...)
 	}
 	return docs, nil
+}
+
+// splitDocs splits the YAML file name of fsys into its documents.
+func splitDocs(fsys fs.FS, name string) ([]doc, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read embedded %s: %w", name, err)
+	}
+	var docs []doc
+	r := utilyaml.NewYAMLReader(bufioReader(data))
+	for {
+		b, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("split %s: %w", name, err)
+		}
+		if len(bytes.TrimSpace(stripComments(b))) == 0 {
+			continue
+		}
+		docs = append(docs, doc{file: name, data: b})
+	}
 }
 
 // InstallOptions tunes Install.
@@ -228,15 +252,21 @@ func ProbeShoot(namespace string) *unstructured.Unstructured {
 // WaitAdmission returns once a dry run of ProbeShoot in namespace passes: gardener-apiserver's
 // admission reads the garden's objects from informers, which lag behind their creation.
 func WaitAdmission(ctx context.Context, c client.Client, namespace string) error {
-	var last error
-	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		last = c.Create(ctx, ProbeShoot(namespace), client.DryRunAll)
-		return last == nil, nil
-	})
+	last, err := WaitDryRun(ctx, c, ProbeShoot(namespace), func(err error) bool { return err == nil })
 	if err != nil {
 		return fmt.Errorf("Gardener's admission does not admit a shoot in namespace %s (last: %v): %w", namespace, last, err) //nolint:errorlint,staticcheck // the last attempt's error may be nil: context, not the cause; ST1005: Gardener is a name
 	}
 	return nil
+}
+
+// WaitDryRun repeats a dry-run create of probe until done accepts its outcome (nil when
+// admitted) or ctx ends, and returns the last outcome.
+func WaitDryRun(ctx context.Context, c client.Client, probe *unstructured.Unstructured, done func(error) bool) (last, err error) {
+	err = wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		last = c.Create(ctx, probe.DeepCopy(), client.DryRunAll)
+		return done(last), nil
+	})
+	return last, err
 }
 
 func apply(ctx context.Context, c client.Client, obj runtime.Object) error {

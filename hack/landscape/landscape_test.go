@@ -2,6 +2,7 @@ package landscape_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -53,5 +54,32 @@ func TestDeletionConfirmation(t *testing.T) {
 				t.Fatalf("delete error = %v\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestCRDs: the CRDs are upstream's own, read from the modules, with the schema details
+// the simulator and render must fit (Topology's required naming, no status subresource).
+func TestCRDs(t *testing.T) {
+	crds, err := landscape.CRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, crd := range crds {
+		got = append(got, crd.Name+" "+crd.Annotations["controller-gen.kubebuilder.io/version"])
+	}
+	want := []string{
+		"topologies.clabernetes.containerlab.dev v0.20.0",
+		"firewalldeployments.firewall.metal-stack.io v0.20.0",
+	}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("CRDs = %q, want %q", got, want)
+	}
+	topology := crds[0].Spec.Versions[0]
+	if req := topology.Schema.OpenAPIV3Schema.Properties["spec"].Required; strings.Join(req, ",") != "definition,naming" {
+		t.Errorf("Topology spec.required = %v, want [definition naming]", req)
+	}
+	if topology.Subresources != nil && topology.Subresources.Status != nil {
+		t.Error("Topology has a status subresource; the simulator patches the object itself")
 	}
 }

@@ -133,6 +133,17 @@ func TestGardener(t *testing.T) {
 				shoot:   strings.Replace(metalShoot("cilium", "1.36.4"), "type: calico", "type: cilium", 1),
 				wantErr: "shoots.core.gardener.cloud \"cilium\" is forbidden: 1 error occurred:\n\t* given Shoot uses non-registered networking type: spec.networking.type (\"cilium\")\n\n",
 			},
+			// metal-stack's admission, through the webhook registered with the garden.
+			{
+				name:    "metal shoot without a tenant",
+				shoot:   strings.Replace(metalShoot("no-tenant", "1.36.4"), "cluster.metal-stack.io/tenant: platform-team", "", 1),
+				wantErr: metalRefusal("metadata.annotations: Required value: cluster must be annotated with a tenant using the annotations: cluster.metal-stack.io/tenant"),
+			},
+			{
+				name:    "metal shoot without a firewall image",
+				shoot:   strings.Replace(metalShoot("no-image", "1.36.4"), "image: firewall-ubuntu-3.0, ", "", 1),
+				wantErr: metalRefusal("spec.provider.infrastructureConfig.firewall.image: Required value: firewall image must be specified"),
+			},
 			{
 				name:    "anonymous authentication field on 1.36",
 				shoot:   workerlessShoot("anon", "kubeAPIServer: {enableAnonymousAuthentication: false}"),
@@ -171,6 +182,15 @@ func TestGardener(t *testing.T) {
 					t.Errorf("spec.kubernetes.version = %q, want %q", v, tt.wantVersion)
 				}
 			})
+		}
+	})
+
+	t.Run("metal update", func(t *testing.T) {
+		// The shoot "web" the fixtures created, with another tenant.
+		u := decode(t, strings.Replace(metalShoot("web", "1.36"), "platform-team", "other-team", 1))
+		want := metalRefusal("metadata.annotations: Forbidden: tenant annotation of a shoot is immutable")
+		if err := applyObject(ctx, e.Client, u); err == nil || err.Error() != want {
+			t.Fatalf("apply error = %v\nwant %s", err, want)
 		}
 	})
 
@@ -250,6 +270,11 @@ func anonymousAuthErr(shoot string) string {
 	return `Shoot.core.gardener.cloud "` + shoot + `" is invalid: spec.kubernetes.kubeAPIServer.enableAnonymousAuthentication: Forbidden: for Kubernetes versions >= 1.35, enableAnonymousAuthentication field is no longer supported`
 }
 
+// metalRefusal is the garden's answer when metal-stack's webhook refuses a shoot.
+func metalRefusal(msg string) string {
+	return `admission webhook "validator.metal.extensions.gardener.cloud" denied the request: ` + msg
+}
+
 func metalShoot(name, version string) string {
 	return shootYAML(name, "cluster.metal-stack.io/tenant: platform-team", fmt.Sprintf(`  cloudProfile: {kind: CloudProfile, name: metal}
   credentialsBindingName: metal-credentials
@@ -258,6 +283,12 @@ func metalShoot(name, version string) string {
   networking: {type: calico, pods: 10.240.0.0/13, services: 10.248.0.0/18}
   provider:
     type: metal
+    infrastructureConfig:
+      apiVersion: metal.provider.extensions.gardener.cloud/v1alpha1
+      kind: InfrastructureConfig
+      partitionID: mini-lab
+      projectID: p-1
+      firewall: {image: firewall-ubuntu-3.0, size: v1-small-x86, networks: [internet]}
     workers:
       - name: workers
         minimum: 1

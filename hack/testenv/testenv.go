@@ -29,6 +29,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/hack/gardenerapiserver"
 	"github.com/gardenfleet/gardenfleet/hack/landscape"
+	"github.com/gardenfleet/gardenfleet/hack/metalwebhook"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 )
 
@@ -64,13 +65,16 @@ type Env struct {
 	// gardener is gardener-apiserver; certDir holds the front-proxy's and its certificates.
 	gardener *gardenerapiserver.Server
 	certDir  string
+	// metal serves metal-stack's Shoot admission to gardener-apiserver.
+	metal *metalwebhook.Server
 }
 
 // ErrNoBinaries tells that kube-apiserver and etcd are not built yet.
 var ErrNoBinaries = errors.New("kube-apiserver and etcd not found: run `make landscape-bin`")
 
 // Start starts etcd, kube-apiserver with the aggregation layer and gardener-apiserver,
-// installs the landscape's CRDs and garden objects and starts the simulator. Stop it when
+// installs the landscape's CRDs and garden objects, registers metal-stack's admission
+// webhook and starts the simulator. Stop it when
 // done.
 func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	assets, err := binaryAssets(opts.BinaryAssetsDirectory)
@@ -139,6 +143,11 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if err := landscape.Install(ctx, e.Client, landscape.DefaultInstallOptions()); err != nil {
 		return nil, fmt.Errorf("install landscape: %w", err)
 	}
+	mwctx, mwcancel := context.WithTimeout(ctx, time.Minute)
+	defer mwcancel()
+	if e.metal, err = metalwebhook.Start(mwctx, metalwebhook.Options{Config: cfg, ProbeNamespace: landscape.GardenNamespace}); err != nil {
+		return nil, err
+	}
 	if opts.WithoutSimulator {
 		return e, nil
 	}
@@ -164,7 +173,8 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	return e, nil
 }
 
-// Stop stops the simulator, gardener-apiserver, then kube-apiserver and etcd.
+// Stop stops the simulator, the metal webhook, gardener-apiserver, then kube-apiserver
+// and etcd.
 func (e *Env) Stop() error {
 	var errs []error
 	if e.cancel != nil {
@@ -173,6 +183,12 @@ func (e *Env) Stop() error {
 			errs = append(errs, fmt.Errorf("simulator: %w", err))
 		}
 		e.cancel = nil
+	}
+	if e.metal != nil {
+		if err := e.metal.Stop(context.Background()); err != nil {
+			errs = append(errs, fmt.Errorf("metal webhook: %w", err))
+		}
+		e.metal = nil
 	}
 	if e.gardener != nil {
 		if err := e.gardener.Stop(time.Minute); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/gardenfleet/gardenfleet/hack/gardenerapiserver"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/landscape"
+	"github.com/gardenfleet/gardenfleet/hack/metalwebhook"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 )
 
@@ -143,6 +144,14 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 	if err := landscape.Install(ctx, c, landscape.DefaultInstallOptions()); err != nil {
 		return err
 	}
+	logf("starting metal-stack's admission webhook")
+	mctx, mcancel := context.WithTimeout(ctx, time.Minute)
+	metalWebhook, err := metalwebhook.Start(mctx, metalwebhook.Options{Config: admin.Config(), ProbeNamespace: landscape.GardenNamespace})
+	mcancel()
+	if err != nil {
+		return err
+	}
+	defer func() { retErr = errors.Join(retErr, metalWebhook.Stop(context.Background())) }()
 
 	git, err := gitserver.Start(ctx, filepath.Join(cfg.dir, "git"))
 	if err != nil {
