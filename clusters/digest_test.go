@@ -4,19 +4,21 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 )
 
 func TestUnchangedLocally(t *testing.T) {
-	desiredOf := func(b *shootBuilder) *unstructured.Unstructured {
-		u := b.build()
+	desiredOf := func(b *shoottest.Builder) *unstructured.Unstructured {
+		u := b.Unstructured()
 		u.SetLabels(map[string]string{LabelName: "f", LabelNamespace: "ns"})
 		if err := setDigest(u); err != nil {
 			t.Fatal(err)
 		}
 		return u
 	}
-	base := func() *shootBuilder {
-		return newShoot("garden-dev", "a").version("1.33.1").pool("p", "", "12.0.1").set(int64(24), "spec", "kubernetes", "kubeControllerManager", "nodeCIDRMaskSize")
+	base := func() *shoottest.Builder {
+		return newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "", "12.0.1")).Set(int64(24), "spec", "kubernetes", "kubeControllerManager", "nodeCIDRMaskSize")
 	}
 	desired := desiredOf(base())
 
@@ -68,7 +70,7 @@ func TestUnchangedLocally(t *testing.T) {
 			live: liveOf(func(u *unstructured.Unstructured) { u.SetLabels(nil) }),
 		},
 		{
-			name: "desired changed: digest differs", desired: desiredOf(base().version("1.33.2")),
+			name: "desired changed: digest differs", desired: desiredOf(base().Version("1.33.2")),
 			live: liveOf(func(u *unstructured.Unstructured) {
 				// Even with the field already at the new value.
 				_ = unstructured.SetNestedField(u.Object, "1.33.2", "spec", "kubernetes", "version")
@@ -77,7 +79,7 @@ func TestUnchangedLocally(t *testing.T) {
 		{
 			// A field dropped from the fleet must be removed by an apply: only the digest shows it.
 			name:    "desired dropped a field",
-			desired: desiredOf(newShoot("garden-dev", "a").version("1.33.1").set(int64(24), "spec", "kubernetes", "kubeControllerManager", "nodeCIDRMaskSize")),
+			desired: desiredOf(newShoot("garden-dev", "a").Version("1.33.1").Set(int64(24), "spec", "kubernetes", "kubeControllerManager", "nodeCIDRMaskSize")),
 			live:    liveOf(nil),
 		},
 		{
@@ -98,7 +100,7 @@ func TestUnchangedLocally(t *testing.T) {
 }
 
 func TestSetDigestStable(t *testing.T) {
-	a := newShoot("garden-dev", "a").version("1.33.1").build()
+	a := newShoot("garden-dev", "a").Version("1.33.1").Unstructured()
 	b := a.DeepCopy()
 	if err := setDigest(a); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 )
 
 // healthyConditions are the four shoot conditions, all True.
@@ -16,11 +18,11 @@ var healthyConditions = []string{
 }
 
 func TestShootStatus(t *testing.T) {
-	withWorkers := func() *shootBuilder {
-		return newShoot("garden-dev", "a").pool("p", "", "").generation(2, 2)
+	withWorkers := func() *shoottest.Builder {
+		return newShoot("garden-dev", "a").Pool(pool("p", "", "")).Generation(2, 2)
 	}
-	workerless := func() *shootBuilder { return newShoot("garden-dev", "a").generation(2, 2) }
-	deleting := withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).build()
+	workerless := func() *shoottest.Builder { return newShoot("garden-dev", "a").Generation(2, 2) }
+	deleting := withWorkers().LastOperation("Reconcile", "Succeeded", "").Conditions(healthyConditions...).Unstructured()
 	deleting.SetDeletionTimestamp(ptr(metav1.NewTime(time.Unix(1700000000, 0))))
 
 	tests := []struct {
@@ -31,84 +33,84 @@ func TestShootStatus(t *testing.T) {
 		// ready
 		{
 			name:  "reconciled and healthy",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "done").conditions(healthyConditions...).build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "done").Conditions(healthyConditions...).Unstructured(),
 			want:  Health{Ready, "last operation Reconcile Succeeded"},
 		},
 		{
 			name: "workerless without node conditions",
-			shoot: workerless().lastOperation("Create", "Succeeded", "").
-				conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").build(),
+			shoot: workerless().LastOperation("Create", "Succeeded", "").
+				Conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").Unstructured(),
 			want: Health{Ready, "last operation Create Succeeded"},
 		},
 		{
 			name:  "hibernated needs no healthy nodes",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").set(true, "status", "hibernated").build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "").Set(true, "status", "hibernated").Unstructured(),
 			want:  Health{Ready, "hibernated"},
 		},
 
 		// progressing
 		{
 			name:  "generation not observed",
-			shoot: newShoot("garden-dev", "a").generation(3, 2).lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).build(),
+			shoot: newShoot("garden-dev", "a").Generation(3, 2).LastOperation("Reconcile", "Succeeded", "").Conditions(healthyConditions...).Unstructured(),
 			want:  Health{Progressing, "waiting for gardener to observe generation 3 (observed 2)"},
 		},
 		{
 			name:  "no status at all",
-			shoot: newShoot("garden-dev", "a").generation(1, 0).build(),
+			shoot: newShoot("garden-dev", "a").Generation(1, 0).Unstructured(),
 			want:  Health{Progressing, "waiting for gardener to observe generation 1 (observed 0)"},
 		},
 		{
 			name:  "no last operation",
-			shoot: withWorkers().build(),
+			shoot: withWorkers().Unstructured(),
 			want:  Health{Progressing, "no operation reported yet"},
 		},
 		{
 			name: "processing",
-			shoot: withWorkers().lastOperation("Create", "Processing", "Waiting for control plane").
-				set(int64(42), "status", "lastOperation", "progress").build(),
+			shoot: withWorkers().LastOperation("Create", "Processing", "Waiting for control plane").
+				Set(int64(42), "status", "lastOperation", "progress").Unstructured(),
 			want: Health{Progressing, "last operation Create Processing (42%): Waiting for control plane"},
 		},
 		{
 			name: "a condition false",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "").Conditions(
 				"APIServerAvailable", "True", "ControlPlaneHealthy", "True",
-				"EveryNodeReady", "False", "SystemComponentsHealthy", "True").build(),
+				"EveryNodeReady", "False", "SystemComponentsHealthy", "True").Unstructured(),
 			want: Health{Progressing, "condition EveryNodeReady is False: EveryNodeReady says False"},
 		},
 		{
 			name: "with workers the node conditions are required",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").
-				conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "").
+				Conditions("APIServerAvailable", "True", "ControlPlaneHealthy", "True").Unstructured(),
 			want: Health{Progressing, "condition EveryNodeReady not reported yet"},
 		},
 		{
 			name: "workerless reporting a node condition must have it true",
-			shoot: workerless().lastOperation("Reconcile", "Succeeded", "").conditions(
-				"APIServerAvailable", "True", "ControlPlaneHealthy", "True", "SystemComponentsHealthy", "Unknown").build(),
+			shoot: workerless().LastOperation("Reconcile", "Succeeded", "").Conditions(
+				"APIServerAvailable", "True", "ControlPlaneHealthy", "True", "SystemComponentsHealthy", "Unknown").Unstructured(),
 			want: Health{Progressing, "condition SystemComponentsHealthy is Unknown: SystemComponentsHealthy says Unknown"},
 		},
 		{name: "being deleted", shoot: deleting, want: Health{Progressing, "being deleted"}},
 		{
 			name: "an in-place update pending",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").conditions(healthyConditions...).
-				set([]any{"p"}, "status", "inPlaceUpdates", "pendingWorkerUpdates", "manualInPlaceUpdate").build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "").Conditions(healthyConditions...).
+				Set([]any{"p"}, "status", "inPlaceUpdates", "pendingWorkerUpdates", "manualInPlaceUpdate").Unstructured(),
 			want: Health{Progressing, "in-place update pending for pools p"},
 		},
 		{
 			name:  "a status field of the wrong type",
-			shoot: withWorkers().lastOperation("Reconcile", "Succeeded", "").set("high", "status", "lastOperation", "progress").build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Succeeded", "").Set("high", "status", "lastOperation", "progress").Unstructured(),
 			want:  Health{Progressing, `reading Shoot garden-dev/a: status.lastOperation: unrecognized type: int32`},
 		},
 
 		// failed
 		{
 			name:  "last operation failed",
-			shoot: withWorkers().lastOperation("Create", "Failed", "infrastructure: quota exceeded").build(),
+			shoot: withWorkers().LastOperation("Create", "Failed", "infrastructure: quota exceeded").Unstructured(),
 			want:  Health{Failed, "last operation Create Failed: infrastructure: quota exceeded"},
 		},
 		{
 			name:  "last operation error",
-			shoot: withWorkers().lastOperation("Reconcile", "Error", "etcd unreachable").build(),
+			shoot: withWorkers().LastOperation("Reconcile", "Error", "etcd unreachable").Unstructured(),
 			want:  Health{Failed, "last operation Reconcile Error: etcd unreachable"},
 		},
 	}

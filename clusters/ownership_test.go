@@ -19,61 +19,61 @@ func TestPreserveGardenerOwned(t *testing.T) {
 		// nothing to preserve
 		{
 			name:    "not created yet",
-			desired: newShoot("garden-dev", "a").version("1.33.1").build(),
-			want:    newShoot("garden-dev", "a").version("1.33.1").build(),
+			desired: newShoot("garden-dev", "a").Version("1.33.1").Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.33.1").Unstructured(),
 		},
 		{
 			name:    "same versions",
-			desired: newShoot("garden-dev", "a").version("1.33.1").pool("p", "1.32.1", "12.0.1").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.1").pool("p", "1.32.1", "12.0.1").build(),
-			want:    newShoot("garden-dev", "a").version("1.33.1").pool("p", "1.32.1", "12.0.1").build(),
+			desired: newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "1.32.1", "12.0.1")).Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "1.32.1", "12.0.1")).Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "1.32.1", "12.0.1")).Unstructured(),
 		},
 		{
 			name:    "fleet upgrades: desired newer than live is applied",
-			desired: newShoot("garden-dev", "a").version("1.34.0").pool("p", "1.33.0", "12.1.0").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.5").pool("p", "1.32.9", "12.0.9").build(),
-			want:    newShoot("garden-dev", "a").version("1.34.0").pool("p", "1.33.0", "12.1.0").build(),
+			desired: newShoot("garden-dev", "a").Version("1.34.0").Pool(pool("p", "1.33.0", "12.1.0")).Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.5").Pool(pool("p", "1.32.9", "12.0.9")).Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.34.0").Pool(pool("p", "1.33.0", "12.1.0")).Unstructured(),
 		},
 		{
 			name:    "unparsable versions are left alone",
-			desired: newShoot("garden-dev", "a").version("latest").pool("p", "", "bookworm").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.5").pool("p", "", "trixie").build(),
-			want:    newShoot("garden-dev", "a").version("latest").pool("p", "", "bookworm").build(),
+			desired: newShoot("garden-dev", "a").Version("latest").Pool(pool("p", "", "bookworm")).Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.5").Pool(pool("p", "", "trixie")).Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("latest").Pool(pool("p", "", "bookworm")).Unstructured(),
 		},
 		{
 			name:    "a new pool has nothing live to keep",
-			desired: newShoot("garden-dev", "a").version("1.33.1").pool("new", "1.33.1", "12.0.1").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.1").pool("old", "1.33.9", "12.0.9").build(),
-			want:    newShoot("garden-dev", "a").version("1.33.1").pool("new", "1.33.1", "12.0.1").build(),
+			desired: newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("new", "1.33.1", "12.0.1")).Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("old", "1.33.9", "12.0.9")).Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("new", "1.33.1", "12.0.1")).Unstructured(),
 		},
 
 		// maintenance moved versions forward
 		{
 			name:    "control plane patch raised by maintenance",
-			desired: newShoot("garden-dev", "a").version("1.33.1").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.4").build(),
-			want:    newShoot("garden-dev", "a").version("1.33.4").build(),
+			desired: newShoot("garden-dev", "a").Version("1.33.1").Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.4").Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.33.4").Unstructured(),
 			wantNotes: []string{
 				id + " spec.kubernetes.version: kept 1.33.4 over desired 1.33.1: gardener's maintenance raised the patch version",
 			},
 		},
 		{
 			name:    "forced minor update of an expired version",
-			desired: newShoot("garden-dev", "a").version("1.32.9").build(),
-			live:    newShoot("garden-dev", "a").version("1.33.0").build(),
-			want:    newShoot("garden-dev", "a").version("1.33.0").build(),
+			desired: newShoot("garden-dev", "a").Version("1.32.9").Unstructured(),
+			live:    newShoot("garden-dev", "a").Version("1.33.0").Unstructured(),
+			want:    newShoot("garden-dev", "a").Version("1.33.0").Unstructured(),
 			wantNotes: []string{
 				id + " spec.kubernetes.version: kept 1.33.0 over desired 1.32.9: gardener raised the version (forced update of an expired version); update the fleet",
 			},
 		},
 		{
 			name: "pool kubernetes and machine image patches, matched by name",
-			desired: newShoot("garden-dev", "a").version("1.33.1").
-				pool("a", "1.32.1", "12.0.1").pool("b", "", "12.0.1").build(),
-			live: newShoot("garden-dev", "a").version("1.33.1").
-				pool("b", "", "12.0.3").pool("a", "1.32.2", "12.0.1").build(),
-			want: newShoot("garden-dev", "a").version("1.33.1").
-				pool("a", "1.32.2", "12.0.1").pool("b", "", "12.0.3").build(),
+			desired: newShoot("garden-dev", "a").Version("1.33.1").
+				Pool(pool("a", "1.32.1", "12.0.1")).Pool(pool("b", "", "12.0.1")).Unstructured(),
+			live: newShoot("garden-dev", "a").Version("1.33.1").
+				Pool(pool("b", "", "12.0.3")).Pool(pool("a", "1.32.2", "12.0.1")).Unstructured(),
+			want: newShoot("garden-dev", "a").Version("1.33.1").
+				Pool(pool("a", "1.32.2", "12.0.1")).Pool(pool("b", "", "12.0.3")).Unstructured(),
 			wantNotes: []string{
 				id + " spec.provider.workers[name=a].kubernetes.version: kept 1.32.2 over desired 1.32.1: gardener's maintenance raised the patch version",
 				id + " spec.provider.workers[name=b].machine.image.version: kept 12.0.3 over desired 12.0.1: gardener's maintenance raised the patch version",
@@ -83,26 +83,26 @@ func TestPreserveGardenerOwned(t *testing.T) {
 		// hibernation
 		{
 			name:    "enabled dropped when schedules exist",
-			desired: newShoot("garden-dev", "a").hibernation(ptr(false), "00 19 * * 1,2,3,4,5").build(),
-			live:    newShoot("garden-dev", "a").hibernation(ptr(true), "00 19 * * 1,2,3,4,5").build(),
-			want:    newShoot("garden-dev", "a").hibernation(nil, "00 19 * * 1,2,3,4,5").build(),
+			desired: newShoot("garden-dev", "a").Hibernation(ptr(false), "00 19 * * 1,2,3,4,5").Unstructured(),
+			live:    newShoot("garden-dev", "a").Hibernation(ptr(true), "00 19 * * 1,2,3,4,5").Unstructured(),
+			want:    newShoot("garden-dev", "a").Hibernation(nil, "00 19 * * 1,2,3,4,5").Unstructured(),
 			wantNotes: []string{
 				id + " spec.hibernation.enabled: dropped false: gardener's hibernation controller owns it while hibernation schedules exist",
 			},
 		},
 		{
 			name:    "enabled dropped on create too",
-			desired: newShoot("garden-dev", "a").hibernation(ptr(true), "00 19 * * *").build(),
-			want:    newShoot("garden-dev", "a").hibernation(nil, "00 19 * * *").build(),
+			desired: newShoot("garden-dev", "a").Hibernation(ptr(true), "00 19 * * *").Unstructured(),
+			want:    newShoot("garden-dev", "a").Hibernation(nil, "00 19 * * *").Unstructured(),
 			wantNotes: []string{
 				id + " spec.hibernation.enabled: dropped true: gardener's hibernation controller owns it while hibernation schedules exist",
 			},
 		},
 		{
 			name:    "enabled kept without schedules",
-			desired: newShoot("garden-dev", "a").hibernation(ptr(true)).build(),
-			live:    newShoot("garden-dev", "a").hibernation(ptr(false)).build(),
-			want:    newShoot("garden-dev", "a").hibernation(ptr(true)).build(),
+			desired: newShoot("garden-dev", "a").Hibernation(ptr(true)).Unstructured(),
+			live:    newShoot("garden-dev", "a").Hibernation(ptr(false)).Unstructured(),
+			want:    newShoot("garden-dev", "a").Hibernation(ptr(true)).Unstructured(),
 		},
 	}
 	for _, tt := range tests {

@@ -8,34 +8,24 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
 // shootObj builds a Shoot with a control plane version and pools given as
 // "name=version" ("name=" inherits), "name=version/inplace" for in-place.
 func shootObj(cp string, pools ...string) *unstructured.Unstructured {
-	var workers []any
+	b := shoottest.New("garden-x", "s").Version(cp).Provider("local")
 	for _, p := range pools {
 		name, rest, _ := cut(p, "=")
 		version, strategy, _ := cut(rest, "/")
-		w := map[string]any{"name": name, "machine": map[string]any{"type": "v1-small-x86"}}
-		if version != "" {
-			w["kubernetes"] = map[string]any{"version": version}
-		}
+		pool := shoottest.Pool{Name: name, Machine: "v1-small-x86", Version: version}
 		if strategy == "inplace" {
-			w["updateStrategy"] = "AutoInPlaceUpdate"
+			pool.Strategy = "AutoInPlaceUpdate"
 		}
-		workers = append(workers, w)
+		b.Pool(pool)
 	}
-	spec := map[string]any{"kubernetes": map[string]any{"version": cp}, "provider": map[string]any{"type": "local"}}
-	if workers != nil {
-		spec["provider"].(map[string]any)["workers"] = workers
-	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "core.gardener.cloud/v1beta1", "kind": "Shoot",
-		"metadata": map[string]any{"name": "s", "namespace": "garden-x"},
-		"spec":     spec,
-	}}
+	return b.Unstructured()
 }
 
 func cut(s, sep string) (string, string, bool) {

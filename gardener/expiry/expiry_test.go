@@ -10,6 +10,7 @@ import (
 
 	"github.com/gardenfleet/gardenfleet/gardener/expiry"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 )
 
 // profile: 1.33.9 expires on Dec 5 with no newer 1.33 patch; 1.35.1
@@ -34,23 +35,16 @@ machineImages:
   - {version: 2.0.0}
 `
 
-func typedShoot(name, version string, workers ...gardencorev1beta1.Worker) *gardencorev1beta1.Shoot {
-	s := &gardencorev1beta1.Shoot{}
-	s.Namespace, s.Name = "garden-a", name
-	s.Spec.Kubernetes.Version = version
-	s.Spec.Provider.Workers = workers
-	return s
+func typedShoot(name, version string, pools ...shoottest.Pool) *gardencorev1beta1.Shoot {
+	b := shoottest.New("garden-a", name).Version(version)
+	for _, p := range pools {
+		b.Pool(p)
+	}
+	return b.Typed()
 }
 
-func pool(name, version, image string) gardencorev1beta1.Worker {
-	w := gardencorev1beta1.Worker{Name: name}
-	if version != "" {
-		w.Kubernetes = &gardencorev1beta1.WorkerKubernetes{Version: &version}
-	}
-	if image != "" {
-		w.Machine.Image = &gardencorev1beta1.ShootMachineImage{Name: "debian", Version: &image}
-	}
-	return w
+func pool(name, version, image string) shoottest.Pool {
+	return shoottest.Pool{Name: name, Version: version, ImageName: "debian", Image: image}
 }
 
 func TestForecast(t *testing.T) {

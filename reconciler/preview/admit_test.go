@@ -43,15 +43,15 @@ func TestAdmitUpdates(t *testing.T) {
 	}{
 		{
 			name:      "unchanged",
-			base:      testShoot("garden-a", "s").pool("a", "").build(),
-			next:      testShoot("garden-a", "s").pool("a", "").build(),
+			base:      testShoot("garden-a", "s").Pool(testPool("a", "", "")).Unstructured(),
+			next:      testShoot("garden-a", "s").Pool(testPool("a", "", "")).Unstructured(),
 			catalog:   catalog("1.35.4"),
 			wantCalls: nil,
 		},
 		{
 			name:      "a change without an upgrade",
-			base:      testShoot("garden-a", "s").pool("a", "").build(),
-			next:      testShoot("garden-a", "s").pool("a", "").set("other", "spec", "region").build(),
+			base:      testShoot("garden-a", "s").Pool(testPool("a", "", "")).Unstructured(),
+			next:      testShoot("garden-a", "s").Pool(testPool("a", "", "")).Set("other", "spec", "region").Unstructured(),
 			catalog:   catalog("1.35.4"),
 			refuse:    "cp 1.35.4 a=-",
 			wantCalls: []string{"cp 1.35.4 a=- <- cp 1.35.4 a=-"},
@@ -61,8 +61,8 @@ func TestAdmitUpdates(t *testing.T) {
 		},
 		{
 			name:    "two minors: each step from the one before",
-			base:    testShoot("garden-a", "s").pool("a", "").build(),
-			next:    testShoot("garden-a", "s").version("1.37.1").pool("a", "").build(),
+			base:    testShoot("garden-a", "s").Pool(testPool("a", "", "")).Unstructured(),
+			next:    testShoot("garden-a", "s").Version("1.37.1").Pool(testPool("a", "", "")).Unstructured(),
 			catalog: catalog("1.35.4", "1.36.2", "1.37.1"),
 			refuse:  "cp 1.37.1 a=1.35.4",
 			wantCalls: []string{
@@ -76,8 +76,8 @@ func TestAdmitUpdates(t *testing.T) {
 		},
 		{
 			name:      "a minor nobody names",
-			base:      testShoot("garden-a", "s").build(),
-			next:      testShoot("garden-a", "s").version("1.37.1").build(),
+			base:      testShoot("garden-a", "s").Unstructured(),
+			next:      testShoot("garden-a", "s").Version("1.37.1").Unstructured(),
 			catalog:   nil,
 			wantCalls: nil,
 			wantNotes: []string{notJudgedNote},

@@ -20,11 +20,11 @@ func benchInput(n int) Input {
 		ns, name := fmt.Sprintf("garden-p%02d", i%50), fmt.Sprintf("shoot-%04d", i)
 		wave := []string{"canary", "dev", "prod"}[min(i%10, 2)]
 		f.Shoots = append(f.Shoots, fleetShoot(ns, name, fleet.Rollout{Wave: wave}))
-		base = append(base, testShoot(ns, name).version("1.34.3").
-			pool("blue", "").pool("green", "1.33.4").build())
-		next = append(next, testShoot(ns, name).version("1.36.2").
-			pool("blue", "").pool("green", "1.34.3").pool("red", "").
-			set("production", "spec", "purpose").build())
+		base = append(base, testShoot(ns, name).Version("1.34.3").
+			Pool(testPool("blue", "", "")).Pool(testPool("green", "1.33.4", "")).Unstructured())
+		next = append(next, testShoot(ns, name).Version("1.36.2").
+			Pool(testPool("blue", "", "")).Pool(testPool("green", "1.34.3", "")).Pool(testPool("red", "", "")).
+			Set("production", "spec", "purpose").Unstructured())
 	}
 	return Input{
 		Base: "origin/main", BaseObjects: base, Objects: next, Fleet: f,

@@ -22,21 +22,21 @@ func TestBuildObjects(t *testing.T) {
 	}{
 		{
 			name:        "nothing changes",
-			base:        objs(testProject("a"), testShoot("garden-a", "s").build()),
-			next:        objs(testProject("a"), testShoot("garden-a", "s").build()),
+			base:        objs(testProject("a"), testShoot("garden-a", "s").Unstructured()),
+			next:        objs(testProject("a"), testShoot("garden-a", "s").Unstructured()),
 			wantObjects: []ObjectChange{},
 			wantSummary: Summary{Unchanged: 2},
 		},
 		{
 			name: "added, changed and removed objects in apply order",
 			base: objs(
-				testShoot("garden-a", "gone").build(),
-				testShoot("garden-a", "s").build(),
+				testShoot("garden-a", "gone").Unstructured(),
+				testShoot("garden-a", "s").Unstructured(),
 				testTopology("lab", "name: lab\n"),
 				testNamespace("labs"),
 			),
 			next: objs(
-				testShoot("garden-a", "s").version("1.36.2").build(),
+				testShoot("garden-a", "s").Version("1.36.2").Unstructured(),
 				testProject("a"),
 			),
 			wantObjects: []ObjectChange{
@@ -52,8 +52,8 @@ func TestBuildObjects(t *testing.T) {
 		},
 		{
 			name: "the same object in another API version is the same object",
-			base: objs(testShoot("garden-a", "s").set("core.gardener.cloud/v1", "apiVersion").build()),
-			next: objs(testShoot("garden-a", "s").build()),
+			base: objs(testShoot("garden-a", "s").Set("core.gardener.cloud/v1", "apiVersion").Unstructured()),
+			next: objs(testShoot("garden-a", "s").Unstructured()),
 			wantObjects: []ObjectChange{
 				{Op: Changed, APIVersion: "core.gardener.cloud/v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s", Fields: []FieldChange{
 					{Path: "apiVersion", Op: Changed, From: "core.gardener.cloud/v1", To: "core.gardener.cloud/v1beta1"},
@@ -64,24 +64,24 @@ func TestBuildObjects(t *testing.T) {
 		{
 			name: "status, server-set metadata, gardenfleet's bookkeeping and Gardener's annotations are noise",
 			base: objs(testShoot("garden-a", "s").
-				set(map[string]any{"hibernated": false}, "status").
-				set("123", "metadata", "resourceVersion").
-				set("uid-1", "metadata", "uid").
-				set(int64(4), "metadata", "generation").
-				set("2025-01-01T00:00:00Z", "metadata", "creationTimestamp").
-				set([]any{map[string]any{"manager": "gardenfleet"}}, "metadata", "managedFields").
-				set([]any{"gardener"}, "metadata", "finalizers").
-				set(map[string]any{"gardenfleet.dev/name": "f", "gardenfleet.dev/namespace": "ns", "team": "a"}, "metadata", "labels").
-				set(map[string]any{"gardenfleet.dev/digest": "sha256:1", "gardener.cloud/created-by": "x", "shoot.gardener.cloud/tasks": "y"}, "metadata", "annotations").
-				build()),
-			next:        objs(testShoot("garden-a", "s").set(map[string]any{"team": "a"}, "metadata", "labels").build()),
+				Set(map[string]any{"hibernated": false}, "status").
+				Set("123", "metadata", "resourceVersion").
+				Set("uid-1", "metadata", "uid").
+				Set(int64(4), "metadata", "generation").
+				Set("2025-01-01T00:00:00Z", "metadata", "creationTimestamp").
+				Set([]any{map[string]any{"manager": "gardenfleet"}}, "metadata", "managedFields").
+				Set([]any{"gardener"}, "metadata", "finalizers").
+				Set(map[string]any{"gardenfleet.dev/name": "f", "gardenfleet.dev/namespace": "ns", "team": "a"}, "metadata", "labels").
+				Set(map[string]any{"gardenfleet.dev/digest": "sha256:1", "gardener.cloud/created-by": "x", "shoot.gardener.cloud/tasks": "y"}, "metadata", "annotations").
+				Unstructured()),
+			next:        objs(testShoot("garden-a", "s").Set(map[string]any{"team": "a"}, "metadata", "labels").Unstructured()),
 			wantObjects: []ObjectChange{},
 			wantSummary: Summary{Unchanged: 1},
 		},
 		{
 			name: "a Gardener annotation the fleet sets itself is compared",
-			base: objs(testShoot("garden-a", "s").set(map[string]any{"confirmation.gardener.cloud/deletion": "false"}, "metadata", "annotations").build()),
-			next: objs(testShoot("garden-a", "s").set(map[string]any{"confirmation.gardener.cloud/deletion": "true"}, "metadata", "annotations").build()),
+			base: objs(testShoot("garden-a", "s").Set(map[string]any{"confirmation.gardener.cloud/deletion": "false"}, "metadata", "annotations").Unstructured()),
+			next: objs(testShoot("garden-a", "s").Set(map[string]any{"confirmation.gardener.cloud/deletion": "true"}, "metadata", "annotations").Unstructured()),
 			wantObjects: []ObjectChange{
 				{Op: Changed, APIVersion: "core.gardener.cloud/v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s", Fields: []FieldChange{
 					{Path: `metadata.annotations["confirmation.gardener.cloud/deletion"]`, Op: Changed, From: "false", To: "true"},
@@ -91,8 +91,8 @@ func TestBuildObjects(t *testing.T) {
 		},
 		{
 			name: "a Gardener annotation the fleet adds is compared",
-			base: objs(testShoot("garden-a", "s").build()),
-			next: objs(testShoot("garden-a", "s").set(map[string]any{"shoot.gardener.cloud/cleanup-extended-apis-finalize-grace-period-seconds": "600"}, "metadata", "annotations").build()),
+			base: objs(testShoot("garden-a", "s").Unstructured()),
+			next: objs(testShoot("garden-a", "s").Set(map[string]any{"shoot.gardener.cloud/cleanup-extended-apis-finalize-grace-period-seconds": "600"}, "metadata", "annotations").Unstructured()),
 			wantObjects: []ObjectChange{
 				{Op: Changed, APIVersion: "core.gardener.cloud/v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s", Fields: []FieldChange{
 					{Path: `metadata.annotations["shoot.gardener.cloud/cleanup-extended-apis-finalize-grace-period-seconds"]`, Op: Added, To: "600"},
@@ -103,10 +103,10 @@ func TestBuildObjects(t *testing.T) {
 		{
 			name: "live base: a field nobody applied is no removal",
 			base: objs(testShoot("garden-a", "s").
-				set("evaluation", "spec", "purpose").
-				set([]any{map[string]any{"manager": "gardenfleet", "fieldsV1": map[string]any{"f:spec": map[string]any{"f:region": map[string]any{}}}}}, "metadata", "managedFields").
-				build()),
-			next:        objs(testShoot("garden-a", "s").build()),
+				Set("evaluation", "spec", "purpose").
+				Set([]any{map[string]any{"manager": "gardenfleet", "fieldsV1": map[string]any{"f:spec": map[string]any{"f:region": map[string]any{}}}}}, "metadata", "managedFields").
+				Unstructured()),
+			next:        objs(testShoot("garden-a", "s").Unstructured()),
 			manager:     "gardenfleet",
 			wantObjects: []ObjectChange{},
 			wantSummary: Summary{Unchanged: 1},
@@ -114,10 +114,10 @@ func TestBuildObjects(t *testing.T) {
 		{
 			name: "live base: a field gardenfleet applied and the fleet dropped is removed",
 			base: objs(testShoot("garden-a", "s").
-				set("evaluation", "spec", "purpose").
-				set([]any{map[string]any{"manager": "gardenfleet", "fieldsV1": map[string]any{"f:spec": map[string]any{"f:purpose": map[string]any{}}}}}, "metadata", "managedFields").
-				build()),
-			next:    objs(testShoot("garden-a", "s").build()),
+				Set("evaluation", "spec", "purpose").
+				Set([]any{map[string]any{"manager": "gardenfleet", "fieldsV1": map[string]any{"f:spec": map[string]any{"f:purpose": map[string]any{}}}}}, "metadata", "managedFields").
+				Unstructured()),
+			next:    objs(testShoot("garden-a", "s").Unstructured()),
 			manager: "gardenfleet",
 			wantObjects: []ObjectChange{
 				{Op: Changed, APIVersion: "core.gardener.cloud/v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s", Fields: []FieldChange{
@@ -153,8 +153,8 @@ func TestBuildUpgrades(t *testing.T) {
 	}{
 		{
 			name:     "control plane one minor at a time, then the pools",
-			base:     objs(testShoot("garden-a", "s").version("1.34.3").pool("a", "").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.36.2").pool("a", "").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.34.3").Pool(testPool("a", "", "")).Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.36.2").Pool(testPool("a", "", "")).Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal",
@@ -169,8 +169,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "a pinned pool stays; a new pool and a removed pool are not planned",
-			base:     objs(testShoot("garden-a", "s").version("1.35.4").pool("blue", "").pool("green", "1.34.3").pool("old", "").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.36.2").pool("blue", "").pool("green", "1.34.3").pool("new", "1.36.2").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.35.4").Pool(testPool("blue", "", "")).Pool(testPool("green", "1.34.3", "")).Pool(testPool("old", "", "")).Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.36.2").Pool(testPool("blue", "", "")).Pool(testPool("green", "1.34.3", "")).Pool(testPool("new", "1.36.2", "")).Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal",
@@ -184,8 +184,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "in-place pools go one minor at a time",
-			base:     objs(testShoot("garden-a", "s").version("1.35.4").poolWith("p", "1.33.4", fleet.AutoInPlaceUpdate).build()),
-			next:     objs(testShoot("garden-a", "s").version("1.35.4").poolWith("p", "", fleet.AutoInPlaceUpdate).build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.35.4").Pool(testPool("p", "1.33.4", fleet.AutoInPlaceUpdate)).Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.35.4").Pool(testPool("p", "", fleet.AutoInPlaceUpdate)).Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal",
@@ -200,13 +200,13 @@ func TestBuildUpgrades(t *testing.T) {
 		{
 			name: "without a cloud profile, versions come from the shoots and a minor none names is missing",
 			base: objs(
-				testShoot("garden-a", "s").version("1.34.3").build(),
+				testShoot("garden-a", "s").Version("1.34.3").Unstructured(),
 				// Another shoot on the same profile names 1.35.1.
-				testShoot("garden-a", "t").version("1.35.1").build(),
+				testShoot("garden-a", "t").Version("1.35.1").Unstructured(),
 			),
 			next: objs(
-				testShoot("garden-a", "s").version("1.37.1").build(),
-				testShoot("garden-a", "t").version("1.35.1").build(),
+				testShoot("garden-a", "s").Version("1.37.1").Unstructured(),
+				testShoot("garden-a", "t").Version("1.35.1").Unstructured(),
 			),
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal",
@@ -223,10 +223,10 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name: "a profile of its own is keyed by namespace/name",
-			base: objs(testShoot("garden-a", "s").version("1.34.3").
-				set(map[string]any{"kind": "NamespacedCloudProfile", "name": "custom"}, "spec", "cloudProfile").build()),
-			next: objs(testShoot("garden-a", "s").version("1.35.4").
-				set(map[string]any{"kind": "NamespacedCloudProfile", "name": "custom"}, "spec", "cloudProfile").build()),
+			base: objs(testShoot("garden-a", "s").Version("1.34.3").
+				Set(map[string]any{"kind": "NamespacedCloudProfile", "name": "custom"}, "spec", "cloudProfile").Unstructured()),
+			next: objs(testShoot("garden-a", "s").Version("1.35.4").
+				Set(map[string]any{"kind": "NamespacedCloudProfile", "name": "custom"}, "spec", "cloudProfile").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal, "garden-a/custom": catalog("1.35.4")},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "garden-a/custom",
@@ -239,8 +239,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "a minor the cloud profile lacks is an error",
-			base:     objs(testShoot("garden-a", "s").version("1.34.3").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.36.2").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.34.3").Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": catalog("1.34.3", "1.36.2")},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal", Steps: []Step{},
@@ -250,8 +250,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "a downgrade is an error",
-			base:     objs(testShoot("garden-a", "s").version("1.36.2").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.35.4").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.35.4").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal", Steps: []Step{},
@@ -261,8 +261,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "a version that does not parse is an error",
-			base:     objs(testShoot("garden-a", "s").version("1.36.2").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.37").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.37").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal", Steps: []Step{},
@@ -271,8 +271,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "against Git, a lower patch is kept and said to be the fleet's",
-			base:     objs(testShoot("garden-a", "s").version("1.36.2").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.36.1").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.36.1").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal", Steps: []Step{},
@@ -283,8 +283,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "against the cluster, a higher live patch is maintenance's",
-			base:     objs(testShoot("garden-a", "s").version("1.36.2").build()),
-			next:     objs(testShoot("garden-a", "s").version("1.36.1").build()),
+			base:     objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Version("1.36.1").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			manager:  "gardenfleet",
 			want: []Upgrade{{
@@ -296,8 +296,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name: "rollout settings come from the fleet; a hibernated live shoot holds",
-			base: objs(testShoot("garden-a", "s").version("1.35.4").set(true, "status", "hibernated").build()),
-			next: objs(testShoot("garden-a", "s").version("1.36.2").build()),
+			base: objs(testShoot("garden-a", "s").Version("1.35.4").Set(true, "status", "hibernated").Unstructured()),
+			next: objs(testShoot("garden-a", "s").Version("1.36.2").Unstructured()),
 			fleet: &fleet.Fleet{Shoots: []fleet.Shoot{
 				fleetShoot("garden-a", "s", fleet.Rollout{Wave: "prod", DependsOn: []string{"dev"}}),
 			}},
@@ -315,12 +315,12 @@ func TestBuildUpgrades(t *testing.T) {
 		{
 			name: "preview versions only for shoots that allow them",
 			base: objs(
-				testShoot("garden-a", "allows").version("1.34.3").build(),
-				testShoot("garden-a", "refuses").version("1.34.3").build(),
+				testShoot("garden-a", "allows").Version("1.34.3").Unstructured(),
+				testShoot("garden-a", "refuses").Version("1.34.3").Unstructured(),
 			),
 			next: objs(
-				testShoot("garden-a", "allows").version("1.36.2").build(),
-				testShoot("garden-a", "refuses").version("1.36.2").build(),
+				testShoot("garden-a", "allows").Version("1.36.2").Unstructured(),
+				testShoot("garden-a", "refuses").Version("1.36.2").Unstructured(),
 			),
 			fleet: &fleet.Fleet{Shoots: []fleet.Shoot{
 				fleetShoot("garden-a", "allows", fleet.Rollout{AllowPreview: true}),
@@ -355,8 +355,8 @@ func TestBuildUpgrades(t *testing.T) {
 		},
 		{
 			name:     "a shoot whose versions do not move is no upgrade",
-			base:     objs(testShoot("garden-a", "s").pool("a", "").build()),
-			next:     objs(testShoot("garden-a", "s").pool("a", "").set("production", "spec", "purpose").build()),
+			base:     objs(testShoot("garden-a", "s").Pool(testPool("a", "", "")).Unstructured()),
+			next:     objs(testShoot("garden-a", "s").Pool(testPool("a", "", "")).Set("production", "spec", "purpose").Unstructured()),
 			catalogs: map[string]*planner.Catalog{"metal": metal},
 			want:     []Upgrade{},
 		},
@@ -413,7 +413,7 @@ func TestBuildWaves(t *testing.T) {
 	}
 	var base, next []*unstructured.Unstructured
 	for _, s := range f.Shoots {
-		base = append(base, testShoot(s.Namespace, s.Name).build())
+		base = append(base, testShoot(s.Namespace, s.Name).Unstructured())
 		v := "1.36.2"
 		switch s.Name {
 		case "still":
@@ -421,7 +421,7 @@ func TestBuildWaves(t *testing.T) {
 		case "broken":
 			v = "1.34.1"
 		}
-		next = append(next, testShoot(s.Namespace, s.Name).version(v).build())
+		next = append(next, testShoot(s.Namespace, s.Name).Version(v).Unstructured())
 	}
 	r := Build(Input{Base: "HEAD", BaseObjects: base, Objects: next, Fleet: f, Catalogs: map[string]*planner.Catalog{"metal": metal}})
 	want := []Wave{
@@ -437,7 +437,7 @@ func TestBuildWaves(t *testing.T) {
 func TestBuildInvalid(t *testing.T) {
 	r := Build(Input{
 		Base:        "origin/main",
-		BaseObjects: objs(testShoot("garden-a", "s").build()),
+		BaseObjects: objs(testShoot("garden-a", "s").Unstructured()),
 		Issues: []fleet.Issue{
 			{File: "fleet/shoots.cue", Line: 7, Column: 31, Path: "shoots.prod.pools.green.kubernetes.version", Message: `pool "green" runs 1.37.1, newer than the control plane 1.36.2`},
 			{File: "fleet/shoots.cue", Line: 15, Column: 11, Path: "shoots.old.project", Message: `project "nope" is not declared in projects`},

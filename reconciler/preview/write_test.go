@@ -41,31 +41,31 @@ func goldenInputs() map[string]Input {
 			testNamespace("labs"),
 			testProject("apps"),
 			testProject("old"),
-			testShoot("garden-apps", "dev").version("1.34.3").pool("workers", "").build(),
-			testShoot("garden-platform", "metal-prod").version("1.34.3").
-				pool("blue", "").pool("green", "1.33.4").
-				set(map[string]any{"team": "platform"}, "metadata", "labels").
-				set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
-				build(),
-			testShoot("garden-platform", "cp-service").version("1.34.3").profile("local").build(),
-			testShoot("garden-platform", "legacy").version("1.35.4").build(),
-			testShoot("garden-old", "retired").build(),
+			testShoot("garden-apps", "dev").Version("1.34.3").Pool(testPool("workers", "", "")).Unstructured(),
+			testShoot("garden-platform", "metal-prod").Version("1.34.3").
+				Pool(testPool("blue", "", "")).Pool(testPool("green", "1.33.4", "")).
+				Set(map[string]any{"team": "platform"}, "metadata", "labels").
+				Set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
+				Unstructured(),
+			testShoot("garden-platform", "cp-service").Version("1.34.3").Profile("local").Unstructured(),
+			testShoot("garden-platform", "legacy").Version("1.35.4").Unstructured(),
+			testShoot("garden-old", "retired").Unstructured(),
 			testTopology("mini-lab", lab),
 		),
 		Objects: objs(
 			testNamespace("labs"),
 			testProject("apps"),
 			testProject("platform"),
-			testShoot("garden-apps", "dev").version("1.36.2").pool("workers", "").build(),
-			testShoot("garden-apps", "new").version("1.36.2").pool("workers", "").build(),
-			testShoot("garden-platform", "metal-prod").version("1.36.2").
-				pool("blue", "").pool("green", "1.34.3").pool("red", "").
-				set("production", "spec", "purpose").
-				set(map[string]any{"team": "platform"}, "metadata", "labels").
-				set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
-				build(),
-			testShoot("garden-platform", "cp-service").version("1.37.1").profile("local").build(),
-			testShoot("garden-platform", "legacy").version("1.34.3").build(),
+			testShoot("garden-apps", "dev").Version("1.36.2").Pool(testPool("workers", "", "")).Unstructured(),
+			testShoot("garden-apps", "new").Version("1.36.2").Pool(testPool("workers", "", "")).Unstructured(),
+			testShoot("garden-platform", "metal-prod").Version("1.36.2").
+				Pool(testPool("blue", "", "")).Pool(testPool("green", "1.34.3", "")).Pool(testPool("red", "", "")).
+				Set("production", "spec", "purpose").
+				Set(map[string]any{"team": "platform"}, "metadata", "labels").
+				Set(map[string]any{"cluster.metal-stack.io/tenant": "platform-team"}, "metadata", "annotations").
+				Unstructured(),
+			testShoot("garden-platform", "cp-service").Version("1.37.1").Profile("local").Unstructured(),
+			testShoot("garden-platform", "legacy").Version("1.34.3").Unstructured(),
 			testTopology("mini-lab", strings.Replace(lab, "10.0.1", "10.1.0", 1)+"    machine02:\n      group: machines\n"),
 		),
 		Fleet: f,
@@ -79,8 +79,8 @@ func goldenInputs() map[string]Input {
 	}
 	unchanged := Input{
 		Base:        "HEAD (3f2a1bc)",
-		BaseObjects: objs(testProject("apps"), testShoot("garden-apps", "dev").build()),
-		Objects:     objs(testProject("apps"), testShoot("garden-apps", "dev").build()),
+		BaseObjects: objs(testProject("apps"), testShoot("garden-apps", "dev").Unstructured()),
+		Objects:     objs(testProject("apps"), testShoot("garden-apps", "dev").Unstructured()),
 		Fleet:       f,
 	}
 	invalid := Input{
@@ -97,14 +97,14 @@ func goldenInputs() map[string]Input {
 	windows := Input{
 		Base: "HEAD (3f2a1bc)",
 		BaseObjects: objs(
-			testShoot("garden-apps", "dev").version("1.34.3").build(),
-			testShoot("garden-platform", "metal-prod").version("1.33.4").set(window, "spec", "maintenance", "timeWindow").build(),
-			testShoot("garden-platform", "edge").version("1.35.4").build(),
+			testShoot("garden-apps", "dev").Version("1.34.3").Unstructured(),
+			testShoot("garden-platform", "metal-prod").Version("1.33.4").Set(window, "spec", "maintenance", "timeWindow").Unstructured(),
+			testShoot("garden-platform", "edge").Version("1.35.4").Unstructured(),
 		),
 		Objects: objs(
-			testShoot("garden-apps", "dev").version("1.36.2").build(),
-			testShoot("garden-platform", "metal-prod").version("1.36.2").pool("blue", "").set(window, "spec", "maintenance", "timeWindow").build(),
-			testShoot("garden-platform", "edge").version("1.36.2").build(),
+			testShoot("garden-apps", "dev").Version("1.36.2").Unstructured(),
+			testShoot("garden-platform", "metal-prod").Version("1.36.2").Pool(testPool("blue", "", "")).Set(window, "spec", "maintenance", "timeWindow").Unstructured(),
+			testShoot("garden-platform", "edge").Version("1.36.2").Unstructured(),
 		),
 		Fleet: &fleet.Fleet{
 			Waves: f.Waves,
@@ -144,16 +144,16 @@ machineImages:
 	forecast := windows
 	forecast.Base = "cluster"
 	forecast.BaseObjects = objs(
-		testShoot("garden-apps", "dev").version("1.34.3").set(debian("1.0.0"), "spec", "provider", "workers").build(),
-		testShoot("garden-platform", "metal-prod").version("1.33.4").set(window, "spec", "maintenance", "timeWindow").build(),
-		testShoot("garden-platform", "edge").version("1.34.3").build(),
-		testShoot("garden-platform", "steady").version("1.34.3").build(),
+		testShoot("garden-apps", "dev").Version("1.34.3").Set(debian("1.0.0"), "spec", "provider", "workers").Unstructured(),
+		testShoot("garden-platform", "metal-prod").Version("1.33.4").Set(window, "spec", "maintenance", "timeWindow").Unstructured(),
+		testShoot("garden-platform", "edge").Version("1.34.3").Unstructured(),
+		testShoot("garden-platform", "steady").Version("1.34.3").Unstructured(),
 	)
 	forecast.Objects = objs(
-		testShoot("garden-apps", "dev").version("1.36.2").set(debian("1.0.3"), "spec", "provider", "workers").build(),
-		testShoot("garden-platform", "metal-prod").version("1.36.2").set(window, "spec", "maintenance", "timeWindow").build(),
-		testShoot("garden-platform", "edge").version("1.36.2").build(),
-		testShoot("garden-platform", "steady").version("1.34.3").build(),
+		testShoot("garden-apps", "dev").Version("1.36.2").Set(debian("1.0.3"), "spec", "provider", "workers").Unstructured(),
+		testShoot("garden-platform", "metal-prod").Version("1.36.2").Set(window, "spec", "maintenance", "timeWindow").Unstructured(),
+		testShoot("garden-platform", "edge").Version("1.36.2").Unstructured(),
+		testShoot("garden-platform", "steady").Version("1.34.3").Unstructured(),
 	)
 	forecast.Forecast = 30 * 24 * time.Hour
 	forecast.Profiles = map[string]*gardencorev1beta1.CloudProfileSpec{"metal": &metal}
@@ -228,8 +228,8 @@ func TestWriteMarkdownLimit(t *testing.T) {
 	var base, next []*unstructured.Unstructured
 	for i := range 2000 {
 		name := fmt.Sprintf("shoot-%04d", i)
-		base = append(base, testShoot("garden-a", name).version("1.35.4").pool("a", "").build())
-		next = append(next, testShoot("garden-a", name).version("1.36.2").pool("a", "").build())
+		base = append(base, testShoot("garden-a", name).Version("1.35.4").Pool(testPool("a", "", "")).Unstructured())
+		next = append(next, testShoot("garden-a", name).Version("1.36.2").Pool(testPool("a", "", "")).Unstructured())
 	}
 	r := Build(Input{Base: "HEAD", BaseObjects: base, Objects: next, Catalogs: map[string]*planner.Catalog{"metal": catalog("1.35.4", "1.36.2")}})
 	var b bytes.Buffer
@@ -256,8 +256,8 @@ func TestWriteMarkdownFolds(t *testing.T) {
 	var base, next []*unstructured.Unstructured
 	for i := range longList + 2 {
 		name := fmt.Sprintf("shoot-%02d", i)
-		base = append(base, testShoot("garden-a", name).build())
-		next = append(next, testShoot("garden-a", name).version("1.36.2").build())
+		base = append(base, testShoot("garden-a", name).Unstructured())
+		next = append(next, testShoot("garden-a", name).Version("1.36.2").Unstructured())
 	}
 	r := Build(Input{Base: "HEAD", BaseObjects: base, Objects: next, Catalogs: map[string]*planner.Catalog{"metal": catalog("1.35.4", "1.36.2")}})
 	var b bytes.Buffer
