@@ -266,6 +266,9 @@ func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName,
 		if !pending && !triggered {
 			return ctrl.Result{}, nil
 		}
+		if r.sim.Behaviour().HoldStarts {
+			return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
+		}
 		kind := string(v1beta1helper.ComputeOperationType(s.ObjectMeta, s.Status.LastOperation))
 		op = &operation{uid: u.GetUID(), kind: kind, generation: u.GetGeneration(), started: now, fail: annotations[FailNextOperationAnnotation] == "true"}
 		r.mu.Lock()

@@ -232,8 +232,10 @@ func TestShootDeletion(t *testing.T) {
 	}).WithTimeout(wait).Should(BeTrue())
 }
 
-// TestHoldOperations: while held, an operation that started (generation observed) stays
-// Processing however long it takes; released, it succeeds, stamped after its start.
+// TestHoldOperations: with HoldStarts no operation starts (the previous Succeeded stays,
+// the generation unobserved); with HoldOperations an operation that started (generation
+// observed) stays Processing however long it takes; released, it succeeds, stamped after
+// its start.
 func TestHoldOperations(t *testing.T) {
 	testenv.Require(t, env)
 	RegisterTestingT(t)
@@ -247,9 +249,14 @@ func TestHoldOperations(t *testing.T) {
 	clock.Step(delay)
 	eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
 
-	env.Simulator.SetBehaviour(simulator.Behaviour{HoldOperations: true})
+	env.Simulator.SetBehaviour(simulator.Behaviour{HoldStarts: true})
 	t.Cleanup(env.Simulator.ClearBehaviour)
 	mergePatch(t, get(Default, key), `{"spec":{"kubernetes":{"version":"1.34.8"}}}`)
+	clock.Step(2 * delay)
+	Consistently(func(g Gomega) lastOp { return opOf(get(g, key)) }).WithTimeout(300 * time.Millisecond).WithPolling(20 * time.Millisecond).
+		Should(Equal(lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1}))
+
+	env.Simulator.SetBehaviour(simulator.Behaviour{HoldOperations: true})
 	held := lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2}
 	started := eventuallyOp(t, key, held)
 	clock.Step(2 * delay)

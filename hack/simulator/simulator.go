@@ -54,6 +54,10 @@ type Options struct {
 // Behaviour is what the simulated Gardener does beyond plain operations. Tests switch it
 // at run time; it applies to every shoot, so tests that change it must not run in parallel.
 type Behaviour struct {
+	// HoldStarts starts no operation until it is cleared, as a gardenlet that has not
+	// picked up a change yet: observedGeneration stays behind and the previous
+	// lastOperation, often a Succeeded one, stays.
+	HoldStarts bool
 	// HoldOperations keeps operations Processing (observedGeneration already set, as
 	// Gardener sets it when an operation starts) until it is cleared.
 	HoldOperations bool
