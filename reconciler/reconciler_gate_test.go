@@ -34,6 +34,21 @@ func stepStatusOf(g Gomega, f *v1alpha1.Fleet, name string) stepStatus {
 	return stepStatus{Phase: st.Phase, Reason: st.Reason, Step: st.CurrentStep, Message: st.Message}
 }
 
+// startHealthy pushes fl, creates the Fleet (mutated), starts a reconciler
+// and waits until every shoot of fl is created and healthy.
+func (h *harness) startHealthy(fl *fleetBuilder, mutate ...func(*v1alpha1.Fleet)) {
+	h.t.Helper()
+	rev := h.push(fl.files())
+	h.createFleet(mutate...)
+	h.start()
+	h.eventually(h.t, func(g Gomega) {
+		readyAt(g, h.fleet(g), rev)
+		for _, s := range fl.shoots {
+			h.shootHealthy(g, s.name)
+		}
+	})
+}
+
 // liveSpec returns the live shoot's control plane and pool versions.
 func (h *harness) liveSpec(g Gomega, name string) []any {
 	u := h.shoot(name)
@@ -60,13 +75,7 @@ func TestGateNeverConfirmsAStaleOperation(t *testing.T) {
 	h := newHarness(t)
 	fl := newFleet()
 	fl.shoot("held", "1.36.4", "")
-	rev := h.push(fl.files())
-	h.createFleet()
-	h.start()
-	h.eventually(t, func(g Gomega) {
-		readyAt(g, h.fleet(g), rev)
-		h.shootHealthy(g, "held")
-	})
+	h.startHealthy(fl)
 
 	env.Simulator.SetBehaviour(simulator.Behaviour{HoldStarts: true})
 	t.Cleanup(env.Simulator.ClearBehaviour)
@@ -127,13 +136,7 @@ func TestConfinedStepWaitsForItsWindow(t *testing.T) {
 	window := `maintenance: window: {begin: "` + begin.Format("150405") + `+0000", end: "` + end.Format("150405") + `+0000"}`
 	fl := newFleet()
 	fl.shoot("confined", "1.36.4", "").with(window)
-	rev := h.push(fl.files())
-	h.createFleet(func(f *v1alpha1.Fleet) { f.Spec.StepTimeout = &metav1.Duration{Duration: 15 * time.Second} })
-	h.start()
-	h.eventually(t, func(g Gomega) {
-		readyAt(g, h.fleet(g), rev)
-		h.shootHealthy(g, "confined")
-	})
+	h.startHealthy(fl, func(f *v1alpha1.Fleet) { f.Spec.StepTimeout = &metav1.Duration{Duration: 15 * time.Second} })
 	// Someone else confines the shoot's spec updates to its window; the
 	// fleet does not manage the field.
 	patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"maintenance":{"confineSpecUpdateRollout":true}}}`))

@@ -236,14 +236,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 	fl := newFleet()
 	fl.shoot("bad", "1.36.4", "")
 	fl.shoot("good", "1.36.4", "")
-	rev := h.push(fl.files())
-	h.createFleet()
-	h.start()
-	h.eventually(t, func(g Gomega) {
-		readyAt(g, h.fleet(g), rev)
-		h.shootHealthy(g, "bad")
-		h.shootHealthy(g, "good")
-	})
+	h.startHealthy(fl)
 
 	ctx := context.Background()
 	patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+simulator.FailNextOperationAnnotation+`":"true"}}}`))

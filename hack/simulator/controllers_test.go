@@ -2,9 +2,10 @@ package simulator_test
 
 import (
 	"context"
-	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 	"time"
+
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
