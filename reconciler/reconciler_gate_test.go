@@ -173,3 +173,38 @@ func TestConfinedStepWaitsForItsWindow(t *testing.T) {
 		})
 	})
 }
+
+// TestPendingInPlaceUpdatesHoldTheStep: a pool updating in place reports
+// its nodes pending after the operation succeeded; the step is not done
+// until they are.
+func TestPendingInPlaceUpdatesHoldTheStep(t *testing.T) {
+	h := newHarness(t)
+	inPlace := func(version string) *fleetBuilder {
+		fl := newFleet()
+		fl.shoot("ip", version, "").pools[1] = `b: {machine: "local", updateStrategy: "AutoInPlaceUpdate"}`
+		return fl
+	}
+	h.startHealthy(inPlace("1.36.4"))
+
+	env.Simulator.SetBehaviour(simulator.Behaviour{HoldInPlaceUpdates: true})
+	t.Cleanup(env.Simulator.ClearBehaviour)
+	target := h.push(inPlace("1.37.1").files())
+	pending := stepStatus{Phase: v1alpha1.ShootUpgrading, Reason: StepInProgressReason, Step: 2,
+		Message: "step 2/2: step in progress: in-place update pending for pools b"}
+	h.eventually(t, func(g Gomega) {
+		f := h.fleet(g)
+		g.Expect(f.Status.LastAppliedRevision).To(Equal(target))
+		g.Expect(stepStatusOf(g, f, "ip")).To(Equal(pending))
+		g.Expect(operationOf(h.shoot("ip"))[3]).To(Equal("Succeeded"))
+	})
+	NewWithT(t).Consistently(func(g Gomega) {
+		g.Expect(stepStatusOf(g, h.fleet(g), "ip")).To(Equal(pending))
+	}).WithTimeout(30 * gatePoll).WithPolling(gatePoll).Should(Succeed())
+
+	env.Simulator.ClearBehaviour()
+	h.eventually(t, func(g Gomega) {
+		f := h.fleet(g)
+		readyAt(g, f, target)
+		g.Expect(shootStatusOf(f, "ip").Phase).To(Equal(v1alpha1.ShootUpToDate))
+	})
+}

@@ -166,13 +166,7 @@ func TestConfinedSpecUpdateRollout(t *testing.T) {
 	}, "spec", "maintenance"); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Client.Create(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	key := client.ObjectKeyFromObject(u)
-	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", ObservedGeneration: 1})
-	clock.Step(delay)
-	eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
+	key := createSucceeded(t, u)
 
 	mergePatch(t, get(Default, key), `{"spec":{"kubernetes":{"version":"1.34.8"}}}`)
 	if gen := get(Default, key).GetGeneration(); gen != 1 {

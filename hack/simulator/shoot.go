@@ -54,6 +54,10 @@ type shootReconciler struct {
 	ops   map[types.NamespacedName]*operation
 	seen  map[types.NamespacedName]seenAt // last time hibernation schedules were evaluated
 	maint map[types.NamespacedName]seenAt // start of the last maintenance window acted on
+	// rolled are the pool versions as of the last operation's start; pending is when
+	// in-place updates were first seen pending after their operation succeeded.
+	rolled  map[types.NamespacedName]poolsSeen
+	pending map[types.NamespacedName]seenAt
 }
 
 // Reconcile guards and hands off: deletion, finalizer, hibernation, maintenance, operation.
@@ -264,7 +268,8 @@ func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName,
 
 	if op == nil {
 		if !pending && !triggered {
-			return ctrl.Result{}, nil
+			wait, err := r.settleInPlace(ctx, key, u, s, now)
+			return ctrl.Result{RequeueAfter: wait}, err
 		}
 		if r.sim.Behaviour().HoldStarts {
 			return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
@@ -282,7 +287,11 @@ func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName,
 				return ctrl.Result{}, fmt.Errorf("remove %s annotation: %w", OperationAnnotation, err)
 			}
 		}
-		if err := r.writeOperation(ctx, u, nil, op, StateProcessing, 0, now); err != nil {
+		base := u.DeepCopy()
+		if err := r.startInPlace(key, u, s); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.writeOperation(ctx, u, base, op, StateProcessing, 0, now); err != nil {
 			return ctrl.Result{}, err
 		}
 		return ctrl.Result{RequeueAfter: r.wait(r.opts.Delay / 2)}, nil
@@ -490,4 +499,6 @@ func (r *shootReconciler) forget(key types.NamespacedName) {
 	delete(r.ops, key)
 	delete(r.seen, key)
 	delete(r.maint, key)
+	delete(r.rolled, key)
+	delete(r.pending, key)
 }

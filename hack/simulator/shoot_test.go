@@ -242,13 +242,7 @@ func TestHoldOperations(t *testing.T) {
 	RegisterTestingT(t)
 	ns := env.NewNamespace(t)
 	u := newShoot(ns, "hold")
-	if err := env.Client.Create(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	key := client.ObjectKeyFromObject(u)
-	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", ObservedGeneration: 1})
-	clock.Step(delay)
-	eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
+	key := createSucceeded(t, u)
 
 	env.Simulator.SetBehaviour(simulator.Behaviour{HoldStarts: true})
 	t.Cleanup(env.Simulator.ClearBehaviour)
@@ -279,4 +273,57 @@ func updateTime(t *testing.T, u *unstructured.Unstructured) time.Time {
 		t.Fatal(err)
 	}
 	return at
+}
+
+func pendingInPlace(g Gomega, key types.NamespacedName) map[string]any {
+	m, _, _ := unstructured.NestedMap(get(g, key).Object, "status", "inPlaceUpdates", "pendingWorkerUpdates")
+	return m
+}
+
+// TestInPlaceUpdates: a pool updating in place whose version changes is pending from the
+// operation's start until after it succeeded (held with HoldInPlaceUpdates, else Delay).
+func TestInPlaceUpdates(t *testing.T) {
+	testenv.Require(t, env)
+	RegisterTestingT(t)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "inplace")
+	workers, _, _ := unstructured.NestedSlice(u.Object, "spec", "provider", "workers")
+	workers[0].(map[string]any)["updateStrategy"] = "AutoInPlaceUpdate"
+	if err := unstructured.SetNestedSlice(u.Object, workers, "spec", "provider", "workers"); err != nil {
+		t.Fatal(err)
+	}
+	key := createSucceeded(t, u)
+	if got := pendingInPlace(Default, key); got != nil {
+		t.Fatalf("a created shoot has pending in-place updates %v", got)
+	}
+
+	env.Simulator.SetBehaviour(simulator.Behaviour{HoldInPlaceUpdates: true})
+	t.Cleanup(env.Simulator.ClearBehaviour)
+	mergePatch(t, get(Default, key), `{"spec":{"kubernetes":{"version":"1.34.8"}}}`)
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2})
+	want := map[string]any{"autoInPlaceUpdate": []any{"pool-a"}}
+	if diff := cmp.Diff(want, pendingInPlace(Default, key)); diff != "" {
+		t.Errorf("pending when the operation starts (-want +got):\n%s", diff)
+	}
+	clock.Step(delay)
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2})
+	clock.Step(2 * delay)
+	Consistently(pendingInPlace).WithArguments(key).WithTimeout(300 * time.Millisecond).Should(Equal(want))
+
+	env.Simulator.ClearBehaviour()
+	clock.Step(delay)
+	Eventually(pendingInPlace).WithArguments(key).WithTimeout(wait).Should(BeNil())
+}
+
+// createSucceeded creates the shoot and waits until its Create succeeded.
+func createSucceeded(t *testing.T, u *unstructured.Unstructured) types.NamespacedName {
+	t.Helper()
+	if err := env.Client.Create(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(u)
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", ObservedGeneration: 1})
+	clock.Step(delay)
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1})
+	return key
 }

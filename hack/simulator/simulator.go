@@ -61,6 +61,9 @@ type Behaviour struct {
 	// HoldOperations keeps operations Processing (observedGeneration already set, as
 	// Gardener sets it when an operation starts) until it is cleared.
 	HoldOperations bool
+	// HoldInPlaceUpdates keeps in-place pools pending after their operation succeeded
+	// until it is cleared; without it they are done Delay later.
+	HoldInPlaceUpdates bool
 	// MaintenanceWindows also runs maintenance when the clock enters a shoot's
 	// spec.maintenance.timeWindow; without it, only gardener.cloud/operation=maintain does.
 	// Gardener's API server gives every shoot a random window and autoUpdate of patch
@@ -114,12 +117,14 @@ func Setup(mgr ctrl.Manager, opts Options) (*Simulator, error) {
 
 	sim := &Simulator{initial: opts.Behaviour, behaviour: opts.Behaviour}
 	shoots := &shootReconciler{
-		client: mgr.GetClient(),
-		opts:   opts,
-		sim:    sim,
-		ops:    map[types.NamespacedName]*operation{},
-		seen:   map[types.NamespacedName]seenAt{},
-		maint:  map[types.NamespacedName]seenAt{},
+		client:  mgr.GetClient(),
+		opts:    opts,
+		sim:     sim,
+		ops:     map[types.NamespacedName]*operation{},
+		seen:    map[types.NamespacedName]seenAt{},
+		maint:   map[types.NamespacedName]seenAt{},
+		rolled:  map[types.NamespacedName]poolsSeen{},
+		pending: map[types.NamespacedName]seenAt{},
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).Named("simulator-shoot").
 		For(newObject(ShootGVK)).WithOptions(copts).Complete(shoots); err != nil {
