@@ -184,7 +184,8 @@ func TestPendingInPlaceUpdatesHoldTheStep(t *testing.T) {
 		fl.shoot("ip", version, "").pools[1] = `b: {machine: "local", updateStrategy: "AutoInPlaceUpdate"}`
 		return fl
 	}
-	h.startHealthy(inPlace("1.36.4"))
+	// As gardener-apiserver runs, so the fleet's shoots are checked.
+	h.startHealthy(inPlace("1.36.4"), func(f *v1alpha1.Fleet) { f.Spec.FeatureGates = map[string]bool{"InPlaceNodeUpdates": true} })
 
 	env.Simulator.SetBehaviour(simulator.Behaviour{HoldInPlaceUpdates: true})
 	t.Cleanup(env.Simulator.ClearBehaviour)
