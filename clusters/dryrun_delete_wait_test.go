@@ -214,7 +214,7 @@ func TestWait(t *testing.T) {
 		patchAs(ctx, t, e.Client, "test", dev, fmt.Sprintf(`{"metadata":{"annotations":{%q:"true"}},"spec":{"purpose":"testing"}}`,
 			simulator.FailNextOperationAnnotation))
 		res, err := m.Wait(ctx, []*unstructured.Unstructured{dev}, opts)
-		wantErr := "Shoot/" + ns + "/dev wait: failed: last operation Reconcile Failed: Reconcile of Shoot cluster failed: simulated failure (" + simulator.FailNextOperationAnnotation + ")."
+		wantErr := "Shoot/" + ns + "/dev wait: failed: last operation Reconcile Error: Reconcile of Shoot cluster failed: simulated failure (" + simulator.FailNextOperationAnnotation + ")."
 		if err == nil || err.Error() != wantErr {
 			t.Fatalf("Wait() error\n got %v\nwant %s", err, wantErr)
 		}

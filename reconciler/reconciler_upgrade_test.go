@@ -235,14 +235,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 	fl := newFleet()
 	fl.shoot("bad", "1.36.4", "")
 	fl.shoot("good", "1.36.4", "")
-	rev := h.push(fl.files())
-	h.createFleet()
-	h.start()
-	h.eventually(t, func(g Gomega) {
-		readyAt(g, h.fleet(g), rev)
-		h.shootHealthy(g, "bad")
-		h.shootHealthy(g, "good")
-	})
+	h.startHealthy(fl)
 
 	ctx := context.Background()
 	patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+simulator.FailNextOperationAnnotation+`":"true"}}}`))
@@ -263,7 +256,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 		g.Expect(good.Phase).To(Equal(v1alpha1.ShootUpToDate))
 		g.Expect(bad.Phase).To(Equal(v1alpha1.ShootStalled))
 		g.Expect(bad.Reason).To(Equal(StepFailedReason))
-		g.Expect(bad.Message).To(Equal("step 1/2: last operation Reconcile Failed: Reconcile of Shoot cluster failed: simulated failure (" +
+		g.Expect(bad.Message).To(Equal("step 1/2: last operation Reconcile Error: Reconcile of Shoot cluster failed: simulated failure (" +
 			simulator.FailNextOperationAnnotation + ")."))
 		g.Expect(bad.ControlPlane).To(Equal("1.37.1"), "the failed step is the control plane's")
 		g.Expect(bad.Pools).To(Equal(map[string]string{"a": "1.36.4", "b": "1.36.4"}), "no step after the failed one")
@@ -278,7 +271,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 	if cp, _ := liveVersions(stateOf(good)); cp != "1.37.1" {
 		t.Errorf("good shoot control plane = %s, want 1.37.1", cp)
 	}
-	stalled := "Warning HealthCheckFailed Shoot/" + h.shootNamespace() + "/bad stalled: step 1/2: last operation Reconcile Failed"
+	stalled := "Warning HealthCheckFailed Shoot/" + h.shootNamespace() + "/bad stalled: step 1/2: last operation Reconcile Error"
 	if !containsEvent(h.events.all(), stalled) {
 		t.Errorf("no Event %q; events:\n%s", stalled, strings.Join(h.events.all(), "\n"))
 	}

@@ -145,6 +145,9 @@ func Start(ctx context.Context, opts Options) (_ *Server, retErr error) {
 		"--authentication-kubeconfig=" + kc,
 		"--authorization-kubeconfig=" + kc,
 		"--kubeconfig=" + kc,
+		// Worker pools with an in-place update strategy, whose pending updates
+		// (status.inPlaceUpdates) the step gate waits for.
+		"--feature-gates=InPlaceNodeUpdates=true",
 	}
 	s := &Server{exited: make(chan struct{}), output: &tailBuffer{max: 8 << 10}, port: port}
 	s.cmd = exec.Command(opts.Binary, args...) // #nosec G204 -- the developer's own binary.

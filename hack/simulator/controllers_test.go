@@ -2,9 +2,10 @@ package simulator_test
 
 import (
 	"context"
-	"github.com/gardenfleet/gardenfleet/hack/testenv"
 	"testing"
 	"time"
+
+	"github.com/gardenfleet/gardenfleet/hack/testenv"
 
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
@@ -47,7 +48,7 @@ func TestHibernationSchedule(t *testing.T) {
 	}
 	key := client.ObjectKeyFromObject(u)
 	// Processing means the simulator has looked at the schedules once.
-	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+	eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", ObservedGeneration: 1})
 
 	enabled := func(g Gomega) bool {
 		v, _, _ := unstructured.NestedBool(get(g, key).Object, "spec", "hibernation", "enabled")
@@ -61,14 +62,14 @@ func TestHibernationSchedule(t *testing.T) {
 		stepTo(t, day.Add(19*time.Hour+time.Minute))
 		Eventually(enabled).WithTimeout(wait).Should(BeTrue())
 		// The operation must have started before the clock moves on.
-		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 1})
+		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2})
 		clock.Step(delay)
 		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2, Hibernated: true})
 	})
 	t.Run("end at 07:00 Berlin wakes up", func(t *testing.T) {
 		stepTo(t, day.AddDate(0, 0, 1).Add(7*time.Hour+time.Minute))
 		Eventually(enabled).WithTimeout(wait).Should(BeFalse())
-		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2, Hibernated: true})
+		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 3, Hibernated: true})
 		clock.Step(delay)
 		eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 3})
 	})
@@ -137,12 +138,48 @@ func TestMaintenance(t *testing.T) {
 		}
 	})
 	t.Run("time window", func(t *testing.T) {
+		env.Simulator.SetBehaviour(simulator.Behaviour{MaintenanceWindows: true})
+		t.Cleanup(env.Simulator.ClearBehaviour)
 		key := create("window", true, true)
-		eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing"})
+		eventuallyOp(t, key, lastOp{Type: "Create", State: "Processing", ObservedGeneration: 1})
 		Consistently(versions).WithArguments(key).WithTimeout(200 * time.Millisecond).Should(Equal([]string{"1.35.4", "1.34.7", ""}))
 		clock.Step(2*time.Hour + time.Minute)
 		Eventually(versions).WithArguments(key).WithTimeout(wait).Should(Equal([]string{"1.35.6", "1.34.8", ""}))
 	})
+}
+
+// TestConfinedSpecUpdateRollout: with spec.maintenance.confineSpecUpdateRollout, Gardener's
+// API server keeps the generation on a spec change, so nothing happens until maintenance
+// in the shoot's time window asks for a reconcile, which rolls the change out.
+func TestConfinedSpecUpdateRollout(t *testing.T) {
+	testenv.Require(t, env)
+	RegisterTestingT(t)
+	env.Simulator.SetBehaviour(simulator.Behaviour{MaintenanceWindows: true})
+	t.Cleanup(env.Simulator.ClearBehaviour)
+	ns := env.NewNamespace(t)
+	u := newShoot(ns, "confined")
+	begin := clock.Now().UTC().Add(2 * time.Hour)
+	if err := unstructured.SetNestedMap(u.Object, map[string]any{
+		"confineSpecUpdateRollout": true,
+		"autoUpdate":               map[string]any{"kubernetesVersion": false},
+		"timeWindow":               map[string]any{"begin": begin.Format("150405") + "+0000", "end": begin.Add(time.Hour).Format("150405") + "+0000"},
+	}, "spec", "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	key := createSucceeded(t, u)
+
+	mergePatch(t, get(Default, key), `{"spec":{"kubernetes":{"version":"1.34.8"}}}`)
+	if gen := get(Default, key).GetGeneration(); gen != 1 {
+		t.Fatalf("generation after a confined spec change = %d, want 1", gen)
+	}
+	clock.Step(time.Hour)
+	Consistently(func(g Gomega) lastOp { return opOf(get(g, key)) }).WithTimeout(300 * time.Millisecond).
+		Should(Equal(lastOp{Type: "Create", State: "Succeeded", Progress: 100, ObservedGeneration: 1}))
+
+	stepTo(t, begin.Add(time.Minute))
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Processing", ObservedGeneration: 2})
+	clock.Step(delay)
+	eventuallyOp(t, key, lastOp{Type: "Reconcile", State: "Succeeded", Progress: 100, ObservedGeneration: 2})
 }
 
 // TestProject: like Gardener's project controller, a Project gets its namespace.

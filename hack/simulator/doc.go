@@ -5,6 +5,12 @@
 // clabernetes reporting topologies as running. It acts on unstructured objects and knows
 // nothing of gardenfleet.
 //
+// Operations go as Gardener's do: observedGeneration is set when one starts (Processing),
+// Succeeded comes later; a spec change confined to the maintenance window
+// (confineSpecUpdateRollout) waits for maintenance, which always requests a reconcile;
+// in-place pools stay pending after success for a while. Tests hold each stage with a
+// Behaviour (Simulator.SetBehaviour) to check that nothing takes it for done.
+//
 // It is development tooling: gardenfleet's own packages must not import it, and it must not
 // import them.
 package simulator

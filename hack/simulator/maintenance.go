@@ -6,42 +6,37 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
+	v1beta1helper "github.com/gardener/gardener/pkg/api/core/v1beta1/helper"
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	maintenancehelper "github.com/gardener/gardener/pkg/controllermanager/controller/shoot/maintenance/helper"
 )
 
-// CloudProfileVersion is one entry of a CloudProfile's spec.kubernetes.versions.
-type CloudProfileVersion struct {
-	Version        string     `json:"version"`
-	Classification string     `json:"classification,omitempty"`
-	ExpirationDate *time.Time `json:"expirationDate,omitempty"`
-}
-
-// NewestPatch returns the newest version of current's minor that maintenance may move a
-// shoot to: never a preview, never an expired one (by classification or expiration date
-// before now), never older than current. It returns current when there is none newer.
-func NewestPatch(versions []CloudProfileVersion, current string, now time.Time) (string, error) {
-	cur, err := semver.StrictNewVersion(current)
-	if err != nil {
-		return "", fmt.Errorf("parse version %q: %w", current, err)
-	}
-	best := cur
+// MaintainedVersion returns the Kubernetes version Gardener's maintenance moves current
+// to, with Gardener's own helpers: the newest patch of its minor with autoUpdate, and an
+// expired version (or one the CloudProfile no longer lists) forcefully to the consecutive
+// minor, auto-update or not. It returns current when maintenance leaves it. Like Gardener's
+// helpers, it judges expiry by the wall clock, not the simulator's.
+func MaintainedVersion(versions []gardencorev1beta1.ExpirableVersion, current string, autoUpdate bool) (string, error) {
+	listed, version := false, gardencorev1beta1.ExpirableVersion{}
 	for _, v := range versions {
-		sv, err := semver.StrictNewVersion(v.Version)
-		if err != nil || sv.Major() != cur.Major() || sv.Minor() != cur.Minor() {
-			continue
-		}
-		switch v.Classification {
-		case "preview", "expired", "unavailable":
-			continue
-		}
-		if v.ExpirationDate != nil && !v.ExpirationDate.After(now) {
-			continue
-		}
-		if sv.GreaterThan(best) {
-			best = sv
+		if v.Version == current {
+			listed, version = true, v
 		}
 	}
-	return best.Original(), nil
+	expired := !listed || v1beta1helper.VersionIsExpired(version)
+	if !expired && !autoUpdate {
+		return current, nil
+	}
+	// NOTE: the maintenance controller's determineKubernetesVersion, which is unexported.
+	to, err := maintenancehelper.DetermineVersionForStrategy(versions, current,
+		v1beta1helper.GetLatestVersionForPatchAutoUpdate, v1beta1helper.GetVersionForForcefulUpdateToConsecutiveMinor, expired)
+	if err != nil {
+		return "", fmt.Errorf("maintain version %s: %w", current, err)
+	}
+	if to == "" {
+		return current, nil
+	}
+	return to, nil
 }
 
 var timeWindowRE = regexp.MustCompile(`^([01][0-9]|2[0-3])([0-5][0-9])([0-5][0-9])([+-])([0-9]{2})([0-9]{2})$`)

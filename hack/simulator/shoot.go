@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	v1beta1helper "github.com/gardener/gardener/pkg/api/core/v1beta1/helper"
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
-	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,7 +22,7 @@ import (
 const (
 	StateProcessing = "Processing"
 	StateSucceeded  = "Succeeded"
-	StateFailed     = "Failed"
+	StateError      = "Error"
 
 	OperationCreate    = "Create"
 	OperationReconcile = "Reconcile"
@@ -48,11 +48,16 @@ func schedules(s *shoot) []HibernationSchedule {
 type shootReconciler struct {
 	client client.Client
 	opts   Options
+	sim    *Simulator
 
 	mu    sync.Mutex
 	ops   map[types.NamespacedName]*operation
 	seen  map[types.NamespacedName]seenAt // last time hibernation schedules were evaluated
 	maint map[types.NamespacedName]seenAt // start of the last maintenance window acted on
+	// rolled are the pool versions as of the last operation's start; pending is when
+	// in-place updates were first seen pending after their operation succeeded.
+	rolled  map[types.NamespacedName]poolsSeen
+	pending map[types.NamespacedName]seenAt
 }
 
 // Reconcile guards and hands off: deletion, finalizer, hibernation, maintenance, operation.
@@ -101,7 +106,7 @@ func (r *shootReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 // later than Resync so that a stepped fake clock is noticed.
 func (r *shootReconciler) nextLook(res ctrl.Result, s *shoot, now time.Time) ctrl.Result {
 	watch := len(schedules(s)) > 0 ||
-		(r.opts.MaintenanceWindows && s.Spec.Maintenance != nil && s.Spec.Maintenance.TimeWindow != nil)
+		(r.sim.Behaviour().MaintenanceWindows && s.Spec.Maintenance != nil && s.Spec.Maintenance.TimeWindow != nil)
 	if !watch {
 		return res
 	}
@@ -159,13 +164,14 @@ func (r *shootReconciler) hibernate(ctx context.Context, key types.NamespacedNam
 	return true, nil
 }
 
-// maintain moves the control plane and pool versions to the newest patch of their minor
-// when autoUpdate.kubernetesVersion is on, on gardener.cloud/operation=maintain or, with
-// MaintenanceWindows, once per time window.
+// maintain runs Gardener's maintenance on gardener.cloud/operation=maintain or, with
+// MaintenanceWindows, once per time window: versions move as MaintainedVersion says, and
+// the shoot is always reconciled (gardener.cloud/operation=reconcile), which also rolls out
+// spec changes that spec.maintenance.confineSpecUpdateRollout held back.
 func (r *shootReconciler) maintain(ctx context.Context, key types.NamespacedName, u *unstructured.Unstructured, s *shoot, now time.Time) (bool, error) {
 	requested := u.GetAnnotations()[OperationAnnotation] == "maintain"
 	due := false
-	if r.opts.MaintenanceWindows && s.Spec.Maintenance != nil && s.Spec.Maintenance.TimeWindow != nil {
+	if r.sim.Behaviour().MaintenanceWindows && s.Spec.Maintenance != nil && s.Spec.Maintenance.TimeWindow != nil {
 		in, start, err := InMaintenanceWindow(s.Spec.Maintenance.TimeWindow.Begin, s.Spec.Maintenance.TimeWindow.End, now)
 		if err != nil {
 			ctrl.LoggerFrom(ctx).Info("ignoring maintenance time window", "error", err.Error())
@@ -182,18 +188,15 @@ func (r *shootReconciler) maintain(ctx context.Context, key types.NamespacedName
 	}
 
 	orig := u.DeepCopy()
-	if requested {
-		annotations := u.GetAnnotations()
-		delete(annotations, OperationAnnotation)
-		u.SetAnnotations(annotations)
+	annotations := u.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
 	}
-	if s.Spec.Maintenance != nil && s.Spec.Maintenance.AutoUpdate != nil && s.Spec.Maintenance.AutoUpdate.KubernetesVersion {
-		if err := r.updatePatchVersions(ctx, u, s, now); err != nil {
-			return false, err
-		}
-	}
-	if equalObjects(orig, u) {
-		return false, nil
+	annotations[OperationAnnotation] = "reconcile"
+	u.SetAnnotations(annotations)
+	autoUpdate := s.Spec.Maintenance != nil && s.Spec.Maintenance.AutoUpdate != nil && s.Spec.Maintenance.AutoUpdate.KubernetesVersion
+	if err := r.maintainVersions(ctx, u, s, autoUpdate); err != nil {
+		return false, err
 	}
 	if err := r.patch(ctx, u, orig); err != nil {
 		return false, fmt.Errorf("maintain: %w", err)
@@ -201,7 +204,7 @@ func (r *shootReconciler) maintain(ctx context.Context, key types.NamespacedName
 	return true, nil
 }
 
-func (r *shootReconciler) updatePatchVersions(ctx context.Context, u *unstructured.Unstructured, s *shoot, now time.Time) error {
+func (r *shootReconciler) maintainVersions(ctx context.Context, u *unstructured.Unstructured, s *shoot, autoUpdate bool) error {
 	if s.Spec.CloudProfile == nil || (s.Spec.CloudProfile.Kind != "" && s.Spec.CloudProfile.Kind != CloudProfileGVK.Kind) {
 		return nil
 	}
@@ -209,23 +212,19 @@ func (r *shootReconciler) updatePatchVersions(ctx context.Context, u *unstructur
 	if err := r.client.Get(ctx, types.NamespacedName{Name: s.Spec.CloudProfile.Name}, profile); err != nil {
 		return fmt.Errorf("maintain: get CloudProfile/%s: %w", s.Spec.CloudProfile.Name, err)
 	}
-	var spec struct {
-		Spec struct {
-			Kubernetes struct {
-				Versions []CloudProfileVersion `json:"versions"`
-			} `json:"kubernetes"`
-		} `json:"spec"`
-	}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(profile.Object, &spec); err != nil {
+	cp := &gardencorev1beta1.CloudProfile{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(profile.Object, cp); err != nil {
 		return fmt.Errorf("maintain: decode CloudProfile/%s: %w", profile.GetName(), err)
 	}
-	versions := spec.Spec.Kubernetes.Versions
+	versions := cp.Spec.Kubernetes.Versions
 
-	newest, err := NewestPatch(versions, s.Spec.Kubernetes.Version, now)
+	controlPlane, err := MaintainedVersion(versions, s.Spec.Kubernetes.Version, autoUpdate)
 	if err != nil {
-		return fmt.Errorf("maintain: control plane: %w", err)
+		// Gardener's maintenance logs it and goes on with the pools.
+		ctrl.LoggerFrom(ctx).Info("not maintaining the control plane version", "error", err.Error())
+		controlPlane = s.Spec.Kubernetes.Version
 	}
-	if err := unstructured.SetNestedField(u.Object, newest, "spec", "kubernetes", "version"); err != nil {
+	if err := unstructured.SetNestedField(u.Object, controlPlane, "spec", "kubernetes", "version"); err != nil {
 		return fmt.Errorf("maintain: set spec.kubernetes.version: %w", err)
 	}
 	workers, found, err := unstructured.NestedSlice(u.Object, "spec", "provider", "workers")
@@ -236,9 +235,10 @@ func (r *shootReconciler) updatePatchVersions(ctx context.Context, u *unstructur
 		if w.Kubernetes == nil || w.Kubernetes.Version == nil {
 			continue
 		}
-		v, err := NewestPatch(versions, *w.Kubernetes.Version, now)
+		v, err := MaintainedVersion(versions, *w.Kubernetes.Version, autoUpdate)
 		if err != nil {
-			return fmt.Errorf("maintain: pool %s: %w", w.Name, err)
+			ctrl.LoggerFrom(ctx).Info("not maintaining a pool's version", "pool", w.Name, "error", err.Error())
+			continue
 		}
 		if err := unstructured.SetNestedField(workers[i].(map[string]any), v, "kubernetes", "version"); err != nil {
 			return fmt.Errorf("maintain: set pool %s version: %w", w.Name, err)
@@ -247,12 +247,16 @@ func (r *shootReconciler) updatePatchVersions(ctx context.Context, u *unstructur
 	return unstructured.SetNestedSlice(u.Object, workers, "spec", "provider", "workers")
 }
 
-// operate runs a shoot operation: Processing, progress 50 halfway, then Succeeded (or
-// Failed when asked to) after Delay.
+// operate runs a shoot operation as the gardenlet does: when it starts, observedGeneration
+// is the shoot's generation and the operation Processing; progress 50 halfway; then, after
+// Delay and in a later second than the start (lastUpdateTime has whole seconds), Succeeded,
+// or Error when asked to.
 func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName, u *unstructured.Unstructured, s *shoot, now time.Time) (ctrl.Result, error) {
 	annotations := u.GetAnnotations()
 	triggered := annotations[OperationAnnotation] == "reconcile" || annotations[OperationAnnotation] == "retry"
-	pending := s.Status.LastOperation == nil || s.Status.ObservedGeneration != u.GetGeneration()
+	// A Processing operation with none in memory is one a restarted simulator resumes.
+	pending := s.Status.LastOperation == nil || s.Status.ObservedGeneration != u.GetGeneration() ||
+		s.Status.LastOperation.State == gardencorev1beta1.LastOperationStateProcessing
 
 	r.mu.Lock()
 	op := r.ops[key]
@@ -264,12 +268,13 @@ func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName,
 
 	if op == nil {
 		if !pending && !triggered {
-			return ctrl.Result{}, nil
+			wait, err := r.settleInPlace(ctx, key, u, s, now)
+			return ctrl.Result{RequeueAfter: wait}, err
 		}
-		kind := OperationReconcile
-		if s.Status.ObservedGeneration == 0 && (s.Status.LastOperation == nil || s.Status.LastOperation.Type == OperationCreate) {
-			kind = OperationCreate
+		if r.sim.Behaviour().HoldStarts {
+			return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
 		}
+		kind := string(v1beta1helper.ComputeOperationType(s.ObjectMeta, s.Status.LastOperation))
 		op = &operation{uid: u.GetUID(), kind: kind, generation: u.GetGeneration(), started: now, fail: annotations[FailNextOperationAnnotation] == "true"}
 		r.mu.Lock()
 		r.ops[key] = op
@@ -282,14 +287,25 @@ func (r *shootReconciler) operate(ctx context.Context, key types.NamespacedName,
 				return ctrl.Result{}, fmt.Errorf("remove %s annotation: %w", OperationAnnotation, err)
 			}
 		}
-		if err := r.writeOperation(ctx, u, nil, op, StateProcessing, 0, now); err != nil {
+		base := u.DeepCopy()
+		if err := r.startInPlace(key, u, s); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.writeOperation(ctx, u, base, op, StateProcessing, 0, now); err != nil {
 			return ctrl.Result{}, err
 		}
 		return ctrl.Result{RequeueAfter: r.wait(r.opts.Delay / 2)}, nil
 	}
 
+	if r.sim.Behaviour().HoldOperations {
+		return ctrl.Result{RequeueAfter: r.opts.Resync}, nil
+	}
 	elapsed := now.Sub(op.started)
+	// The end is stamped in a later second than the start, as any real operation is.
+	end := op.started.Truncate(time.Second).Add(time.Second)
 	switch {
+	case elapsed >= r.opts.Delay && now.Before(end):
+		return ctrl.Result{RequeueAfter: r.wait(end.Sub(now))}, nil
 	case elapsed >= r.opts.Delay:
 		return ctrl.Result{}, r.finish(ctx, key, u, s, op, now)
 	case elapsed >= r.opts.Delay/2:
@@ -312,7 +328,7 @@ func (r *shootReconciler) wait(d time.Duration) time.Duration {
 
 func (r *shootReconciler) finish(ctx context.Context, key types.NamespacedName, u *unstructured.Unstructured, s *shoot, op *operation, now time.Time) error {
 	if op.fail {
-		if err := r.writeOperation(ctx, u, nil, op, StateFailed, 50, now); err != nil {
+		if err := r.writeOperation(ctx, u, nil, op, StateError, 50, now); err != nil {
 			return err
 		}
 		// The annotation asked for one failure; the next operation may succeed.
@@ -344,8 +360,8 @@ func (r *shootReconciler) finish(ctx context.Context, key types.NamespacedName, 
 	return nil
 }
 
-// writeOperation patches status.lastOperation (and observedGeneration once the operation
-// ends) together with whatever the caller changed in u's status since base.
+// writeOperation patches status.lastOperation and observedGeneration together with
+// whatever the caller changed in u's status since base.
 func (r *shootReconciler) writeOperation(ctx context.Context, u, base *unstructured.Unstructured, op *operation, state string, progress int64, now time.Time) error {
 	orig := base
 	if orig == nil {
@@ -357,7 +373,7 @@ func (r *shootReconciler) writeOperation(ctx context.Context, u, base *unstructu
 	description := map[string]string{
 		StateProcessing: fmt.Sprintf("%s of Shoot cluster in progress.", op.kind),
 		StateSucceeded:  fmt.Sprintf("Shoot cluster has been successfully %s.", pastTense(op.kind)),
-		StateFailed:     fmt.Sprintf("%s of Shoot cluster failed: simulated failure (%s).", op.kind, FailNextOperationAnnotation),
+		StateError:      fmt.Sprintf("%s of Shoot cluster failed: simulated failure (%s).", op.kind, FailNextOperationAnnotation),
 	}[state]
 	last := map[string]any{
 		"type":           op.kind,
@@ -369,7 +385,7 @@ func (r *shootReconciler) writeOperation(ctx context.Context, u, base *unstructu
 	if err := unstructured.SetNestedMap(u.Object, last, "status", "lastOperation"); err != nil {
 		return fmt.Errorf("set status.lastOperation: %w", err)
 	}
-	if state != StateProcessing && op.kind != OperationDelete {
+	if op.kind != OperationDelete {
 		if err := unstructured.SetNestedField(u.Object, op.generation, "status", "observedGeneration"); err != nil {
 			return fmt.Errorf("set status.observedGeneration: %w", err)
 		}
@@ -483,8 +499,6 @@ func (r *shootReconciler) forget(key types.NamespacedName) {
 	delete(r.ops, key)
 	delete(r.seen, key)
 	delete(r.maint, key)
-}
-
-func equalObjects(a, b *unstructured.Unstructured) bool {
-	return apiequality.Semantic.DeepEqual(a.Object, b.Object)
+	delete(r.rolled, key)
+	delete(r.pending, key)
 }

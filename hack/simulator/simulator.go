@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,7 +17,7 @@ import (
 // Annotations the simulator reacts to.
 const (
 	// FailNextOperationAnnotation, set to "true", makes the shoot's next operation end in
-	// lastOperation.state Failed; the simulator removes it when it does.
+	// lastOperation.state Error; the simulator removes it when it does.
 	FailNextOperationAnnotation = "simulator.gardenfleet.dev/fail-next-operation"
 	// OperationAnnotation is Gardener's gardener.cloud/operation: "reconcile" and "retry"
 	// start an operation without a spec change, "maintain" runs maintenance now.
@@ -46,9 +47,54 @@ type Options struct {
 	// Resync bounds how long the simulator waits before looking at a shoot again, so that
 	// a stepped fake clock is noticed. Defaults to one second.
 	Resync time.Duration
+	// Behaviour is what the simulator starts with; Simulator.SetBehaviour changes it.
+	Behaviour Behaviour
+}
+
+// Behaviour is what the simulated Gardener does beyond plain operations. Tests switch it
+// at run time; it applies to every shoot, so tests that change it must not run in parallel.
+type Behaviour struct {
+	// HoldStarts starts no operation until it is cleared, as a gardenlet that has not
+	// picked up a change yet: observedGeneration stays behind and the previous
+	// lastOperation, often a Succeeded one, stays.
+	HoldStarts bool
+	// HoldOperations keeps operations Processing (observedGeneration already set, as
+	// Gardener sets it when an operation starts) until it is cleared.
+	HoldOperations bool
+	// HoldInPlaceUpdates keeps in-place pools pending after their operation succeeded
+	// until it is cleared; without it they are done Delay later.
+	HoldInPlaceUpdates bool
 	// MaintenanceWindows also runs maintenance when the clock enters a shoot's
 	// spec.maintenance.timeWindow; without it, only gardener.cloud/operation=maintain does.
+	// Gardener's API server gives every shoot a random window and autoUpdate of patch
+	// versions, so with it any shoot may move to a newer patch.
 	MaintenanceWindows bool
+}
+
+// Simulator is a running simulator whose behaviour tests change.
+type Simulator struct {
+	mu        sync.Mutex
+	initial   Behaviour
+	behaviour Behaviour
+}
+
+// SetBehaviour changes what the simulator does from its next look at each shoot.
+func (s *Simulator) SetBehaviour(b Behaviour) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.behaviour = b
+}
+
+// ClearBehaviour returns to the behaviour the simulator was set up with.
+func (s *Simulator) ClearBehaviour() {
+	s.SetBehaviour(s.initial)
+}
+
+// Behaviour returns the current behaviour.
+func (s *Simulator) Behaviour() Behaviour {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.behaviour
 }
 
 // DefaultOptions returns the options of the local landscape: a real clock, and operations
@@ -57,9 +103,9 @@ func DefaultOptions() Options {
 	return Options{Delay: 3 * time.Second, Clock: clock.RealClock{}, Resync: time.Second}
 }
 
-// SetupWithManager registers the simulator's controllers (shoots, projects, topologies)
-// with mgr. The manager's client must reach the landscape's CRDs.
-func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+// Setup registers the simulator's controllers (shoots, projects, topologies) with mgr and
+// returns the simulator. The manager's client must reach the landscape's CRDs.
+func Setup(mgr ctrl.Manager, opts Options) (*Simulator, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
@@ -69,26 +115,30 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	// Several simulators may run in one test binary, each with its own manager.
 	copts := controller.Options{SkipNameValidation: ptr.To(true), MaxConcurrentReconciles: 2}
 
+	sim := &Simulator{initial: opts.Behaviour, behaviour: opts.Behaviour}
 	shoots := &shootReconciler{
-		client: mgr.GetClient(),
-		opts:   opts,
-		ops:    map[types.NamespacedName]*operation{},
-		seen:   map[types.NamespacedName]seenAt{},
-		maint:  map[types.NamespacedName]seenAt{},
+		client:  mgr.GetClient(),
+		opts:    opts,
+		sim:     sim,
+		ops:     map[types.NamespacedName]*operation{},
+		seen:    map[types.NamespacedName]seenAt{},
+		maint:   map[types.NamespacedName]seenAt{},
+		rolled:  map[types.NamespacedName]poolsSeen{},
+		pending: map[types.NamespacedName]seenAt{},
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).Named("simulator-shoot").
 		For(newObject(ShootGVK)).WithOptions(copts).Complete(shoots); err != nil {
-		return fmt.Errorf("set up shoot simulator: %w", err)
+		return nil, fmt.Errorf("set up shoot simulator: %w", err)
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).Named("simulator-project").
 		For(newObject(ProjectGVK)).WithOptions(copts).Complete(&projectReconciler{client: mgr.GetClient()}); err != nil {
-		return fmt.Errorf("set up project simulator: %w", err)
+		return nil, fmt.Errorf("set up project simulator: %w", err)
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).Named("simulator-topology").
 		For(newObject(TopologyGVK)).WithOptions(copts).Complete(&topologyReconciler{client: mgr.GetClient()}); err != nil {
-		return fmt.Errorf("set up topology simulator: %w", err)
+		return nil, fmt.Errorf("set up topology simulator: %w", err)
 	}
-	return nil
+	return sim, nil
 }
 
 func newObject(gvk schema.GroupVersionKind) *unstructured.Unstructured {
@@ -101,7 +151,7 @@ func newObject(gvk schema.GroupVersionKind) *unstructured.Unstructured {
 // starts the operation again, as a restarted gardenlet would.
 type operation struct {
 	uid        types.UID
-	kind       string // Create, Reconcile, Delete
+	kind       string // Gardener's operation type: Create, Reconcile, Delete, Migrate, Restore
 	generation int64
 	started    time.Time
 	fail       bool

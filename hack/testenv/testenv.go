@@ -58,6 +58,9 @@ type Env struct {
 	Client client.Client
 	// Scheme knows the built-in kinds and CRDs; Gardener's kinds are used as unstructured.
 	Scheme *runtime.Scheme
+	// Simulator is the running simulator, whose behaviour tests change; nil
+	// WithoutSimulator.
+	Simulator *simulator.Simulator
 
 	env    *envtest.Environment
 	cancel context.CancelFunc
@@ -159,7 +162,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, retErr error) {
 	if err != nil {
 		return nil, fmt.Errorf("create simulator manager: %w", err)
 	}
-	if err := simulator.SetupWithManager(mgr, opts.Simulator); err != nil {
+	if e.Simulator, err = simulator.Setup(mgr, opts.Simulator); err != nil {
 		return nil, err
 	}
 	mctx, cancel := context.WithCancel(context.Background())

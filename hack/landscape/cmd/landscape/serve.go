@@ -167,8 +167,8 @@ func serve(ctx context.Context, cfg *config) (retErr error) {
 		return fmt.Errorf("create simulator manager: %w", err)
 	}
 	simOpts := simulator.DefaultOptions()
-	simOpts.Delay, simOpts.Clock, simOpts.MaintenanceWindows = cfg.delay, clock.RealClock{}, cfg.windows
-	if err := simulator.SetupWithManager(mgr, simOpts); err != nil {
+	simOpts.Delay, simOpts.Clock, simOpts.Behaviour.MaintenanceWindows = cfg.delay, clock.RealClock{}, cfg.windows
+	if _, err := simulator.Setup(mgr, simOpts); err != nil {
 		return err
 	}
 	mgrCtx, cancel := context.WithCancel(context.Background())
