@@ -38,14 +38,7 @@ var sizeWaves = []fleet.Wave{{Name: "canary", BakeTime: time.Hour}, {Name: "dev"
 // last pass wrote, and returns the Fleet as record leaves it.
 func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) *v1alpha1.Fleet {
 	t.Helper()
-	var versions []planner.ProfileVersion
-	for _, v := range []string{"1.33.10", "1.34.8", "1.35.6", "1.36.4", "1.37.1"} {
-		versions = append(versions, planner.ProfileVersion{Version: planner.MustParseVersion(v), Classification: planner.Supported})
-	}
-	cat, err := planner.NewCatalog(versions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t, "1.33.10", "1.34.8", "1.35.6", "1.36.4", "1.37.1")
 	e := &engine{}
 	catalogs := &catalogCache{e: e, now: now, byKey: map[string]catalogEntry{"CloudProfile//local": {cat: cat}}}
 	fl := &v1alpha1.Fleet{
@@ -95,6 +88,7 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 		sc.shoots = append(sc.shoots, it)
 	}
 	sc.objects = objects
+	sc.build = &buildResult{revision: sc.artifact.Revision, fleet: &fleet.Fleet{Waves: sizeWaves}, objects: objects}
 	in := gateInput{Now: now, StepTimeout: 2 * time.Hour, Waves: sizeWaves, PrevWaves: sc.prev.Waves,
 		Shoots: make([]gateShoot, len(sc.shoots))}
 	for i, it := range sc.shoots {
@@ -111,6 +105,20 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 	e.record(sc)
 	setConditions(sc, nil)
 	return fl
+}
+
+// testCatalog is a catalog of supported versions.
+func testCatalog(t testing.TB, versions ...string) *planner.Catalog {
+	t.Helper()
+	var pv []planner.ProfileVersion
+	for _, v := range versions {
+		pv = append(pv, planner.ProfileVersion{Version: planner.MustParseVersion(v), Classification: planner.Supported})
+	}
+	cat, err := planner.NewCatalog(pv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // storedSize is the Fleet's size as the API server stores it: JSON.
@@ -148,7 +156,8 @@ func sizeAt(t testing.TB, n int) (upToDate, midUpgrade *v1alpha1.Fleet) {
 }
 
 // TestFleetStatusSize measures the Fleet object as stored at 5,000 and
-// 10,000 shoots against etcd's request limit (etcdRequestLimit).
+// 10,000 shoots and holds it under 1 MiB, well under etcd's request limit
+// (etcdRequestLimit).
 func TestFleetStatusSize(t *testing.T) {
 	for _, n := range []int{5000, 10000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -161,6 +170,17 @@ func TestFleetStatusSize(t *testing.T) {
 				inv, shoots := statusParts(t, c.f)
 				t.Logf("%d shoots, %s: %d bytes (%.2f MiB, %.0f%% of etcd's limit; inventory %d, shoots %d bytes, %d listed)",
 					n, c.name, size, float64(size)/(1<<20), 100*float64(size)/etcdRequestLimit, inv, shoots, len(c.f.Status.Shoots))
+				if c := c.f.Status.ShootCounts; c == nil || c.Total != int32(n) {
+					t.Errorf("shoot counts %+v, want a total of %d", c, n)
+				}
+				// Shoots are listed up to MaxListedShoots, the rest counted.
+				if listed, left := len(c.f.Status.Shoots), int(c.f.Status.ShootsNotListed); c.name == "mid-upgrade" &&
+					(listed != v1alpha1.MaxListedShoots || left != n-listed) {
+					t.Errorf("%d listed and %d left out, want %d and %d", listed, left, v1alpha1.MaxListedShoots, n-v1alpha1.MaxListedShoots)
+				}
+				if size >= 1<<20 {
+					t.Errorf("%d shoots, %s: the Fleet is %d bytes, want under 1 MiB", n, c.name, size)
+				}
 			}
 		})
 	}
