@@ -35,8 +35,9 @@ func (e *engine) health(sc *scope) {
 }
 
 // record writes what the pass did into the status: the inventory, the
-// revision, counts of the shoots by phase and wave, and the shoots that are
-// not up to date, at most v1alpha1.MaxListedShoots of them, so the Fleet
+// revision, counts of the shoots by phase and wave, and the shoots (those
+// not up to date in a fleet of more than v1alpha1.MaxListedShoots, at most
+// that many of them), so the Fleet
 // stays well under etcd's request limit at any size. Every shoot's state
 // goes to the in-memory view the dashboard serves (publishShoots).
 // Conditions are set by setConditions, which also runs when a phase failed.
@@ -87,10 +88,13 @@ func listRank(s *v1alpha1.ShootStatus) int {
 	return 4
 }
 
-// listedShoots picks the shoots of sorted that are not up to date, at most
-// limit of them by listRank, sorted by namespace and name, and counts those
-// left out.
+// listedShoots picks the lines the status lists: all of sorted when they
+// fit within limit, else the shoots not up to date, at most limit of them by
+// listRank, sorted by namespace and name; it counts those left out.
 func listedShoots(sorted []v1alpha1.ShootStatus, limit int) ([]v1alpha1.ShootStatus, int32) {
+	if len(sorted) <= limit {
+		return slices.Clone(sorted), 0
+	}
 	var out []v1alpha1.ShootStatus
 	for _, s := range sorted {
 		if s.Phase != v1alpha1.ShootUpToDate {

@@ -40,9 +40,11 @@ func TestListedShoots(t *testing.T) {
 		want  []string
 		left  int32
 	}{
-		// under the limit: every shoot not up to date
-		{name: "all", limit: 10, want: []string{"a", "c", "d", "e", "f", "g"}},
-		{name: "exactly", limit: 6, want: []string{"a", "c", "d", "e", "f", "g"}},
+		// every shoot fits: all listed, up to date too
+		{name: "all", limit: 10, want: []string{"a", "b", "c", "d", "e", "f", "g"}},
+		{name: "exactly", limit: 7, want: []string{"a", "b", "c", "d", "e", "f", "g"}},
+		// not all fit: only those not up to date
+		{name: "not up to date", limit: 6, want: []string{"a", "c", "d", "e", "f", "g"}},
 		// over it: stalled, then steps on their way, then by phase; sorted by name
 		{name: "stalled", limit: 1, want: []string{"f"}, left: 5},
 		{name: "stalled and started", limit: 3, want: []string{"d", "e", "f"}, left: 3},

@@ -407,11 +407,12 @@ type FleetStatus struct {
 	// +optional
 	ShootCounts *ShootCounts `json:"shootCounts,omitempty"`
 
-	// Shoots is the upgrade state of the shoots that are not up to date,
-	// sorted by namespace and name: at most MaxListedShoots of them, stalled
-	// ones first, then those with a step on its way. ShootsNotListed counts
-	// the rest. Every shoot's state is served by the dashboard's JSON
-	// endpoint (/api/fleets/NAMESPACE/NAME/shoots).
+	// Shoots is the shoots' upgrade state, sorted by namespace and name:
+	// every shoot in a fleet of at most MaxListedShoots, else the shoots not
+	// up to date, at most MaxListedShoots of them, stalled ones first, then
+	// those with a step on its way; ShootsNotListed counts the rest. Every
+	// shoot's state is served by the dashboard's JSON endpoint
+	// (/api/fleets/NAMESPACE/NAME/shoots).
 	// +optional
 	Shoots []ShootStatus `json:"shoots,omitempty"`
 
