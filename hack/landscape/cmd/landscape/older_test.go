@@ -42,7 +42,7 @@ func TestOlderFleet(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, w)
 		}
 	}
-	if err := olderFleet(src, dst, "1.36.2"); err == nil || err.Error() != `-upgrade-from "1.36.2": want OLD=NEW,...` {
+	if err := olderFleet(src, dst, "1.36.2"); err == nil || err.Error() != `-upgrade-from "1.36.2": want OLD=NEW, comma-separated` {
 		t.Errorf("error = %v, want the flag's form", err)
 	}
 }

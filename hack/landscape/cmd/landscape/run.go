@@ -187,7 +187,7 @@ func olderFleet(src, dst, upgradeFrom string) error {
 	for _, p := range strings.Split(upgradeFrom, ",") {
 		old, repl, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if !ok || old == "" || repl == "" {
-			return fmt.Errorf("-upgrade-from %q: want OLD=NEW,...", upgradeFrom)
+			return fmt.Errorf("-upgrade-from %q: want OLD=NEW, comma-separated", upgradeFrom)
 		}
 		pairs = append(pairs, `"`+old+`"`, `"`+repl+`"`)
 	}
