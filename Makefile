@@ -103,9 +103,15 @@ landscape-down:
 
 # Brings the landscape up, pushes examples/fleet into its Git server, renders and applies
 # the fleet, then waits; Ctrl-C stops everything it started.
+# make run starts the example fleet one minor or two behind and pushes it as it is once the
+# Fleet is Ready, so the dashboard shows it upgrading; each simulated shoot operation takes
+# RUN_DELAY, slow enough to watch (a landscape already up keeps its delay).
+RUN_DELAY ?= 10s
+RUN_UPGRADE_FROM ?= 1.36.2=1.34.8,1.35.4=1.34.8
 run: build landscape-bin
 	$(GO) build -o $(BIN)/landscape ./hack/landscape/cmd/landscape
-	$(BIN)/landscape run -dir $(LANDSCAPE_DIR) --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet
+	$(BIN)/landscape run -dir $(LANDSCAPE_DIR) --gardenfleet $(BIN)/gardenfleet --fleet examples/fleet \
+		-delay=$(RUN_DELAY) -upgrade-from=$(RUN_UPGRADE_FROM)
 
 # The dashboard's graph library, pinned in dashboard/web/package-lock.json: npm ci installs
 # exactly that build and it is copied, with its licence, into the embedded assets. The copy

@@ -34,16 +34,20 @@ func (c cachedFleet) List(_ context.Context, list client.ObjectList, _ ...client
 	return nil
 }
 
-// BenchmarkEndpoints serves each endpoint of a Fleet listing 10,000 shoots
+// BenchmarkEndpoints serves each endpoint of a Fleet of 10,000 shoots
 // (go test -run '^$' -bench Endpoints -benchmem ./dashboard/) and reports
 // the size of the JSON answer.
 func BenchmarkEndpoints(b *testing.B) {
-	h := NewServer(Options{Fleets: cachedFleet{f: manyShoots(10000)}})
+	// As the reconciler leaves it: the status lists 100, the view has all.
+	f := manyShoots(10000)
+	f.Status.Shoots = f.Status.Shoots[:v1alpha1.MaxListedShoots]
+	h := NewServer(Options{Fleets: cachedFleet{f: f}, Shoots: view{key: client.ObjectKeyFromObject(f), shoots: allShoots(10000)}})
 	for _, bc := range []struct{ name, path string }{
 		{"fleets", "/api/fleets"},
 		{"fleet", "/api/fleets/fleets/big"},
 		{"shoots page", "/api/fleets/fleets/big/shoots"},
 		{"shoots filtered", "/api/fleets/fleets/big/shoots?phase=Stalled&project=p04&page=3"},
+		{"shoots by wave", "/api/fleets/fleets/big/shoots?wave=canary&page=3"},
 		{"shoots max page", "/api/fleets/fleets/big/shoots?size=500"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

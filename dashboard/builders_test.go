@@ -2,12 +2,15 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fluxcd/pkg/apis/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
@@ -27,9 +30,10 @@ func testScheme() *runtime.Scheme {
 }
 
 // midUpgrade is a Fleet in namespace ns mid-rollout: one shoot of each phase
-// but UpToDate listed, and upToDate more only counted.
+// but UpToDate listed, and upToDate more only counted (all in wave canary,
+// which bakes until 30 minutes after t0).
 func midUpgrade(ns, name string, upToDate int32) *v1alpha1.Fleet {
-	at := metav1.NewTime(t0)
+	at, bake := metav1.NewTime(t0), metav1.NewTime(t0.Add(30*time.Minute))
 	return &v1alpha1.Fleet{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1alpha1.FleetSpec{
@@ -47,37 +51,52 @@ func midUpgrade(ns, name string, upToDate int32) *v1alpha1.Fleet {
 				Type: meta.ReadyCondition, Status: metav1.ConditionFalse, Reason: meta.BuildFailedReason,
 				Message: "load fleet: shoots.prod.kubernetes: conflicting values: prod/shoots.cue:12:5", LastTransitionTime: at,
 			}},
-			Inventory: &v1alpha1.ResourceInventory{Entries: []v1alpha1.ResourceRef{
-				{ID: "garden-a_s1_core.gardener.cloud_Shoot", Version: "v1beta1"},
-				{ID: "labs_dc1_clabernetes.containerlab.dev_Topology", Version: "v1alpha1"},
+			Inventory: &v1alpha1.ResourceInventory{Types: []v1alpha1.InventoryType{
+				{Group: "clabernetes.containerlab.dev", Version: "v1alpha1", Kind: "Topology",
+					Namespaces: []v1alpha1.InventoryNamespace{{Namespace: "labs", Names: []string{"dc1"}}}},
+				{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot",
+					Namespaces: []v1alpha1.InventoryNamespace{{Namespace: "garden-a", Names: []string{"s1"}}}},
 			}},
+			ShootCounts: &v1alpha1.ShootCounts{Total: 4 + upToDate, UpToDate: upToDate, Upgrading: 1, Waiting: 1, Held: 1, Stalled: 1},
 			Shoots: []v1alpha1.ShootStatus{
 				{Name: "s1", Namespace: "garden-a", Phase: v1alpha1.ShootUpgrading, Reason: "StepApplied",
 					Message: "step 1/2: step in progress: Reconcile Processing 40%", ControlPlane: "1.34.8",
 					Pools: map[string]string{"a": "1.34.8"}, Target: "control plane 1.35.6, pool a 1.35.6",
-					CurrentStep: 1, StepsLeft: 1, StepStartedAt: &at},
+					CurrentStep: 1, StepsLeft: 1, StepStartedAt: &at, Wave: "prod",
+					LastOperation: &v1alpha1.LastOperation{Type: "Reconcile", State: "Processing"}},
 				{Name: "s2", Namespace: "garden-a", Phase: v1alpha1.ShootStalled, Reason: "StepTimedOut",
-					Message: "step not done 2h0m0s after it was applied: Reconcile Error", ControlPlane: "1.34.8"},
+					Message: "step not done 2h0m0s after it was applied: Reconcile Error", ControlPlane: "1.34.8", Wave: "prod",
+					LastOperation: &v1alpha1.LastOperation{Type: "Reconcile", State: "Error"}},
 				{Name: "s3", Namespace: "garden-b", Phase: v1alpha1.ShootHeld, Reason: "Hibernated",
-					Message: "hibernated: 2 steps held until it wakes", ControlPlane: "1.33.4", StepsLeft: 2},
+					Message: "hibernated: 2 steps held until it wakes", ControlPlane: "1.33.4", StepsLeft: 2, Hibernated: true},
 				{Name: "s4", Namespace: "garden-b", Phase: v1alpha1.ShootWaiting, Reason: "WaveNotReady", ControlPlane: "1.33.4", StepsLeft: 2},
 			},
 			ShootsUpToDate: upToDate,
 			Waves: []v1alpha1.WaveStatus{
-				{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &at},
-				{Name: "prod", Phase: v1alpha1.WaveUpgrading},
+				{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &at, BakeUntil: &bake,
+					Shoots: &v1alpha1.ShootCounts{Total: upToDate, UpToDate: upToDate}},
+				{Name: "prod", Phase: v1alpha1.WaveUpgrading, Shoots: &v1alpha1.ShootCounts{Total: 2, Upgrading: 1, Stalled: 1}},
+				{Name: "", Phase: v1alpha1.WavePending, Shoots: &v1alpha1.ShootCounts{Total: 2, Waiting: 1, Held: 1}},
 			},
 		},
 	}
 }
 
-// manyShoots is a Fleet listing n shoots in 20 projects, every fourth
-// Stalled (all of project p04 among them).
+// manyShoots is a Fleet of n shoots in 20 projects, every fourth Stalled
+// (all of project p04 among them), every one listed.
 func manyShoots(n int) *v1alpha1.Fleet {
 	f := midUpgrade("fleets", "big", 0)
-	f.Status.Shoots = make([]v1alpha1.ShootStatus, n)
+	f.Status.Shoots = allShoots(n)
+	f.Status.ShootCounts = &v1alpha1.ShootCounts{Total: int32(n), Stalled: int32((n + 3) / 4), Upgrading: int32(n - (n+3)/4)}
+	return f
+}
+
+// allShoots is n shoots in 20 projects, every fourth Stalled (all of
+// project p04 among them), every tenth in wave canary.
+func allShoots(n int) []v1alpha1.ShootStatus {
+	shoots := make([]v1alpha1.ShootStatus, n)
 	at := metav1.NewTime(t0)
-	for i := range f.Status.Shoots {
+	for i := range shoots {
 		s := v1alpha1.ShootStatus{Name: fmt.Sprintf("shoot-%05d", i), Namespace: fmt.Sprintf("garden-p%02d", i%20),
 			Phase: v1alpha1.ShootUpgrading, Reason: "StepInProgress", Message: "step 1/3: step in progress: Reconcile Processing 40%",
 			ControlPlane: "1.34.8", Pools: map[string]string{"a": "1.34.8", "b": "1.34.8"},
@@ -85,9 +104,28 @@ func manyShoots(n int) *v1alpha1.Fleet {
 		if i%4 == 0 {
 			s.Phase, s.Reason, s.Message = v1alpha1.ShootStalled, "StepTimedOut", "step not done 2h0m0s after it was applied"
 		}
-		f.Status.Shoots[i] = s
+		if i%10 == 0 {
+			s.Wave = "canary"
+		}
+		shoots[i] = s
 	}
-	return f
+	slices.SortFunc(shoots, func(a, b v1alpha1.ShootStatus) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	return shoots
+}
+
+// view is a ShootSource knowing one Fleet's shoots.
+type view struct {
+	key    types.NamespacedName
+	shoots []v1alpha1.ShootStatus
+}
+
+func (v view) Shoots(key types.NamespacedName) ([]v1alpha1.ShootStatus, bool) {
+	if key != v.key {
+		return nil, false
+	}
+	return v.shoots, true
 }
 
 // topology is a lab as render writes it: a clabernetes Topology carrying a

@@ -52,6 +52,17 @@ func labRefs(f *v1alpha1.Fleet) []types.NamespacedName {
 		return nil
 	}
 	var out []types.NamespacedName
+	for _, t := range f.Status.Inventory.Types {
+		if t.Group != topologyGroup || t.Kind != topologyKind {
+			continue
+		}
+		for _, ns := range t.Namespaces {
+			for _, name := range ns.Names {
+				out = append(out, types.NamespacedName{Namespace: ns.Namespace, Name: name})
+			}
+		}
+	}
+	// The form of Fleets written before Types.
 	for _, e := range f.Status.Inventory.Entries {
 		// "<namespace>_<name>_<group>_<kind>": names have no underscore.
 		parts := strings.Split(e.ID, "_")

@@ -42,6 +42,20 @@ type Options struct {
 	// Namespace limits the dashboard to the Fleets of one namespace; all
 	// when empty.
 	Namespace string
+	// Shoots serves every shoot's state of a Fleet; nil, or a Fleet it
+	// does not know, leaves the shoots the status lists.
+	Shoots ShootSource
+	// Now is the clock bake times are counted on; time.Now when nil.
+	Now func() time.Time
+}
+
+// ShootSource is every shoot's state of a Fleet as the reconciler's last
+// pass recorded it, the lines the Fleet's status lists a capped part of
+// (reconciler.FleetReconciler implements it). It answers false for a Fleet
+// it has not reconciled: a standby replica, another shard, or no pass since
+// the process started.
+type ShootSource interface {
+	Shoots(key types.NamespacedName) ([]v1alpha1.ShootStatus, bool)
 }
 
 // Server serves the dashboard's pages and JSON endpoints.
@@ -52,6 +66,9 @@ type Server struct {
 
 // NewServer returns the dashboard's handler.
 func NewServer(opts Options) *Server {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	static, _ := fs.Sub(assets, "assets") // a constant directory
 	s.mux.Handle("GET /", http.FileServerFS(static))
@@ -92,7 +109,7 @@ func (s *Server) fleets(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]Fleet, 0, len(list.Items))
 	for i := range list.Items {
-		out = append(out, summarize(&list.Items[i]))
+		out = append(out, summarize(&list.Items[i], s.opts.Now()))
 	}
 	slices.SortFunc(out, func(a, b Fleet) int {
 		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
@@ -105,10 +122,11 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := FleetDetail{Fleet: summarize(f), Projects: []string{}}
+	d := FleetDetail{Fleet: summarize(f, s.opts.Now()), Projects: []string{}}
+	shoots, _ := s.shootsOf(f)
 	seen := map[string]bool{}
-	for i := range f.Status.Shoots {
-		if p := project(f.Status.Shoots[i].Namespace); !seen[p] {
+	for i := range shoots {
+		if p := project(shoots[i].Namespace); !seen[p] {
 			seen[p] = true
 			d.Projects = append(d.Projects, p)
 		}
@@ -119,7 +137,7 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) shoots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	filter := Filter{Phase: q.Get("phase"), Project: q.Get("project"), Text: q.Get("q")}
+	filter := Filter{Phase: q.Get("phase"), Project: q.Get("project"), Text: q.Get("q"), Wave: q.Get("wave"), ByWave: q.Has("wave")}
 	if filter.Phase != "" && !slices.Contains(Phases, v1alpha1.ShootPhase(filter.Phase)) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("phase %q: want one of %s", filter.Phase, phaseList()))
 		return
@@ -138,7 +156,19 @@ func (s *Server) shoots(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, shootPage(f, filter, page, size))
+	shoots, all := s.shootsOf(f)
+	writeJSON(w, shootPage(f, shoots, all, filter, page, size))
+}
+
+// shootsOf returns every shoot's state of f from the reconciler's view, or
+// the shoots its status lists when the view has none; all tells which.
+func (s *Server) shootsOf(f *v1alpha1.Fleet) ([]v1alpha1.ShootStatus, bool) {
+	if s.opts.Shoots != nil {
+		if shoots, ok := s.opts.Shoots.Shoots(types.NamespacedName{Namespace: f.Namespace, Name: f.Name}); ok {
+			return shoots, true
+		}
+	}
+	return f.Status.Shoots, false
 }
 
 func (s *Server) labs(w http.ResponseWriter, r *http.Request) {

@@ -7,10 +7,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 )
 
 // newTestServer serves objs through controller-runtime's in-memory client on
@@ -48,12 +52,14 @@ func decode[T any](t *testing.T, body string) T {
 }
 
 func TestFleetsEndpoint(t *testing.T) {
-	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 1200), topology("labs", "dc1"))
+	// Ten minutes after canary finished, 20 minutes of its bake time are left.
+	now := func() time.Time { return t0.Add(10 * time.Minute) }
+	srv := newTestServer(t, Options{Now: now}, midUpgrade("fleets", "prod", 1200), topology("labs", "dc1"))
 	code, body := get(t, srv.URL+"/api/fleets")
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, body)
 	}
-	at := t0
+	at, bake := t0, t0.Add(30*time.Minute)
 	want := []Fleet{{
 		Namespace: "fleets", Name: "prod",
 		Source:          Source{URL: "https://redacted@git.example/fleet.git", Ref: "tag v2", Path: "prod"},
@@ -65,8 +71,16 @@ func TestFleetsEndpoint(t *testing.T) {
 		// 1,200 UpToDate shoots are counted, not listed.
 		Phases: map[string]int{"Stalled": 1, "Upgrading": 1, "Waiting": 1, "Held": 1, "UpToDate": 1200},
 		Shoots: 1204,
-		Waves:  []Wave{{Name: "canary", Phase: "Done", CompletedAt: &at}, {Name: "prod", Phase: "Upgrading"}},
-		Labs:   1,
+		// Each wave's shoots counted by phase; the last is the shoots of no wave.
+		Waves: []Wave{
+			{Name: "canary", Phase: "Done", CompletedAt: &at, BakeUntil: &bake, BakeLeft: 1200, Shoots: 1200,
+				Phases: map[string]int{"Stalled": 0, "Upgrading": 0, "Waiting": 0, "Held": 0, "UpToDate": 1200}},
+			{Name: "prod", Phase: "Upgrading", Shoots: 2,
+				Phases: map[string]int{"Stalled": 1, "Upgrading": 1, "Waiting": 0, "Held": 0, "UpToDate": 0}},
+			{Name: "", Phase: "Pending", Shoots: 2,
+				Phases: map[string]int{"Stalled": 0, "Upgrading": 0, "Waiting": 1, "Held": 1, "UpToDate": 0}},
+		},
+		Labs: 1,
 	}}
 	if diff := cmp.Diff(want, decode[[]Fleet](t, body)); diff != "" {
 		t.Errorf("fleets (-want +got):\n%s", diff)
@@ -93,7 +107,12 @@ func names(p ShootPage) []string {
 }
 
 func TestShootsEndpoint(t *testing.T) {
-	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 7), manyShoots(10000))
+	// fleets/full has 10,000 shoots; its status lists none, the reconciler's view all.
+	full := midUpgrade("fleets", "full", 0)
+	full.Status.Shoots, full.Status.ShootsNotListed = nil, 4
+	full.Status.ShootCounts = &v1alpha1.ShootCounts{Total: 10000, Stalled: 2500, Upgrading: 7500}
+	opts := Options{Shoots: view{key: types.NamespacedName{Namespace: "fleets", Name: "full"}, shoots: allShoots(10000)}}
+	srv := newTestServer(t, opts, midUpgrade("fleets", "prod", 7), manyShoots(10000), full)
 	tests := []struct {
 		name     string
 		path     string
@@ -102,6 +121,7 @@ func TestShootsEndpoint(t *testing.T) {
 		total    int
 		pages    int
 		unlisted int
+		all      bool
 		wantErr  string
 	}{
 		// Most urgent first, then by namespace and name.
@@ -116,8 +136,18 @@ func TestShootsEndpoint(t *testing.T) {
 			want: []string{"garden-a/s2", "garden-a/s1"}, total: 2, pages: 1, unlisted: 7},
 		{name: "by text in the message", path: "/api/fleets/fleets/prod/shoots?q=reconcile+error",
 			want: []string{"garden-a/s2"}, total: 1, pages: 1, unlisted: 7},
+		{name: "by wave", path: "/api/fleets/fleets/prod/shoots?wave=prod",
+			want: []string{"garden-a/s2", "garden-a/s1"}, total: 2, pages: 1, unlisted: 7},
+		{name: "of no wave", path: "/api/fleets/fleets/prod/shoots?wave=",
+			want: []string{"garden-b/s4", "garden-b/s3"}, total: 2, pages: 1, unlisted: 7},
 		{name: "10,000 shoots, one page", path: "/api/fleets/fleets/big/shoots?phase=Stalled&project=p04&page=2&size=2",
 			want: []string{"garden-p04/shoot-00044", "garden-p04/shoot-00064"}, total: 500, pages: 250},
+
+		// Every shoot from the reconciler's view, none from the status.
+		{name: "view, one page", path: "/api/fleets/fleets/full/shoots?phase=Upgrading&page=2&size=2",
+			want: []string{"garden-p01/shoot-00041", "garden-p01/shoot-00061"}, total: 7500, pages: 3750, all: true},
+		{name: "view, by wave", path: "/api/fleets/fleets/full/shoots?wave=canary&project=p10&size=2", // p10 is all canary
+			want: []string{"garden-p10/shoot-00010", "garden-p10/shoot-00030"}, total: 500, pages: 250, all: true},
 
 		// Refusals.
 		{name: "unknown phase", path: "/api/fleets/fleets/prod/shoots?phase=Broken", code: 400,
@@ -148,8 +178,9 @@ func TestShootsEndpoint(t *testing.T) {
 			if diff := cmp.Diff(tt.want, names(p)); diff != "" {
 				t.Errorf("shoots (-want +got):\n%s", diff)
 			}
-			if p.Total != tt.total || p.Pages != tt.pages || p.Unlisted != tt.unlisted {
-				t.Errorf("total, pages, unlisted = %d, %d, %d; want %d, %d, %d", p.Total, p.Pages, p.Unlisted, tt.total, tt.pages, tt.unlisted)
+			if p.Total != tt.total || p.Pages != tt.pages || p.Unlisted != tt.unlisted || p.All != tt.all {
+				t.Errorf("total, pages, unlisted, all = %d, %d, %d, %t; want %d, %d, %d, %t",
+					p.Total, p.Pages, p.Unlisted, p.All, tt.total, tt.pages, tt.unlisted, tt.all)
 			}
 		})
 	}
@@ -162,13 +193,53 @@ func TestShootFields(t *testing.T) {
 	want := []Shoot{{Namespace: "garden-a", Name: "s1", Project: "a", Phase: "Upgrading", Reason: "StepApplied",
 		Message: "step 1/2: step in progress: Reconcile Processing 40%", ControlPlane: "1.34.8",
 		Pools: map[string]string{"a": "1.34.8"}, Target: "control plane 1.35.6, pool a 1.35.6",
-		Step: 1, Steps: 2, StepSince: &at}}
+		Step: 1, Steps: 2, StepSince: &at, Wave: "prod", Operation: &Operation{Type: "Reconcile", State: "Processing"}}}
 	if diff := cmp.Diff(want, decode[ShootPage](t, body).Items); diff != "" {
 		t.Errorf("shoot (-want +got):\n%s", diff)
 	}
 	_, body = get(t, srv.URL+"/api/fleets/fleets/prod/shoots?phase=Held")
 	if s := decode[ShootPage](t, body).Items[0]; !s.Hibernated || s.Steps != 2 {
 		t.Errorf("held shoot: hibernated %t, steps %d; want true, 2", s.Hibernated, s.Steps)
+	}
+}
+
+// TestFleetProjects: the project filter offers the projects of every shoot
+// when the reconciler's view has them, else those of the listed shoots.
+func TestFleetProjects(t *testing.T) {
+	full := midUpgrade("fleets", "full", 0)
+	opts := Options{Shoots: view{key: types.NamespacedName{Namespace: "fleets", Name: "full"}, shoots: allShoots(40)}}
+	srv := newTestServer(t, opts, full, midUpgrade("fleets", "prod", 0))
+	_, body := get(t, srv.URL+"/api/fleets/fleets/full")
+	if got := decode[FleetDetail](t, body).Projects; len(got) != 20 || got[0] != "p00" {
+		t.Errorf("projects = %q, want p00 to p19", got)
+	}
+	_, body = get(t, srv.URL+"/api/fleets/fleets/prod")
+	if got := decode[FleetDetail](t, body).Projects; !cmp.Equal(got, []string{"a", "b"}) {
+		t.Errorf("projects = %q, want [a b]", got)
+	}
+}
+
+// TestOlderStatus reads a status written before counts, waves' counts and
+// the hibernated flag: the listed shoots are counted and UpToDate ones added.
+func TestOlderStatus(t *testing.T) {
+	f := midUpgrade("fleets", "old", 5)
+	f.Status.ShootCounts = nil
+	for i := range f.Status.Shoots {
+		f.Status.Shoots[i].Hibernated = false
+	}
+	for i := range f.Status.Waves {
+		f.Status.Waves[i].Shoots = nil
+	}
+	srv := newTestServer(t, Options{}, f)
+	_, body := get(t, srv.URL+"/api/fleets")
+	got := decode[[]Fleet](t, body)[0]
+	want := map[string]int{"Stalled": 1, "Upgrading": 1, "Waiting": 1, "Held": 1, "UpToDate": 5}
+	if diff := cmp.Diff(want, got.Phases); diff != "" || got.Shoots != 9 || got.Waves[0].Shoots != 0 {
+		t.Errorf("phases (-want +got):\n%s shoots %d, want 9; first wave %d, want 0", diff, got.Shoots, got.Waves[0].Shoots)
+	}
+	_, body = get(t, srv.URL+"/api/fleets/fleets/old/shoots?phase=Held")
+	if s := decode[ShootPage](t, body).Items[0]; !s.Hibernated {
+		t.Errorf("held shoot of an older status: hibernated %t, want true", s.Hibernated)
 	}
 }
 

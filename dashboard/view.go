@@ -62,6 +62,19 @@ type Wave struct {
 	Name        string     `json:"name"`
 	Phase       string     `json:"phase"`
 	CompletedAt *time.Time `json:"completedAt,omitempty"`
+	// BakeUntil is when its bake time ends and the next wave may start;
+	// BakeLeft the seconds until then, 0 once it passed.
+	BakeUntil *time.Time `json:"bakeUntil,omitempty"`
+	BakeLeft  int64      `json:"bakeLeft,omitempty"`
+	// Phases counts the wave's shoots by phase; Shoots all of them.
+	Phases map[string]int `json:"phases"`
+	Shoots int            `json:"shoots"`
+}
+
+// Operation is Gardener's last operation on a shoot.
+type Operation struct {
+	Type  string `json:"type"`
+	State string `json:"state"`
 }
 
 // Shoot is one shoot's line: where it is on its version path and why.
@@ -72,7 +85,9 @@ type Shoot struct {
 	Phase        string            `json:"phase"`
 	Reason       string            `json:"reason,omitempty"`
 	Message      string            `json:"message,omitempty"`
+	Wave         string            `json:"wave,omitempty"`
 	Hibernated   bool              `json:"hibernated,omitempty"`
+	Operation    *Operation        `json:"lastOperation,omitempty"`
 	ControlPlane string            `json:"controlPlane,omitempty"`
 	Pools        map[string]string `json:"pools,omitempty"`
 	Target       string            `json:"target,omitempty"`
@@ -81,22 +96,28 @@ type Shoot struct {
 	StepSince    *time.Time        `json:"stepSince,omitempty"`
 }
 
-// ShootPage is one page of a Fleet's listed shoots after the filters.
+// ShootPage is one page of a Fleet's shoots after the filters.
 type ShootPage struct {
 	Page  int     `json:"page"`
 	Size  int     `json:"size"`
 	Total int     `json:"total"`
 	Pages int     `json:"pages"`
 	Items []Shoot `json:"items"`
-	// Unlisted counts UpToDate shoots the status only counts (fleets of more
-	// than v1alpha1.MaxListedShoots shoots); they are in no page.
-	Unlisted int `json:"unlisted,omitempty"`
+	// All is true when the pages hold every shoot (the reconciler's view);
+	// false when they hold only the shoots the status lists, and Unlisted
+	// counts the others, which are in no page.
+	All      bool `json:"all"`
+	Unlisted int  `json:"unlisted,omitempty"`
 }
 
 // Filter selects shoots; empty fields select all.
 type Filter struct {
 	Phase   string
 	Project string
+	// Wave selects the shoots of one wave when ByWave ("" is the shoots of
+	// none).
+	Wave   string
+	ByWave bool
 	// Text matches a substring of the name, reason or message.
 	Text string
 }
@@ -108,7 +129,7 @@ var positionRE = regexp.MustCompile(`[\w./-]+\.(?:cue|ya?ml|json):\d+:\d+`)
 // hibernatedReason is the reconciler's reason of a shoot held while asleep.
 const hibernatedReason = "Hibernated"
 
-func summarize(f *v1alpha1.Fleet) Fleet {
+func summarize(f *v1alpha1.Fleet, now time.Time) Fleet {
 	out := Fleet{
 		Namespace: f.Namespace, Name: f.Name,
 		Source:            source(&f.Spec),
@@ -116,7 +137,6 @@ func summarize(f *v1alpha1.Fleet) Fleet {
 		AppliedRevision:   f.Status.LastAppliedRevision,
 		AttemptedRevision: f.Status.LastAttemptedRevision,
 		Conditions:        []Condition{},
-		Phases:            map[string]int{},
 		Waves:             []Wave{},
 	}
 	for _, c := range f.Status.Conditions {
@@ -126,24 +146,49 @@ func summarize(f *v1alpha1.Fleet) Fleet {
 			out.LastError = &LastError{Reason: c.Reason, Message: c.Message, Position: positionRE.FindString(c.Message)}
 		}
 	}
-	for _, p := range Phases {
-		out.Phases[string(p)] = 0
-	}
-	for i := range f.Status.Shoots {
-		out.Phases[string(f.Status.Shoots[i].Phase)]++
-	}
-	out.Phases[string(v1alpha1.ShootUpToDate)] += unlisted(f)
-	for _, n := range out.Phases {
-		out.Shoots += n
-	}
+	counts := shootCounts(f)
+	out.Phases, out.Shoots = phases(&counts), int(counts.Total)
 	for _, w := range f.Status.Waves {
-		out.Waves = append(out.Waves, Wave{Name: w.Name, Phase: string(w.Phase), CompletedAt: timeOf(w.CompletedAt)})
+		wc := v1alpha1.ShootCounts{}
+		if w.Shoots != nil {
+			wc = *w.Shoots
+		}
+		ow := Wave{Name: w.Name, Phase: string(w.Phase), CompletedAt: timeOf(w.CompletedAt), BakeUntil: timeOf(w.BakeUntil),
+			Phases: phases(&wc), Shoots: int(wc.Total)}
+		if w.BakeUntil != nil && now.Before(w.BakeUntil.Time) {
+			ow.BakeLeft = int64(w.BakeUntil.Sub(now).Round(time.Second) / time.Second)
+		}
+		out.Waves = append(out.Waves, ow)
 	}
 	out.Labs = len(labRefs(f))
 	return out
 }
 
-// unlisted counts the UpToDate shoots the status counts but does not list.
+// shootCounts is the status' counts by phase; for a Fleet written before it
+// had them, the listed shoots and the UpToDate ones only counted.
+func shootCounts(f *v1alpha1.Fleet) v1alpha1.ShootCounts {
+	if c := f.Status.ShootCounts; c != nil {
+		return *c
+	}
+	var c v1alpha1.ShootCounts
+	for i := range f.Status.Shoots {
+		c.Add(f.Status.Shoots[i].Phase)
+	}
+	c.Total += int32(unlisted(f))
+	c.UpToDate += int32(unlisted(f))
+	return c
+}
+
+func phases(c *v1alpha1.ShootCounts) map[string]int {
+	out := make(map[string]int, len(Phases))
+	for _, p := range Phases {
+		out[string(p)] = int(c.Of(p))
+	}
+	return out
+}
+
+// unlisted counts the UpToDate shoots an older status counts but does not
+// list.
 func unlisted(f *v1alpha1.Fleet) int {
 	listed := 0
 	for i := range f.Status.Shoots {
@@ -198,13 +243,19 @@ func project(namespace string) string {
 }
 
 func shootOf(s *v1alpha1.ShootStatus) Shoot {
-	return Shoot{
+	out := Shoot{
 		Namespace: s.Namespace, Name: s.Name, Project: project(s.Namespace),
 		Phase: string(s.Phase), Reason: s.Reason, Message: s.Message,
-		Hibernated:   s.Phase == v1alpha1.ShootHeld || s.Reason == hibernatedReason,
+		Wave: s.Wave,
+		// A status written before it had the flag says so by the reason.
+		Hibernated:   s.Hibernated || s.Phase == v1alpha1.ShootHeld && s.Reason == hibernatedReason,
 		ControlPlane: s.ControlPlane, Pools: s.Pools, Target: s.Target,
 		Step: s.CurrentStep, Steps: s.CurrentStep + s.StepsLeft, StepSince: timeOf(s.StepStartedAt),
 	}
+	if op := s.LastOperation; op != nil {
+		out.Operation = &Operation{Type: op.Type, State: op.State}
+	}
+	return out
 }
 
 func (f Filter) match(s *v1alpha1.ShootStatus) bool {
@@ -212,6 +263,9 @@ func (f Filter) match(s *v1alpha1.ShootStatus) bool {
 		return false
 	}
 	if f.Project != "" && project(s.Namespace) != f.Project {
+		return false
+	}
+	if f.ByWave && s.Wave != f.Wave {
 		return false
 	}
 	if f.Text != "" {
@@ -222,12 +276,13 @@ func (f Filter) match(s *v1alpha1.ShootStatus) bool {
 	return true
 }
 
-// shootPage filters the listed shoots, most urgent phase first, and cuts page
-// (counted from 1) of size out of them.
-func shootPage(f *v1alpha1.Fleet, filter Filter, page, size int) ShootPage {
-	idx := make([]int, 0, len(f.Status.Shoots))
-	for i := range f.Status.Shoots {
-		if filter.match(&f.Status.Shoots[i]) {
+// shootPage filters shoots (sorted by namespace and name), most urgent phase
+// first, and cuts page (counted from 1) of size out of them. all tells
+// whether shoots is every shoot of f or only those its status lists.
+func shootPage(f *v1alpha1.Fleet, shoots []v1alpha1.ShootStatus, all bool, filter Filter, page, size int) ShootPage {
+	idx := make([]int, 0, len(shoots))
+	for i := range shoots {
+		if filter.match(&shoots[i]) {
 			idx = append(idx, i)
 		}
 	}
@@ -235,17 +290,28 @@ func shootPage(f *v1alpha1.Fleet, filter Filter, page, size int) ShootPage {
 	for i, p := range Phases {
 		rank[p] = i
 	}
-	// The status is sorted by namespace and name: a stable sort by phase
-	// keeps that order within a phase.
+	// A stable sort by phase keeps namespace and name order within a phase.
 	slices.SortStableFunc(idx, func(a, b int) int {
-		return rank[f.Status.Shoots[a].Phase] - rank[f.Status.Shoots[b].Phase]
+		return rank[shoots[a].Phase] - rank[shoots[b].Phase]
 	})
-	out := ShootPage{Page: page, Size: size, Total: len(idx), Pages: (len(idx) + size - 1) / size, Items: []Shoot{}}
-	if filter.Phase == "" || filter.Phase == string(v1alpha1.ShootUpToDate) {
-		out.Unlisted = unlisted(f)
+	out := ShootPage{Page: page, Size: size, Total: len(idx), Pages: (len(idx) + size - 1) / size, Items: []Shoot{}, All: all}
+	if !all {
+		// The status counts what it does not list, by phase only.
+		counts := shootCounts(f)
+		n := int(counts.Total)
+		if filter.Phase != "" {
+			n = int(counts.Of(v1alpha1.ShootPhase(filter.Phase)))
+		}
+		listed := 0
+		for i := range shoots {
+			if filter.Phase == "" || string(shoots[i].Phase) == filter.Phase {
+				listed++
+			}
+		}
+		out.Unlisted = max(0, n-listed)
 	}
 	for _, i := range idx[min(len(idx), (page-1)*size):min(len(idx), page*size)] {
-		out.Items = append(out.Items, shootOf(&f.Status.Shoots[i]))
+		out.Items = append(out.Items, shootOf(&shoots[i]))
 	}
 	return out
 }

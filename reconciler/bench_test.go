@@ -38,14 +38,7 @@ func BenchmarkGate5000(b *testing.B) {
 // BenchmarkPlanShoots5000 maps 5,000 live and rendered Shoots to the planner,
 // plans them and writes the next step into the objects to apply.
 func BenchmarkPlanShoots5000(b *testing.B) {
-	var versions []planner.ProfileVersion
-	for _, v := range []string{"1.33.10", "1.34.8", "1.35.6", "1.36.4", "1.37.1"} {
-		versions = append(versions, planner.ProfileVersion{Version: planner.MustParseVersion(v), Classification: planner.Supported})
-	}
-	cat, err := planner.NewCatalog(versions)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cat := testCatalog(b, "1.33.10", "1.34.8", "1.35.6", "1.36.4", "1.37.1")
 	live := stateOf(shootObj("1.34.8", "a=", "b=1.33.10"))
 	desired := shootObj("1.37.1", "a=", "b=")
 	b.ReportAllocs()

@@ -100,6 +100,9 @@ type fleetState struct {
 	applied *buildResult
 	// restoreTried is the revision restoreApplied last tried.
 	restoreTried string
+	// shoots is every shoot's state as the last pass recorded it (see
+	// publishShoots); guarded by engine.mu, as the dashboard reads it.
+	shoots []v1alpha1.ShootStatus
 }
 
 func (e *engine) stateFor(key types.NamespacedName) *fleetState {

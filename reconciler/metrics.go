@@ -24,6 +24,7 @@ type Metrics struct {
 	fetchFails  *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
 	forced      *prometheus.GaugeVec
+	shoots      *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg.
@@ -54,8 +55,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "gardenfleet_shoots_facing_forced_update",
 			Help: "Shoots of a Fleet running a Kubernetes or machine image version that expires within 30 days, which Gardener then force-updates.",
 		}, []string{"namespace", "name"}),
+		shoots: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gardenfleet_shoots",
+			Help: "Shoots of a Fleet by phase (UpToDate, Upgrading, Waiting, Held, Stalled), as its status counts them.",
+		}, []string{"namespace", "name", "phase"}),
 	}
-	for _, c := range []prometheus.Collector{m.duration, m.condition, m.applied, m.fetchFails, m.lastSuccess, m.forced} {
+	for _, c := range []prometheus.Collector{m.duration, m.condition, m.applied, m.fetchFails, m.lastSuccess, m.forced, m.shoots} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -101,6 +106,11 @@ func (m *Metrics) observe(f *v1alpha1.Fleet, took time.Duration, passErr error, 
 		m.lastSuccess.WithLabelValues(f.Namespace, f.Name).Set(float64(now.Unix()))
 	}
 	m.forced.WithLabelValues(f.Namespace, f.Name).Set(float64(f.Status.ShootsFacingForcedUpdate))
+	if c := f.Status.ShootCounts; c != nil {
+		for _, p := range []v1alpha1.ShootPhase{v1alpha1.ShootUpToDate, v1alpha1.ShootUpgrading, v1alpha1.ShootWaiting, v1alpha1.ShootHeld, v1alpha1.ShootStalled} {
+			m.shoots.WithLabelValues(f.Namespace, f.Name, string(p)).Set(float64(c.Of(p)))
+		}
+	}
 }
 
 func (m *Metrics) objectsApplied(f *v1alpha1.Fleet, cs *clusters.ChangeSet) {
@@ -133,4 +143,5 @@ func (m *Metrics) forget(namespace, name string) {
 	m.fetchFails.DeletePartialMatch(labels)
 	m.lastSuccess.DeletePartialMatch(labels)
 	m.forced.DeletePartialMatch(labels)
+	m.shoots.DeletePartialMatch(labels)
 }

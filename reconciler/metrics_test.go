@@ -29,6 +29,7 @@ func TestMetrics(t *testing.T) {
 	m.objectsApplied(f, cs)
 	m.fetchFailed(f)
 	f.Status.ShootsFacingForcedUpdate = 3
+	f.Status.ShootCounts = &v1alpha1.ShootCounts{Total: 7, UpToDate: 4, Upgrading: 2, Stalled: 1}
 	m.observe(f, 2*time.Second, nil, time.Unix(1700000000, 0))
 	// A failed pass moves neither the success time nor anything but the condition.
 	conditions.MarkFalse(f, meta.ReadyCondition, FetchFailedReason, "down")
@@ -56,6 +57,13 @@ gardenfleet_last_success_timestamp_seconds{name="fleet",namespace="ns"} 1.7e+09
 # TYPE gardenfleet_objects_applied_total counter
 gardenfleet_objects_applied_total{action="created",name="fleet",namespace="ns"} 2
 gardenfleet_objects_applied_total{action="unchanged",name="fleet",namespace="ns"} 1
+# HELP gardenfleet_shoots Shoots of a Fleet by phase (UpToDate, Upgrading, Waiting, Held, Stalled), as its status counts them.
+# TYPE gardenfleet_shoots gauge
+gardenfleet_shoots{name="fleet",namespace="ns",phase="Held"} 0
+gardenfleet_shoots{name="fleet",namespace="ns",phase="Stalled"} 1
+gardenfleet_shoots{name="fleet",namespace="ns",phase="UpToDate"} 4
+gardenfleet_shoots{name="fleet",namespace="ns",phase="Upgrading"} 2
+gardenfleet_shoots{name="fleet",namespace="ns",phase="Waiting"} 0
 # HELP gardenfleet_shoots_facing_forced_update Shoots of a Fleet running a Kubernetes or machine image version that expires within 30 days, which Gardener then force-updates.
 # TYPE gardenfleet_shoots_facing_forced_update gauge
 gardenfleet_shoots_facing_forced_update{name="fleet",namespace="ns"} 3

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 )
 
@@ -69,14 +70,15 @@ func TestObserveLiveShoot(t *testing.T) {
 	_ = unstructured.SetNestedField(unreadable.Object, int64(1), "spec", "kubernetes", "version")
 
 	pools := []worker{{name: "blue"}, {name: "green", version: "1.33.2", inPlace: true}}
+	op := &v1alpha1.LastOperation{Type: "Reconcile", State: "Processing"}
 	tests := []struct {
 		name string
 		live *unstructured.Unstructured
 		want shootState
 	}{
-		{name: "awake", live: full, want: shootState{controlPlane: "1.35.4", pools: pools}},
-		{name: "hibernated", live: asleep, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
-		{name: "about to hibernate", live: falling, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true}},
+		{name: "awake", live: full, want: shootState{controlPlane: "1.35.4", pools: pools, lastOperation: op}},
+		{name: "hibernated", live: asleep, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true, lastOperation: op}},
+		{name: "about to hibernate", live: falling, want: shootState{controlPlane: "1.35.4", pools: pools, hibernated: true, lastOperation: op}},
 		{name: "unreadable", live: unreadable, want: shootState{err: errors.New(`reading Shoot garden-a/s: spec.kubernetes.version: want a string, got int64`)}},
 	}
 	for _, tt := range tests {

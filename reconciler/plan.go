@@ -34,11 +34,7 @@ func (e *engine) plan(ctx context.Context, sc *scope) error {
 		s := &sc.build.fleet.Shoots[i]
 		models[s.Namespace+"/"+s.Name] = s
 	}
-	prev := map[string]*v1alpha1.ShootStatus{}
-	for i := range sc.prev.Shoots {
-		s := &sc.prev.Shoots[i]
-		prev[s.Namespace+"/"+s.Name] = s
-	}
+	prev := e.prevShoots(sc)
 	sc.shoots = nil
 	for _, o := range sc.objects {
 		if isShoot(o) {
@@ -197,7 +193,11 @@ func (it *shootItem) shootStatus(now time.Time) v1alpha1.ShootStatus {
 		Message:   d.Message,
 		StepsLeft: int32(len(it.steps)),
 	}
+	if it.model != nil {
+		st.Wave = it.model.Rollout.Wave
+	}
 	if it.live != nil {
+		st.Hibernated, st.LastOperation = it.live.hibernated, it.live.lastOperation
 		st.ControlPlane, st.Pools = liveVersions(it.live.shootState)
 		if it.planErr == nil {
 			st.Target = it.target.String()

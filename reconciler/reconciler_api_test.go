@@ -51,14 +51,24 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 		LastAppliedRevision:    "main@sha1:0123456789abcdef0123456789abcdef01234567",
 		LastAttemptedRevision:  "main@sha1:0123456789abcdef0123456789abcdef01234567",
 		LastHandledReconcileAt: "2026-05-04T12:00:00Z",
-		Inventory:              &v1alpha1.ResourceInventory{Entries: []v1alpha1.ResourceRef{{ID: "garden-a_s_core.gardener.cloud_Shoot", Version: "v1beta1"}}},
+		Inventory: &v1alpha1.ResourceInventory{
+			Types: []v1alpha1.InventoryType{
+				{Version: "v1", Kind: "Namespace", Namespaces: []v1alpha1.InventoryNamespace{{Names: []string{"labs"}}}},
+				{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespaces: []v1alpha1.InventoryNamespace{{Namespace: "garden-a", Names: []string{"s", "t"}}}},
+			},
+			Entries: []v1alpha1.ResourceRef{{ID: "garden-a_u_core.gardener.cloud_Shoot", Version: "v1beta1"}},
+		},
+		ShootCounts: &v1alpha1.ShootCounts{Total: 5, UpToDate: 3, Upgrading: 1, Waiting: 1},
 		Shoots: []v1alpha1.ShootStatus{{
 			Name: "s", Namespace: "garden-a", Phase: v1alpha1.ShootUpgrading, Reason: StepAppliedReason, Message: "applying step 1/2",
 			ControlPlane: "1.34.8", Pools: map[string]string{"a": "1.34.8"}, Target: "control plane 1.35.6, pool a 1.35.6",
 			CurrentStep: 1, StepsLeft: 1, StepStartedAt: &now,
+			Wave: "canary", Hibernated: true, LastOperation: &v1alpha1.LastOperation{Type: "Reconcile", State: "Processing"},
 		}},
-		ShootsUpToDate: 3,
-		Waves:          []v1alpha1.WaveStatus{{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &now}},
+		ShootsNotListed: 1,
+		ShootsUpToDate:  3,
+		Waves: []v1alpha1.WaveStatus{{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &now, BakeUntil: &now,
+			Shoots: &v1alpha1.ShootCounts{Total: 2, UpToDate: 2}}},
 	}
 	if err := e.Client.Status().Update(ctx, full); err != nil {
 		t.Fatal(err)
@@ -121,4 +131,35 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestFleetStatusWrite10000 writes the status the reconciler computes for
+// 10,000 shoots mid-upgrade (TestFleetStatusSize's fleet, built by planShoot,
+// gate, shootStatus and record) through the API server, as the reconciler's
+// merge patch does, and reads it back whole. The 10,000 Shoots themselves are
+// not created: the status is what this is about.
+func TestFleetStatusWrite10000(t *testing.T) {
+	e := requireEnv(t)
+	ctx := context.Background()
+	_, mid := sizeAt(t, 10000)
+	f := &v1alpha1.Fleet{ObjectMeta: metav1.ObjectMeta{Namespace: e.NewNamespace(t), Name: "big"}, Spec: mid.Spec}
+	if err := e.Client.Create(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	orig := f.DeepCopy()
+	f.Status = mid.Status
+	if err := e.Client.Status().Patch(ctx, f, client.MergeFrom(orig)); err != nil {
+		t.Fatalf("patch the status of 10,000 shoots: %v", err)
+	}
+	got := &v1alpha1.Fleet{}
+	if err := e.Client.Get(ctx, client.ObjectKeyFromObject(f), got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(mid.Status, got.Status, cmpopts.EquateApproxTime(time.Second)); diff != "" {
+		t.Errorf("status read back (-written +read):\n%s", diff)
+	}
+	if n := got.Status.Inventory.Len(); n != 10020 {
+		t.Errorf("inventory of %d objects read back, want 10,020", n)
+	}
+	t.Logf("stored Fleet: %d bytes", storedSize(t, got))
 }

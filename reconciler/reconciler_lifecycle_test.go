@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,9 +92,10 @@ func TestFleetLifecycle(t *testing.T) {
 		}
 		f := h.fleet(NewWithT(t))
 		var ids []string
-		for _, e := range f.Status.Inventory.Entries {
-			ids = append(ids, e.ID)
+		for _, r := range statusInventory(f.Status.Inventory).Entries {
+			ids = append(ids, strings.Join([]string{r.Namespace, r.Name, r.Group, r.Kind}, "_"))
 		}
+		slices.Sort(ids)
 		ns := h.shootNamespace()
 		want := []string{
 			"_" + h.project + "_core.gardener.cloud_Project",
@@ -213,7 +215,7 @@ func TestFleetLifecycle(t *testing.T) {
 			g.Expect(reason).To(Equal(FetchFailedReason))
 			g.Expect(msg).To(HaveSuffix("; revision " + rev4 + " stays applied"))
 			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev4))
-			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5), "could not fetch is not an empty fleet")
+			g.Expect(f.Status.Inventory.Len()).To(Equal(5), "could not fetch is not an empty fleet")
 		})
 		for _, n := range []string{"s1", "s2", "s3", "s4"} {
 			if s := h.shoot(n); s == nil || s.GetDeletionTimestamp() != nil {
@@ -236,7 +238,7 @@ func TestFleetLifecycle(t *testing.T) {
 			f := h.fleet(g)
 			_, reason, _ := readyReason(f)
 			g.Expect(reason).To(Equal(FetchFailedReason))
-			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5))
+			g.Expect(f.Status.Inventory.Len()).To(Equal(5))
 		})
 		if err := git.Restart(); err != nil {
 			t.Fatal(err)
@@ -268,7 +270,7 @@ func TestFleetLifecycle(t *testing.T) {
 				"/s4): more than 10% of the fleet's shoots (at most 1) in one revision"))
 			g.Expect(conditions.IsStalled(f)).To(BeTrue())
 			g.Expect(f.Status.LastAppliedRevision).To(Equal(rev4))
-			g.Expect(f.Status.Inventory.Entries).To(HaveLen(5), "refused shoots stay in the inventory")
+			g.Expect(f.Status.Inventory.Len()).To(Equal(5), "refused shoots stay in the inventory")
 		})
 		for _, n := range []string{"s3", "s4"} {
 			if s := h.shoot(n); s == nil || s.GetDeletionTimestamp() != nil {
@@ -286,7 +288,7 @@ func TestFleetLifecycle(t *testing.T) {
 		h.eventually(t, func(g Gomega) {
 			f := h.fleet(g)
 			readyAt(g, f, rev)
-			g.Expect(f.Status.Inventory.Entries).To(HaveLen(4))
+			g.Expect(f.Status.Inventory.Len()).To(Equal(4))
 			s4 := h.shoot("s4")
 			g.Expect(s4 == nil || s4.GetDeletionTimestamp() != nil).To(BeTrue(), "shoot s4 not deleted")
 		})

@@ -91,7 +91,9 @@ func TestRunOnce(t *testing.T) {
 		want := v1alpha1.ShootStatus{Name: "a", Namespace: ns, Phase: v1alpha1.ShootUpgrading, Reason: StepAppliedReason,
 			Message:      "applying step 1/2: control plane 1.36.4 -> 1.37.1",
 			ControlPlane: "1.36.4", Pools: map[string]string{"a": "1.36.4", "b": "1.36.4"},
-			Target: "control plane 1.37.1, pool a 1.37.1, pool b 1.37.1", CurrentStep: 1, StepsLeft: 1}
+			Target: "control plane 1.37.1, pool a 1.37.1, pool b 1.37.1", CurrentStep: 1, StepsLeft: 1,
+			// Gardener's last operation as the pass read the Shoot, before this step.
+			LastOperation: &v1alpha1.LastOperation{Type: "Create", State: "Succeeded"}}
 		if diff := cmp.Diff(want, a, cmpIgnoreStepStart); diff != "" {
 			t.Errorf("shoot a (-want +got):\n%s", diff)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
@@ -37,12 +38,18 @@ type shootState struct {
 	// windowErr says why it cannot be read.
 	window    *shoot.Window
 	windowErr error
+	// lastOperation is Gardener's last operation on the Shoot, nil when it
+	// reports none (or for a rendered Shoot).
+	lastOperation *v1alpha1.LastOperation
 	// err: the Shoot could not be read; nothing is planned for it.
 	err error
 }
 
 func stateFrom(s *shoot.Shoot) shootState {
 	st := shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
+	if op := s.Status.LastOperation; op != nil {
+		st.lastOperation = &v1alpha1.LastOperation{Type: string(op.Type), State: string(op.State)}
+	}
 	st.window, st.windowErr = shoot.MaintenanceWindow(s)
 	return st
 }

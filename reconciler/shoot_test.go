@@ -211,15 +211,41 @@ func TestStatusInventoryRoundTrip(t *testing.T) {
 		inventory.Ref{Version: "v1", Kind: "Namespace", Name: "labs"},
 	)
 	st := toStatusInventory(inv)
-	wantIDs := []v1alpha1.ResourceRef{
-		{ID: "_dev_core.gardener.cloud_Project", Version: "v1beta1"},
-		{ID: "_labs__Namespace", Version: "v1"},
-		{ID: "garden-dev_a_core.gardener.cloud_Shoot", Version: "v1beta1"},
-	}
-	if diff := cmp.Diff(wantIDs, st.Entries); diff != "" {
+	want := &v1alpha1.ResourceInventory{Types: []v1alpha1.InventoryType{
+		{Version: "v1", Kind: "Namespace", Namespaces: []v1alpha1.InventoryNamespace{{Names: []string{"labs"}}}},
+		{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project", Namespaces: []v1alpha1.InventoryNamespace{{Names: []string{"dev"}}}},
+		{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespaces: []v1alpha1.InventoryNamespace{{Namespace: "garden-dev", Names: []string{"a"}}}},
+	}}
+	if diff := cmp.Diff(want, st); diff != "" {
 		t.Errorf("status inventory (-want +got):\n%s", diff)
+	}
+	if n := st.Len(); n != 3 {
+		t.Errorf("Len() = %d, want 3", n)
 	}
 	if diff := cmp.Diff(inv, statusInventory(st)); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// TestStatusInventoryFluxForm reads the inventory as Fleets written before the
+// grouped form hold it: Flux's ids.
+func TestStatusInventoryFluxForm(t *testing.T) {
+	st := &v1alpha1.ResourceInventory{Entries: []v1alpha1.ResourceRef{
+		{ID: "_dev_core.gardener.cloud_Project", Version: "v1beta1"},
+		{ID: "_labs__Namespace", Version: "v1"},
+		{ID: "garden-dev_a_core.gardener.cloud_Shoot", Version: "v1beta1"},
+		{ID: "not-an-id", Version: "v1"},
+	}}
+	want := inventory.FromRefs(
+		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespace: "garden-dev", Name: "a"},
+		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project", Name: "dev"},
+		inventory.Ref{Version: "v1", Kind: "Namespace", Name: "labs"},
+	)
+	if diff := cmp.Diff(want, statusInventory(st)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// Written again, it takes the grouped form.
+	if got := toStatusInventory(statusInventory(st)); len(got.Entries) != 0 || got.Len() != 3 {
+		t.Errorf("written again: %d entries, %d objects; want 0 entries, 3 objects", len(got.Entries), got.Len())
 	}
 }

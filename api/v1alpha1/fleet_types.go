@@ -204,6 +204,79 @@ type ShootStatus struct {
 	// StepStartedAt is when the current step was applied.
 	// +optional
 	StepStartedAt *metav1.Time `json:"stepStartedAt,omitempty"`
+	// Wave is the upgrade wave the shoot joins; empty for none.
+	// +optional
+	Wave string `json:"wave,omitempty"`
+	// Hibernated is true when the live Shoot is, or is about to be,
+	// hibernated.
+	// +optional
+	Hibernated bool `json:"hibernated,omitempty"`
+	// LastOperation is Gardener's last operation on the live Shoot.
+	// +optional
+	LastOperation *LastOperation `json:"lastOperation,omitempty"`
+}
+
+// LastOperation is the type and state of Gardener's last operation on a
+// Shoot (status.lastOperation).
+type LastOperation struct {
+	// Type is Gardener's operation type: Create, Reconcile, Restore, Migrate
+	// or Delete.
+	Type string `json:"type"`
+	// State is Gardener's operation state: Processing, Succeeded, Error,
+	// Failed, Pending or Aborted.
+	State string `json:"state"`
+}
+
+// ShootCounts counts shoots by phase.
+type ShootCounts struct {
+	// Total counts every shoot.
+	Total int32 `json:"total"`
+	// UpToDate, Upgrading, Waiting, Held and Stalled count the shoots in
+	// that phase.
+	// +optional
+	UpToDate int32 `json:"upToDate,omitempty"`
+	// +optional
+	Upgrading int32 `json:"upgrading,omitempty"`
+	// +optional
+	Waiting int32 `json:"waiting,omitempty"`
+	// +optional
+	Held int32 `json:"held,omitempty"`
+	// +optional
+	Stalled int32 `json:"stalled,omitempty"`
+}
+
+// Add counts one shoot in phase p.
+func (in *ShootCounts) Add(p ShootPhase) {
+	in.Total++
+	switch p {
+	case ShootUpToDate:
+		in.UpToDate++
+	case ShootUpgrading:
+		in.Upgrading++
+	case ShootWaiting:
+		in.Waiting++
+	case ShootHeld:
+		in.Held++
+	case ShootStalled:
+		in.Stalled++
+	}
+}
+
+// Of returns the count of phase p.
+func (in *ShootCounts) Of(p ShootPhase) int32 {
+	switch p {
+	case ShootUpToDate:
+		return in.UpToDate
+	case ShootUpgrading:
+		return in.Upgrading
+	case ShootWaiting:
+		return in.Waiting
+	case ShootHeld:
+		return in.Held
+	case ShootStalled:
+		return in.Stalled
+	}
+	return 0
 }
 
 // WavePhase is where an upgrade wave stands.
@@ -232,9 +305,18 @@ type WaveStatus struct {
 	// upgrade: it does not bake.
 	// +optional
 	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+	// BakeUntil is when the wave's bake time after CompletedAt ends and the
+	// next wave may start; unset when it does not bake.
+	// +optional
+	BakeUntil *metav1.Time `json:"bakeUntil,omitempty"`
+	// Shoots counts the wave's shoots by phase.
+	// +optional
+	Shoots *ShootCounts `json:"shoots,omitempty"`
 }
 
-// ResourceRef is one applied object in the inventory.
+// ResourceRef is one applied object in the inventory, in the form of Flux's
+// ResourceInventory. Fleets written before InventoryTypes are read in this
+// form; it is no longer written.
 type ResourceRef struct {
 	// ID is "<namespace>_<name>_<group>_<kind>", the namespace empty for
 	// cluster-scoped objects.
@@ -243,10 +325,55 @@ type ResourceRef struct {
 	Version string `json:"v"`
 }
 
-// ResourceInventory lists the objects a Fleet applied.
+// InventoryType is the applied objects of one API group, version and kind.
+type InventoryType struct {
+	// Group is the API group; empty for the core group.
+	// +optional
+	Group string `json:"group,omitempty"`
+	// Version is the API version the objects were applied with.
+	Version string `json:"version"`
+	// Kind of the objects.
+	Kind string `json:"kind"`
+	// Namespaces hold the objects' names by namespace, sorted; the empty
+	// namespace is that of cluster-scoped objects.
+	Namespaces []InventoryNamespace `json:"namespaces"`
+}
+
+// InventoryNamespace is the names of the applied objects of one type in one
+// namespace.
+type InventoryNamespace struct {
+	// Namespace of the objects; empty for cluster-scoped ones.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Names of the objects, sorted.
+	Names []string `json:"names"`
+}
+
+// ResourceInventory lists the objects a Fleet applied. Each object's type
+// and namespace are written once for all its names, not once per object as
+// in Flux's inventory: 10,000 Shoots take about a fifth of the room.
 type ResourceInventory struct {
-	// Entries are sorted by ID.
-	Entries []ResourceRef `json:"entries"`
+	// Types are sorted by group, version and kind.
+	// +optional
+	Types []InventoryType `json:"types,omitempty"`
+	// Entries is the inventory as Fleets written before Types hold it,
+	// sorted by ID; read, never written.
+	// +optional
+	Entries []ResourceRef `json:"entries,omitempty"`
+}
+
+// Len counts the objects of the inventory.
+func (in *ResourceInventory) Len() int {
+	if in == nil {
+		return 0
+	}
+	n := len(in.Entries)
+	for _, t := range in.Types {
+		for _, ns := range t.Namespaces {
+			n += len(ns.Names)
+		}
+	}
+	return n
 }
 
 // FleetStatus reports what the reconciler applied and where each shoot stands.
@@ -276,13 +403,26 @@ type FleetStatus struct {
 	// +optional
 	Inventory *ResourceInventory `json:"inventory,omitempty"`
 
-	// Shoots is each shoot's upgrade state, sorted by namespace and name. In
-	// fleets of more than MaxListedShoots shoots, UpToDate shoots are only
-	// counted in ShootsUpToDate.
+	// ShootCounts counts the shoots by phase.
+	// +optional
+	ShootCounts *ShootCounts `json:"shootCounts,omitempty"`
+
+	// Shoots is the shoots' upgrade state, sorted by namespace and name:
+	// every shoot in a fleet of at most MaxListedShoots, else the shoots not
+	// up to date, at most MaxListedShoots of them, stalled ones first, then
+	// those with a step on its way; ShootsNotListed counts the rest. Every
+	// shoot's state is served by the dashboard's JSON endpoint
+	// (/api/fleets/NAMESPACE/NAME/shoots).
 	// +optional
 	Shoots []ShootStatus `json:"shoots,omitempty"`
 
-	// ShootsUpToDate counts the shoots in phase UpToDate.
+	// ShootsNotListed counts the shoots not up to date that Shoots leaves
+	// out.
+	// +optional
+	ShootsNotListed int32 `json:"shootsNotListed,omitempty"`
+
+	// ShootsUpToDate counts the shoots in phase UpToDate, as
+	// ShootCounts.UpToDate does.
 	// +optional
 	ShootsUpToDate int32 `json:"shootsUpToDate,omitempty"`
 
@@ -301,10 +441,9 @@ type FleetStatus struct {
 // ForcedUpdateHorizon is how far ahead ShootsFacingForcedUpdate looks.
 const ForcedUpdateHorizon = 30 * 24 * time.Hour
 
-// MaxListedShoots bounds the shoots listed one by one with phase UpToDate in
-// FleetStatus.Shoots, which keeps the status well under etcd's object size
-// limit for fleets of thousands of shoots.
-const MaxListedShoots = 1000
+// MaxListedShoots bounds FleetStatus.Shoots, which keeps the Fleet well under
+// etcd's request size limit (1.5 MiB by default) at any number of shoots.
+const MaxListedShoots = 100
 
 // Fleet applies the fleet repository at a Git URL to the garden cluster and
 // keeps it applied, moving each shoot's Kubernetes versions in steps the

@@ -4,7 +4,9 @@
 
 const POLL_MS = 2000;
 const PHASES = ["Stalled", "Upgrading", "Waiting", "Held", "UpToDate"];
-const state = { filter: { phase: "", project: "", q: "", page: 1 }, labsKey: "", graphs: {} };
+// filter.wave: "" is every wave, "=NAME" the wave NAME, "=" the shoots of none.
+const NO_FILTER = { phase: "", project: "", wave: "", q: "", page: 1 };
+const state = { filter: { ...NO_FILTER }, labsKey: "", graphs: {} };
 window.gardenfleetGraphs = state.graphs;
 
 function el(tag, attrs, ...children) {
@@ -35,15 +37,27 @@ function ago(t) {
   if (s < 7200) return Math.round(s / 60) + "m ago";
   return Math.round(s / 3600) + "h ago";
 }
+function duration(s) {
+  if (s < 120) return s + "s";
+  if (s < 7200) return Math.round(s / 60) + "m";
+  return Math.round(s / 3600) + "h";
+}
 
 function route() {
   const m = location.hash.match(/^#\/fleet\/([^/]+)\/([^/?]+)/);
   return m ? { ns: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) } : null;
 }
 
-function counts(phases) {
-  return el("div", { class: "counts" }, ...PHASES.map(p =>
+function counts(phases, cls) {
+  return el("div", { class: cls || "counts" }, ...PHASES.map(p =>
     el("span", { "data-phase-count": p, "data-count": phases[p] || 0 }, phaseBadge(p), " ", phases[p] || 0)));
+}
+
+// The wave's bake time: left, or over, or none.
+function bakeText(w) {
+  if (w.bakeLeft) return "bakes " + duration(w.bakeLeft) + " more";
+  if (w.bakeUntil) return "baked";
+  return "";
 }
 
 function lastError(e) {
@@ -69,8 +83,12 @@ function fleetHead(f) {
   const conds = el("table", { id: "conditions" }, el("tr", {}, el("th", {}, "Condition"), el("th", {}, "Status"), el("th", {}, "Reason"), el("th", {}, "Message"), el("th", {}, "Since")),
     ...f.conditions.map(c => el("tr", {}, el("td", {}, c.type), el("td", { class: c.status }, c.status), el("td", {}, c.reason), el("td", {}, c.message), el("td", {}, when(c.since)))));
   const waves = el("div", { class: "waves", id: "waves" }, ...f.waves.map(w =>
-    el("div", { class: "wave " + w.phase, "data-wave": w.name || "(none)", title: w.completedAt ? "completed " + when(w.completedAt) : "" },
-      el("b", {}, w.name || "(no wave)"), el("br"), w.phase, w.completedAt ? el("div", {}, "done " + ago(w.completedAt)) : null)));
+    el("div", { class: "wave " + w.phase, "data-wave": w.name || "(none)", "data-bake-left": w.bakeLeft || 0,
+      title: (w.completedAt ? "completed " + when(w.completedAt) : "") + (w.bakeUntil ? ", bakes until " + when(w.bakeUntil) : "") },
+      el("b", {}, w.name || "(no wave)"), el("br"), w.phase + " · " + w.shoots + (w.shoots === 1 ? " shoot" : " shoots"),
+      w.completedAt ? el("div", {}, "done " + ago(w.completedAt)) : null,
+      bakeText(w) ? el("div", { class: "bake" }, bakeText(w)) : null,
+      counts(w.phases || {}, "counts wave-counts"))));
   return [
     el("h2", {}, f.namespace + "/" + f.name, f.suspended ? " (suspended)" : ""),
     el("p", {}, "Source: ", f.source.url, " · ", f.source.ref, f.source.path ? " · " + f.source.path : ""),
@@ -87,11 +105,14 @@ function filters(f) {
   phase.value = state.filter.phase;
   const proj = el("select", { id: "filter-project" }, el("option", { value: "" }, "all projects"), ...f.projects.map(p => el("option", { value: p }, p)));
   proj.value = state.filter.project;
+  const wave = el("select", { id: "filter-wave" }, el("option", { value: "" }, "all waves"),
+    ...f.waves.map(w => el("option", { value: "=" + w.name }, w.name || "(no wave)")));
+  wave.value = state.filter.wave;
   const q = el("input", { id: "filter-q", placeholder: "name, reason, message", value: state.filter.q });
-  const apply = () => { state.filter = { phase: phase.value, project: proj.value, q: q.value, page: 1 }; refresh(); };
-  phase.onchange = proj.onchange = apply;
+  const apply = () => { state.filter = { phase: phase.value, project: proj.value, wave: wave.value, q: q.value, page: 1 }; refresh(); };
+  phase.onchange = proj.onchange = wave.onchange = apply;
   q.onchange = apply;
-  return el("div", { class: "filters" }, phase, proj, q);
+  return el("div", { class: "filters" }, phase, proj, wave, q);
 }
 
 function pools(p) {
@@ -108,7 +129,9 @@ function stepText(s) {
 function shootTable(page) {
   const rows = page.items.map(s => el("tr", { "data-shoot": s.namespace + "/" + s.name, "data-phase": s.phase },
     el("td", {}, s.namespace + "/" + s.name, el("br"), el("span", { class: "muted" }, "project " + s.project)),
-    el("td", {}, phaseBadge(s.phase), s.hibernated ? el("div", { class: "muted" }, "hibernated") : null),
+    el("td", { class: "wave-name" }, s.wave || ""),
+    el("td", {}, phaseBadge(s.phase), s.hibernated ? el("div", { class: "muted hibernated" }, "hibernated") : null),
+    el("td", { class: "operation" }, s.lastOperation ? s.lastOperation.type + " " + s.lastOperation.state : ""),
     el("td", { class: "reason" }, s.reason || "", s.message ? el("div", { class: "message" }, s.message) : null),
     el("td", {}, "control plane " + (s.controlPlane || "?"), el("br"), pools(s.pools)),
     el("td", {}, s.target || ""),
@@ -118,8 +141,8 @@ function shootTable(page) {
   prev.onclick = () => { state.filter.page--; refresh(); };
   next.onclick = () => { state.filter.page++; refresh(); };
   return [
-    el("table", { id: "shoots" }, el("tr", {}, el("th", {}, "Shoot"), el("th", {}, "Phase"), el("th", {}, "Reason"), el("th", {}, "Live versions"), el("th", {}, "Target"), el("th", {}, "Step")), ...rows),
-    el("p", { id: "pager" }, prev, " page " + page.page + " of " + Math.max(1, page.pages) + " (" + page.total + " listed" + (page.unlisted ? ", " + page.unlisted + " more up to date not listed" : "") + ") ", next),
+    el("table", { id: "shoots" }, el("tr", {}, el("th", {}, "Shoot"), el("th", {}, "Wave"), el("th", {}, "Phase"), el("th", {}, "Last operation"), el("th", {}, "Reason"), el("th", {}, "Live versions"), el("th", {}, "Target"), el("th", {}, "Step")), ...rows),
+    el("p", { id: "pager" }, prev, " page " + page.page + " of " + Math.max(1, page.pages) + " (" + page.total + " listed" + (page.unlisted ? ", " + page.unlisted + " more the status only counts" : "") + ") ", next),
   ];
 }
 
@@ -152,6 +175,7 @@ async function renderFleet(main, r) {
   const base = "api/fleets/" + encodeURIComponent(r.ns) + "/" + encodeURIComponent(r.name);
   const p = new URLSearchParams({ page: state.filter.page });
   for (const k of ["phase", "project", "q"]) if (state.filter[k]) p.set(k, state.filter[k]);
+  if (state.filter.wave) p.set("wave", state.filter.wave.slice(1));
   const [f, page] = await Promise.all([getJSON(base), getJSON(base + "/shoots?" + p)]);
   let labBox = document.getElementById("labs");
   const active = document.activeElement && document.activeElement.id;
@@ -180,5 +204,5 @@ async function refresh() {
   timer = setTimeout(refresh, POLL_MS);
 }
 
-window.addEventListener("hashchange", () => { state.filter = { phase: "", project: "", q: "", page: 1 }; state.labsKey = ""; refresh(); });
+window.addEventListener("hashchange", () => { state.filter = { ...NO_FILTER }; state.labsKey = ""; refresh(); });
 refresh();

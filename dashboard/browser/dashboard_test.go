@@ -72,14 +72,19 @@ func rollout(ctx context.Context, t *testing.T, e *testenv.Env, ns string) *v1al
 		Shoots: []v1alpha1.ShootStatus{
 			{Name: "s1", Namespace: ns, Phase: v1alpha1.ShootUpgrading, Reason: "StepApplied", Message: "applying step 1/2: control plane 1.34.8 -> 1.35.6",
 				ControlPlane: "1.34.8", Pools: map[string]string{"a": "1.34.8"}, Target: "control plane 1.35.6, pool a 1.35.6",
-				CurrentStep: 1, StepsLeft: 1, StepStartedAt: &at},
+				CurrentStep: 1, StepsLeft: 1, StepStartedAt: &at, Wave: "prod", LastOperation: &v1alpha1.LastOperation{Type: "Reconcile", State: "Processing"}},
 			{Name: "s2", Namespace: ns, Phase: v1alpha1.ShootStalled, Reason: "StepTimedOut",
 				Message: "step not done 2h0m0s after it was applied: Reconcile Error 10%", ControlPlane: "1.34.8", CurrentStep: 1, StepsLeft: 1, StepStartedAt: &at},
 			{Name: "s3", Namespace: ns, Phase: v1alpha1.ShootHeld, Reason: "Hibernated", Message: "hibernated: 2 steps held until it wakes", ControlPlane: "1.33.4", StepsLeft: 2},
 			{Name: "s4", Namespace: ns, Phase: v1alpha1.ShootWaiting, Reason: "WaveNotReady", Message: "waiting for wave canary", ControlPlane: "1.33.4", StepsLeft: 2},
 		},
 		ShootsUpToDate: 6,
-		Waves:          []v1alpha1.WaveStatus{{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &at}, {Name: "prod", Phase: v1alpha1.WaveUpgrading}},
+		// canary finished 5 minutes ago and bakes an hour.
+		Waves: []v1alpha1.WaveStatus{
+			{Name: "canary", Phase: v1alpha1.WaveDone, CompletedAt: &at, BakeUntil: &metav1.Time{Time: at.Add(time.Hour)},
+				Shoots: &v1alpha1.ShootCounts{Total: 6, UpToDate: 6}},
+			{Name: "prod", Phase: v1alpha1.WaveUpgrading, Shoots: &v1alpha1.ShootCounts{Total: 1, Upgrading: 1}},
+		},
 	}
 	if err := e.Client.Status().Update(ctx, f); err != nil {
 		t.Fatal(err)
@@ -224,5 +229,28 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("stalled count = %s, want 0", stalled)
 		}
 		screenshot(t, bctx, shots, "updated")
+	})
+
+	t.Run("waves: counts, bake time left and a filter", func(t *testing.T) {
+		left := until[int](t, bctx, "canary's bake time", `+document.querySelector('.wave[data-wave="canary"]').dataset.bakeLeft`)
+		if left <= 0 || left > 3600 {
+			t.Errorf("canary bakes %d s more, want 1 to 3600", left)
+		}
+		upToDate := until[string](t, bctx, "canary's count", `document.querySelector('.wave[data-wave="canary"] [data-phase-count="UpToDate"]').dataset.count`)
+		if upToDate != "6" {
+			t.Errorf("canary: %s up to date, want 6", upToDate)
+		}
+		op := until[string](t, bctx, "s1's last operation", `document.querySelector('tr[data-shoot="`+ns+`/s1"] .operation').textContent`)
+		if op != "Reconcile Processing" {
+			t.Errorf("s1's last operation = %q, want Reconcile Processing", op)
+		}
+		until[bool](t, bctx, "s3 hibernated", `!!document.querySelector('tr[data-shoot="`+ns+`/s3"] .hibernated')`)
+		// Only s1 is in wave prod.
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("filter-wave");
+			s.value = "=prod"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+			t.Fatal(err)
+		}
+		until[bool](t, bctx, "only wave prod", `[...document.querySelectorAll("#shoots tr[data-shoot]")].map(r => r.dataset.shoot).join() === "`+ns+`/s1"`)
+		screenshot(t, bctx, shots, "waves")
 	})
 }

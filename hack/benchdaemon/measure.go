@@ -217,9 +217,4 @@ func conditionString(c *metav1.Condition) string {
 	return string(c.Status) + " " + c.Reason + ": " + msg
 }
 
-func inventoryLen(f *v1alpha1.Fleet) int {
-	if f.Status.Inventory == nil {
-		return 0
-	}
-	return len(f.Status.Inventory.Entries)
-}
+func inventoryLen(f *v1alpha1.Fleet) int { return f.Status.Inventory.Len() }

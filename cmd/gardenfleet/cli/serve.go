@@ -184,7 +184,9 @@ func runServe(ctx context.Context, streams Streams, opts *serveOptions) error {
 		return fmt.Errorf("set up the reconciler: %w", err)
 	}
 	if opts.dashboardAddr != "0" {
-		srv := dashboard.NewServer(dashboard.Options{Fleets: mgr.GetClient(), Topologies: mgr.GetAPIReader(), Namespace: opts.namespace})
+		// Every shoot's state comes from the reconciler's last pass, the
+		// lines the status lists a capped part of.
+		srv := dashboard.NewServer(dashboard.Options{Fleets: mgr.GetClient(), Topologies: mgr.GetAPIReader(), Namespace: opts.namespace, Shoots: r})
 		started := func(addr string) { log.Info("serving the dashboard", "url", "http://"+addr+"/") }
 		if err := mgr.Add(&dashboard.Runnable{Addr: opts.dashboardAddr, Handler: srv, Started: started}); err != nil {
 			return fmt.Errorf("add the dashboard: %w", err)

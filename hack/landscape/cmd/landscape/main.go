@@ -21,6 +21,10 @@ type config struct {
 	windows     bool
 	gardenfleet string
 	fleet       string
+	// upgradeFrom ("OLD=NEW,...") makes run push the fleet first with each
+	// quoted version OLD written as NEW, and the fleet itself once the Fleet
+	// is Ready: the daemon then upgrades it while one watches.
+	upgradeFrom string
 }
 
 const usage = `usage: landscape up|down|status|run|serve [flags]
@@ -49,6 +53,7 @@ func run(args []string) error {
 	fs.BoolVar(&cfg.windows, "maintenance-windows", true, "run simulated maintenance in each shoot's time window")
 	fs.StringVar(&cfg.gardenfleet, "gardenfleet", filepath.Join(root, "bin", "gardenfleet"), "gardenfleet binary (run)")
 	fs.StringVar(&cfg.fleet, "fleet", filepath.Join(root, "examples", "fleet"), "fleet repo to push, render and apply (run)")
+	fs.StringVar(&cfg.upgradeFrom, "upgrade-from", "", `OLD=NEW,...: push the fleet first with each quoted version "OLD" in its .cue files written as "NEW", then the fleet itself once the Fleet is Ready, so it upgrades (run)`)
 	// The subcommand comes first (`landscape run -fleet DIR`); flags before it work too.
 	var sub string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {

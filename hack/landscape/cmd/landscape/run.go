@@ -36,11 +36,18 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 		return fmt.Errorf("read landscape state: %w", err)
 	}
 
-	commit, err := gitserver.Push(ctx, st.GitURL, gitserver.DefaultBranch, cfg.fleet, "make run: "+filepath.Base(cfg.fleet))
+	first, upgradePending := cfg.fleet, cfg.upgradeFrom != ""
+	if upgradePending {
+		first = filepath.Join(cfg.dir, "fleet-before-upgrade")
+		if err := olderFleet(cfg.fleet, first, cfg.upgradeFrom); err != nil {
+			return err
+		}
+	}
+	commit, err := gitserver.Push(ctx, st.GitURL, gitserver.DefaultBranch, first, "make run: "+filepath.Base(cfg.fleet))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pushed %s to %s (commit %s)\n", cfg.fleet, st.GitURL, commit[:12])
+	fmt.Printf("pushed %s to %s (commit %s)\n", first, st.GitURL, commit[:12])
 
 	kubectl := filepath.Join(cfg.bin, "kubectl")
 	kenv := []string{"KUBECONFIG=" + st.Kubeconfig}
@@ -99,6 +106,9 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 	fmt.Printf("  export KUBECONFIG=%s\n", st.Kubeconfig)
 	fmt.Printf("  %s get fleets,shoots,topologies -A\n", kubectl)
 	fmt.Printf("  %s get fleet -n gardenfleet-system example -o yaml\n", kubectl)
+	if upgradePending {
+		fmt.Printf("Once the Fleet is Ready, %s is pushed as it is: its shoots then upgrade (versions %s), wave by wave.\n", cfg.fleet, cfg.upgradeFrom)
+	}
 	fmt.Printf("Change the fleet and push it to %s to see it follow.\n\nCtrl-C stops everything.\n\n", st.GitURL)
 
 	self, _ := os.Executable()
@@ -123,6 +133,14 @@ func runFleet(ctx context.Context, cfg *config) (retErr error) {
 				fmt.Printf("%s Fleet example Ready=%s\n", time.Now().Format("15:04:05"), last)
 				if shoots, err := output(ctx, kenv, nil, kubectl, "get", "shoots", "-A"); err == nil {
 					fmt.Println(string(shoots))
+				}
+				if upgradePending && strings.HasPrefix(last, "True ") {
+					upgradePending = false
+					commit, err := gitserver.Push(ctx, st.GitURL, gitserver.DefaultBranch, cfg.fleet, "make run: upgrade "+filepath.Base(cfg.fleet))
+					if err != nil {
+						return err
+					}
+					fmt.Printf("%s pushed %s (commit %s): the upgrade starts\n", time.Now().Format("15:04:05"), cfg.fleet, commit[:12])
 				}
 			}
 		}
@@ -160,4 +178,42 @@ func output(ctx context.Context, env []string, stdin []byte, name string, args .
 		return nil, fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
+}
+
+// olderFleet copies the fleet repo src to dst with each quoted version OLD
+// of upgradeFrom ("OLD=NEW,...") in its .cue files written as NEW.
+func olderFleet(src, dst, upgradeFrom string) error {
+	var pairs []string
+	for _, p := range strings.Split(upgradeFrom, ",") {
+		old, repl, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || old == "" || repl == "" {
+			return fmt.Errorf("-upgrade-from %q: want OLD=NEW, comma-separated", upgradeFrom)
+		}
+		pairs = append(pairs, `"`+old+`"`, `"`+repl+`"`)
+	}
+	r := strings.NewReplacer(pairs...)
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(out, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, ".cue") {
+			data = []byte(r.Replace(string(data)))
+		}
+		return os.WriteFile(out, data, 0o644)
+	})
 }
