@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 )
 
@@ -28,27 +29,13 @@ type lastOp struct {
 	Hibernated         bool
 }
 
+// newShoot is a Shoot on the landscape's local CloudProfile with one pool.
 func newShoot(ns, name string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "core.gardener.cloud/v1beta1",
-		"kind":       "Shoot",
-		"metadata":   map[string]any{"namespace": ns, "name": name},
-		"spec": map[string]any{
-			"cloudProfile":           map[string]any{"name": "local"},
-			"region":                 "local",
-			"credentialsBindingName": "creds",
-			"kubernetes":             map[string]any{"version": "1.34.7"},
-			"provider": map[string]any{
-				"type": "local",
-				"workers": []any{map[string]any{
-					"name": "pool-a", "minimum": int64(1), "maximum": int64(2),
-					"machine": map[string]any{"type": "local", "image": map[string]any{"name": "local", "version": "1.0.0"}},
-				}},
-			},
-			"networking": map[string]any{"type": "calico", "pods": "10.240.0.0/13", "services": "10.248.0.0/18"},
-		},
-	}}
-	return u
+	return shoottest.New(ns, name).Profile("local").Set("local", "spec", "region").
+		Set("creds", "spec", "credentialsBindingName").Version("1.34.7").Provider("local").
+		Pool(shoottest.Pool{Name: "pool-a", Machine: "local", ImageName: "local", Image: "1.0.0", Minimum: 1, Maximum: 2}).
+		Set(map[string]any{"type": "calico", "pods": "10.240.0.0/13", "services": "10.248.0.0/18"}, "spec", "networking").
+		Unstructured()
 }
 
 func get(g Gomega, key types.NamespacedName) *unstructured.Unstructured {
