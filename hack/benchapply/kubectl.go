@@ -70,11 +70,13 @@ type kubectlRun struct {
 	throttled int
 }
 
-// kubectlApply runs `kubectl apply --server-side --field-manager gardenfleet
-// -f dir` with a fresh discovery cache in work, as a user would on a new
-// machine, and times the whole process.
+// kubectlApply runs `kubectl apply --server-side --validate=false
+// --field-manager gardenfleet -f dir` with a fresh discovery cache in work, as a
+// user would on a new machine, and times the whole process. --validate=false,
+// as the README says: kubectl's client-side schema check fails against
+// Gardener's aggregated APIs; the server validates anyway.
 func kubectlApply(ctx context.Context, kubectl, kubeconfig, dir, work string) (kubectlRun, error) {
-	cmd := exec.CommandContext(ctx, kubectl, "apply", "--server-side", "--field-manager", clusters.FieldManager,
+	cmd := exec.CommandContext(ctx, kubectl, "apply", "--server-side", "--validate=false", "--field-manager", clusters.FieldManager,
 		"--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(work, "kubectl-cache"), "-v=6", "-f", dir)
 	// HOME too: kubectl must not read or write the caller's ~/.kube.
 	cmd.Env = append(os.Environ(), "HOME="+work, "KUBECONFIG="+kubeconfig)
