@@ -18,6 +18,7 @@ require (
 	github.com/go-logr/logr v1.4.4
 	github.com/google/go-cmp v0.7.0
 	github.com/metal-stack/gardener-extension-provider-metal v0.27.11
+	github.com/metal-stack/metal-lib v0.25.2
 	github.com/onsi/gomega v1.44.0
 	github.com/prometheus/client_golang v1.24.1
 	github.com/prometheus/common v0.72.0
@@ -173,7 +174,6 @@ require (
 	github.com/metal-stack/duros-controller v0.12.1 // indirect
 	github.com/metal-stack/firewall-controller-manager v0.6.1 // indirect
 	github.com/metal-stack/firewall-controller/v2 v2.5.0 // indirect
-	github.com/metal-stack/metal-lib v0.25.2 // indirect
 	github.com/miekg/dns v1.1.73 // indirect
 	github.com/mitchellh/copystructure v1.2.0 // indirect
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect
