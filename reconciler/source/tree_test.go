@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -18,12 +16,14 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gardenfleet/gardenfleet/hack/gitobjects"
 	"github.com/gardenfleet/gardenfleet/snapshot"
 )
 
-// objects writes hand-made Git objects, in whatever shape a hostile push
-// could have: entries are kept in the order given, duplicates and all.
+// objects writes hand-made Git objects (gitobjects, shared with the CLI's
+// hostile tests), in whatever shape a hostile push could have.
 type objects struct {
+	gitobjects.Writer
 	t    *testing.T
 	repo *git.Repository
 }
@@ -35,59 +35,16 @@ func newObjects(t *testing.T, repo *git.Repository) *objects {
 			t.Fatal(err)
 		}
 	}
-	return &objects{t: t, repo: repo}
+	return &objects{Writer: gitobjects.New(t, repo), t: t, repo: repo}
 }
 
-func (o *objects) blob(content string) plumbing.Hash {
-	o.t.Helper()
-	return o.raw(plumbing.BlobObject, content)
-}
+func (o *objects) blob(content string) plumbing.Hash { return o.Blob(content) }
 
-func (o *objects) raw(typ plumbing.ObjectType, content string) plumbing.Hash {
-	o.t.Helper()
-	enc := o.repo.Storer.NewEncodedObject()
-	enc.SetType(typ)
-	w, err := enc.Writer()
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	if _, err := w.Write([]byte(content)); err != nil {
-		o.t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		o.t.Fatal(err)
-	}
-	h, err := o.repo.Storer.SetEncodedObject(enc)
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	return h
-}
-
-// tree encodes entries as git does, but unsorted: go-git's encoder would
-// refuse them.
-func (o *objects) tree(entries ...object.TreeEntry) plumbing.Hash {
-	o.t.Helper()
-	var b strings.Builder
-	for _, e := range entries {
-		b.WriteString(strconv.FormatUint(uint64(e.Mode), 8) + " " + e.Name + "\x00")
-		b.Write(e.Hash[:])
-	}
-	return o.raw(plumbing.TreeObject, b.String())
-}
+func (o *objects) tree(entries ...object.TreeEntry) plumbing.Hash { return o.Tree(entries...) }
 
 func (o *objects) commit(tree plumbing.Hash) *object.Commit {
 	o.t.Helper()
-	sig := object.Signature{Name: "t", Email: "t@t", When: time.Unix(1700000000, 0)}
-	enc := o.repo.Storer.NewEncodedObject()
-	if err := (&object.Commit{Author: sig, Committer: sig, Message: "hostile", TreeHash: tree}).Encode(enc); err != nil {
-		o.t.Fatal(err)
-	}
-	h, err := o.repo.Storer.SetEncodedObject(enc)
-	if err != nil {
-		o.t.Fatal(err)
-	}
-	c, err := o.repo.CommitObject(h)
+	c, err := o.repo.CommitObject(o.Commit(tree))
 	if err != nil {
 		o.t.Fatal(err)
 	}
