@@ -153,13 +153,16 @@ func (m *Manager) prepare(objs []*unstructured.Unstructured) []*unstructured.Uns
 }
 
 // settle returns prepare's obj as it is applied over live (nil: not created
-// yet): Gardener's fields preserved, in a copy when they change, and the
-// digest set.
+// yet): the digest set, then Gardener's fields preserved, in a copy when they
+// change. The digest is of what the fleet asks for, not of the versions kept
+// from live: a version Gardener raised (maintenance, or a partial machine
+// image version its admission completed on create) leaves the digest as
+// applied, so the next pass finds the Shoot unchanged instead of writing it.
 func settle(obj, live *unstructured.Unstructured) (*unstructured.Unstructured, []Note, error) {
-	out, notes := PreserveGardenerOwned(obj, live)
-	if err := setDigest(out); err != nil {
+	if err := setDigest(obj); err != nil {
 		return nil, nil, err
 	}
+	out, notes := PreserveGardenerOwned(obj, live)
 	return out, notes, nil
 }
 

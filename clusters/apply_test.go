@@ -173,17 +173,16 @@ func TestApplyLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := inOrder(Unchanged)
-		// The digest now covers 1.36.4: written once, then unchanged.
-		want[5] = "Shoot/" + ns + "/dev configured"
-		if diff := cmp.Diff(want, entries(cs)); diff != "" {
+		// The digest is of what the fleet asks for, so the raised patch
+		// costs no write: unchanged, with a note.
+		if diff := cmp.Diff(inOrder(Unchanged), entries(cs)); diff != "" {
 			t.Errorf("Apply() (-want +got):\n%s", diff)
 		}
 		var notes []string
 		for _, n := range cs.Entries[5].Notes {
 			notes = append(notes, n.String())
 		}
-		wantNotes := []string{"Shoot/" + ns + "/dev spec.kubernetes.version: kept 1.36.4 over desired 1.36.3: gardener's maintenance raised the patch version"}
+		wantNotes := []string{"Shoot/" + ns + "/dev spec.kubernetes.version: kept 1.36.4 over desired 1.36.3: gardener raised the patch version (maintenance, or a partial version completed)"}
 		if diff := cmp.Diff(wantNotes, notes); diff != "" {
 			t.Errorf("notes (-want +got):\n%s", diff)
 		}
@@ -292,6 +291,58 @@ func TestApplyLifecycle(t *testing.T) {
 			t.Errorf("inventory after prune (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// Gardener's admission completes a partial machine image version ("12") to
+// the newest matching one on create. The next pass keeps it and writes
+// nothing: no dry run, no patch.
+func TestApplyAfterGardenerCompletedAVersion(t *testing.T) {
+	e := requireEnv(t)
+	ctx := context.Background()
+	ns := e.NewNamespace(t)
+	m, counter := newManager(t, e)
+	shoot := byKind(fleetObjects(t, ns, ns[len("garden-"):]), "Shoot")[0]
+	workers, _, _ := unstructured.NestedSlice(shoot.Object, "spec", "provider", "workers")
+	if err := unstructured.SetNestedField(workers[0].(map[string]any), "12", "machine", "image", "version"); err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedSlice(shoot.Object, workers, "spec", "provider", "workers"); err != nil {
+		t.Fatal(err)
+	}
+	objs := []*unstructured.Unstructured{shoot}
+
+	cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Shoot/" + ns + "/dev created"}, entries(cs)); diff != "" {
+		t.Errorf("Apply() (-want +got):\n%s", diff)
+	}
+	live := get(ctx, t, e.Client, shoot)
+	liveWorkers, _, _ := unstructured.NestedSlice(live.Object, "spec", "provider", "workers")
+	if v, _, _ := unstructured.NestedString(liveWorkers[0].(map[string]any), "machine", "image", "version"); v != "12.0.20251120" {
+		t.Fatalf("live machine image version = %q, want 12.0.20251120 (Gardener completes a partial version)", v)
+	}
+
+	counter.take()
+	cs, err = m.Apply(ctx, objs, DefaultApplyOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Shoot/" + ns + "/dev unchanged"}, entries(cs)); diff != "" {
+		t.Errorf("second Apply() (-want +got):\n%s", diff)
+	}
+	var notes []string
+	for _, n := range cs.Entries[0].Notes {
+		notes = append(notes, n.String())
+	}
+	wantNotes := []string{"Shoot/" + ns + "/dev spec.provider.workers[name=workers].machine.image.version: kept 12.0.20251120 over desired 12: gardener raised the patch version (maintenance, or a partial version completed)"}
+	if diff := cmp.Diff(wantNotes, notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"GET /apis/core.gardener.cloud/v1beta1/shoots"}, counter.take()); diff != "" {
+		t.Errorf("requests of the second Apply (-want +got):\n%s", diff)
+	}
 }
 
 func TestApplyPartialFailure(t *testing.T) {

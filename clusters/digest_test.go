@@ -120,3 +120,37 @@ func TestSetDigestStable(t *testing.T) {
 		t.Errorf("digest %q has unexpected length", first)
 	}
 }
+
+// A version Gardener raised is kept in what is applied, but the digest stays
+// the one of the fleet's object: created with it, found unchanged with it.
+func TestSettleDigestsWhatTheFleetAsks(t *testing.T) {
+	desired := func() *unstructured.Unstructured {
+		return newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "", "12")).Unstructured()
+	}
+	created, _, err := settle(desired(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := created.DeepCopy()
+	_ = unstructured.SetNestedField(live.Object, "1.33.4", "spec", "kubernetes", "version")
+	ws, _, _ := unstructured.NestedSlice(live.Object, "spec", "provider", "workers")
+	_ = unstructured.SetNestedField(ws[0].(map[string]any), "12.0.3", "machine", "image", "version")
+	_ = unstructured.SetNestedSlice(live.Object, ws, "spec", "provider", "workers")
+
+	again, notes, err := settle(desired(), live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 2 {
+		t.Fatalf("notes = %v, want the control plane's and the pool's image version kept", notes)
+	}
+	if got, want := again.GetAnnotations()[DigestAnnotation], created.GetAnnotations()[DigestAnnotation]; got != want {
+		t.Errorf("digest with live versions kept = %s, want the one applied on create %s", got, want)
+	}
+	if v, _, _ := unstructured.NestedString(again.Object, "spec", "kubernetes", "version"); v != "1.33.4" {
+		t.Errorf("settled spec.kubernetes.version = %q, want live's 1.33.4", v)
+	}
+	if !unchangedLocally(again, live) {
+		t.Error("unchangedLocally() = false for a Shoot whose only difference is versions Gardener raised")
+	}
+}

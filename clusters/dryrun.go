@@ -87,14 +87,14 @@ func (m *Manager) dryRunOne(ctx context.Context, obj *unstructured.Unstructured,
 			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 		}
 	}
-	adjusted, notes := PreserveGardenerOwned(obj, live)
+	adjusted, notes, err := settle(obj, live)
+	if err != nil {
+		return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "dry-run", Err: err}
+	}
 	if adjusted == obj {
 		// obj shares its spec with the caller's object, and ssa's Diff may
 		// drop a CRD's caBundle in place.
 		adjusted = obj.DeepCopy()
-	}
-	if err := setDigest(adjusted); err != nil {
-		return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "dry-run", Err: err}
 	}
 	e, _, _, err := m.rm.Diff(ctx, adjusted, ssa.DiffOptions{})
 	if err != nil {

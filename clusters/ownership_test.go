@@ -54,7 +54,7 @@ func TestPreserveGardenerOwned(t *testing.T) {
 			live:    newShoot("garden-dev", "a").Version("1.33.4").Unstructured(),
 			want:    newShoot("garden-dev", "a").Version("1.33.4").Unstructured(),
 			wantNotes: []string{
-				id + " spec.kubernetes.version: kept 1.33.4 over desired 1.33.1: gardener's maintenance raised the patch version",
+				id + " spec.kubernetes.version: kept 1.33.4 over desired 1.33.1: gardener raised the patch version (maintenance, or a partial version completed)",
 			},
 		},
 		{
@@ -75,8 +75,8 @@ func TestPreserveGardenerOwned(t *testing.T) {
 			want: newShoot("garden-dev", "a").Version("1.33.1").
 				Pool(pool("a", "1.32.2", "12.0.1")).Pool(pool("b", "", "12.0.3")).Unstructured(),
 			wantNotes: []string{
-				id + " spec.provider.workers[name=a].kubernetes.version: kept 1.32.2 over desired 1.32.1: gardener's maintenance raised the patch version",
-				id + " spec.provider.workers[name=b].machine.image.version: kept 12.0.3 over desired 12.0.1: gardener's maintenance raised the patch version",
+				id + " spec.provider.workers[name=a].kubernetes.version: kept 1.32.2 over desired 1.32.1: gardener raised the patch version (maintenance, or a partial version completed)",
+				id + " spec.provider.workers[name=b].machine.image.version: kept 12.0.3 over desired 12.0.1: gardener raised the patch version (maintenance, or a partial version completed)",
 			},
 		},
 

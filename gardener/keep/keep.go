@@ -14,7 +14,9 @@ const (
 	// does not read as a version).
 	Desired Verdict = iota
 	// Patch: live is a newer patch of the same minor, as Gardener's
-	// maintenance auto-update sets it. Kept; nothing for the fleet to do.
+	// maintenance auto-update sets it, or as its admission completes a
+	// partial machine image version ("12") on create. Kept; nothing for
+	// the fleet to do.
 	Patch
 	// Minor: live is a newer minor (or major), as Gardener's maintenance
 	// sets when it force-updates an expired version. Kept, since Gardener
@@ -29,7 +31,7 @@ func (v Verdict) Keep() bool { return v != Desired }
 func (v Verdict) Reason() string {
 	switch v {
 	case Patch:
-		return "gardener's maintenance raised the patch version"
+		return "gardener raised the patch version (maintenance, or a partial version completed)"
 	case Minor:
 		return "gardener raised the version (forced update of an expired version); update the fleet"
 	}

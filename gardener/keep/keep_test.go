@@ -39,7 +39,7 @@ func TestLive(t *testing.T) {
 func TestReason(t *testing.T) {
 	for v, want := range map[keep.Verdict]string{
 		keep.Desired: "",
-		keep.Patch:   "gardener's maintenance raised the patch version",
+		keep.Patch:   "gardener raised the patch version (maintenance, or a partial version completed)",
 		keep.Minor:   "gardener raised the version (forced update of an expired version); update the fleet",
 	} {
 		if got := v.Reason(); got != want {

@@ -126,7 +126,7 @@ shoots: maint: {project: _p}
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
 	wantNotes := []string{
-		fmt.Sprintf("Shoot/%s/maint spec.kubernetes.version: kept 1.35.5 over desired 1.35.4: gardener's maintenance raised the patch version", ns),
+		fmt.Sprintf("Shoot/%s/maint spec.kubernetes.version: kept 1.35.5 over desired 1.35.4: gardener raised the patch version (maintenance, or a partial version completed)", ns),
 	}
 	if diff := cmp.Diff(wantNotes, r.Notes); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)
