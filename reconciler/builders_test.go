@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -17,6 +18,7 @@ type fleetBuilder struct {
 // a test sets differs from the defaults.
 type shootBuilder struct {
 	name, version string
+	profile       string   // the CloudProfile; "local" when empty
 	pools         []string // CUE of each pool
 	rollout       []string // CUE lines inside rollout
 	extra         []string // CUE lines inside the shoot
@@ -40,6 +42,12 @@ func (f *fleetBuilder) shoot(name, version, poolB string) *shootBuilder {
 
 func (s *shootBuilder) with(lines ...string) *shootBuilder {
 	s.extra = append(s.extra, lines...)
+	return s
+}
+
+// on puts the shoot on another CloudProfile than "local".
+func (s *shootBuilder) on(profile string) *shootBuilder {
+	s.profile = profile
 	return s
 }
 
@@ -68,7 +76,7 @@ func (f *fleetBuilder) files() map[string]string {
 	for _, s := range f.shoots {
 		fmt.Fprintf(&sh, "\t%q: {\n", s.name)
 		sh.WriteString("\t\tproject: \"PROJECT\"\n")
-		sh.WriteString("\t\tcloudProfile: \"local\"\n\t\tregion: \"local\"\n\t\tpurpose: \"evaluation\"\n")
+		fmt.Fprintf(&sh, "\t\tcloudProfile: %q\n\t\tregion: \"local\"\n\t\tpurpose: \"evaluation\"\n", cmp.Or(s.profile, "local"))
 		sh.WriteString("\t\tprovider: type: \"local\"\n\t\tcredentialsBinding: \"creds\"\n")
 		sh.WriteString("\t\tnetworking: {type: \"calico\", pods: \"10.240.0.0/13\", services: \"10.248.0.0/18\"}\n")
 		fmt.Fprintf(&sh, "\t\tkubernetes: version: %q\n", s.version)

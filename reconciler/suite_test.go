@@ -162,6 +162,8 @@ type harness struct {
 	src     string // the working copy pushed to the repository
 	events  *eventRecorder
 	counter *requestCounter
+	// registry holds the metrics of the reconciler started last.
+	registry *prometheus.Registry
 }
 
 func newHarness(t *testing.T) *harness {
@@ -244,7 +246,8 @@ func (h *harness) startWith(opts Options) (stop func()) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	metrics, err := NewMetrics(prometheus.NewRegistry())
+	h.registry = prometheus.NewRegistry()
+	metrics, err := NewMetrics(h.registry)
 	if err != nil {
 		h.t.Fatal(err)
 	}
