@@ -82,7 +82,7 @@ func TestPlanShoot(t *testing.T) {
 			name:      "a downgrade has no plan and keeps the live versions",
 			live:      healthy(shootObj("1.36.4", "a=")),
 			desired:   shootObj("1.35.6", "a="),
-			wantErr:   "control plane 1.36.4 -> 1.35.6 is a downgrade",
+			wantErr:   "control plane 1.36.4 -> 1.35.6 is a downgrade, which Gardener refuses: set the fleet to 1.36.4 or later (Gardener's maintenance force-updates an expired version by a minor)",
 			wantApply: []string{"1.36.4", "a=-"},
 		},
 	}

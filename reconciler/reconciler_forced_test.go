@@ -52,7 +52,7 @@ func TestForcedUpdateOfAnExpiredVersion(t *testing.T) {
 
 	forced := []any{"1.37.1", map[string]string{"a": "1.37.1", "b": "1.37.1"}}
 	key := h.shootNamespace() + "/forced"
-	downgrade := "no plan reaches the target: control plane 1.37.1 -> 1.36.4 is a downgrade"
+	downgrade := "no plan reaches the target: control plane 1.37.1 -> 1.36.4 is a downgrade, which Gardener refuses: set the fleet to 1.37.1 or later (Gardener's maintenance force-updates an expired version by a minor)"
 	stalled := v1alpha1.ShootStatus{Name: "forced", Namespace: h.shootNamespace(), Phase: v1alpha1.ShootStalled,
 		Reason: PlanRejectedReason, Message: downgrade, ControlPlane: "1.37.1", Pools: forced[1].(map[string]string),
 		LastOperation: &v1alpha1.LastOperation{Type: "Reconcile", State: simulator.StateSucceeded}}

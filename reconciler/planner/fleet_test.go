@@ -27,7 +27,7 @@ func TestPlanFleet(t *testing.T) {
 	if got[0].Err != nil || len(got[0].Steps) != 2 {
 		t.Errorf("outcome 0 = %v, %v; want 2 steps", got[0].Steps, got[0].Err)
 	}
-	wantErr := "shoot garden-dev/b: control plane 1.34.3 -> 1.33.5 is a downgrade"
+	wantErr := "shoot garden-dev/b: control plane 1.34.3 -> 1.33.5 is a downgrade, which Gardener refuses: set the fleet to 1.34.3 or later (Gardener's maintenance force-updates an expired version by a minor)"
 	if got[1].Err == nil || got[1].Err.Error() != wantErr {
 		t.Errorf("outcome 1 error = %v, want %q", got[1].Err, wantErr)
 	}

@@ -288,13 +288,13 @@ func TestPlan(t *testing.T) {
 			name:    "control plane downgrade",
 			current: live("1.34.3"),
 			desired: want("1.33.5"),
-			wantErr: "control plane 1.34.3 -> 1.33.5 is a downgrade",
+			wantErr: "control plane 1.34.3 -> 1.33.5 is a downgrade, which Gardener refuses: set the fleet to 1.34.3 or later (Gardener's maintenance force-updates an expired version by a minor)",
 		},
 		{
 			name:    "pinned pool downgrade",
 			current: live("1.34.3", "a=1.34.3"),
 			desired: want("1.34.3", "a=1.33.5"),
-			wantErr: "pool a 1.34.3 -> 1.33.5 is a downgrade",
+			wantErr: "pool a 1.34.3 -> 1.33.5 is a downgrade, which Gardener refuses: set the fleet to 1.34.3 or later (Gardener's maintenance force-updates an expired version by a minor)",
 		},
 		{
 			name:    "pin the target would leave too far behind",

@@ -16,7 +16,8 @@ const maxPoolSkew = 3
 //   - a pool without a target of its own follows the control plane;
 //   - a live version ahead of Git by a patch within the same minor (raised
 //     by Gardener's maintenance) stays and is reported in kept;
-//   - anything below the live version otherwise is a downgrade, an error.
+//   - anything below the live version otherwise is a downgrade, an error
+//     that tells how to catch Git up.
 //
 // It also rejects live states that already break the skew rules, targets
 // that would (a pool newer than the control plane, or pinned more than three
@@ -81,7 +82,9 @@ func resolveOne(what string, live, want Version) (Version, bool, error) {
 	case keep.Patch:
 		return live, true, nil
 	}
-	return Version{}, false, fmt.Errorf("%s %s -> %s is a downgrade", what, live, want)
+	// A live minor ahead of Git is most often Gardener's forced update of an
+	// expired version, which leaves Git behind; the error says how to catch up.
+	return Version{}, false, fmt.Errorf("%s %s -> %s is a downgrade, which Gardener refuses: set the fleet to %s or later (Gardener's maintenance force-updates an expired version by a minor)", what, live, want, live)
 }
 
 func checkLive(current Current) error {

@@ -256,7 +256,7 @@ func TestBuildUpgrades(t *testing.T) {
 			want: []Upgrade{{
 				Shoot: "garden-a/s", CloudProfile: "metal", Steps: []Step{},
 				Current: VersionState{ControlPlane: "1.36.2"},
-				Error:   "control plane 1.36.2 -> 1.35.4 is a downgrade",
+				Error:   "control plane 1.36.2 -> 1.35.4 is a downgrade, which Gardener refuses: set the fleet to 1.36.2 or later (Gardener's maintenance force-updates an expired version by a minor)",
 			}},
 		},
 		{
