@@ -88,6 +88,28 @@ type Shoot struct {
 	Profile *gardencorev1beta1.CloudProfileSpec
 }
 
+// Trim returns what Forecast reads of s (its name and the versions of its
+// control plane, pools and machine images), for a caller that holds many
+// shoots between reading them and forecasting: a Shoot as read carries
+// Gardener's defaults and managedFields, kilobytes a shoot.
+func Trim(s *gardencorev1beta1.Shoot) *gardencorev1beta1.Shoot {
+	out := &gardencorev1beta1.Shoot{}
+	out.Namespace, out.Name = s.Namespace, s.Name
+	out.Spec.Kubernetes.Version = s.Spec.Kubernetes.Version
+	if n := len(s.Spec.Provider.Workers); n > 0 {
+		out.Spec.Provider.Workers = make([]gardencorev1beta1.Worker, n)
+	}
+	for i := range s.Spec.Provider.Workers {
+		w, t := &s.Spec.Provider.Workers[i], &out.Spec.Provider.Workers[i]
+		t.Name = w.Name
+		if w.Kubernetes != nil {
+			t.Kubernetes = &gardencorev1beta1.WorkerKubernetes{Version: w.Kubernetes.Version}
+		}
+		t.Machine.Image = w.Machine.Image
+	}
+	return out
+}
+
 // Forecast lists every version of the shoots that expires by now+within
 // (or has already), sorted by date, then shoot, pool and image.
 func Forecast(shoots []Shoot, now time.Time, within time.Duration) []Forced {

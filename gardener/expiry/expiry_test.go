@@ -1,6 +1,7 @@
 package expiry_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -90,6 +91,15 @@ func TestForecast(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Forecast (-want +got):\n%s", diff)
+			}
+			trimmed := slices.Clone(shoots)
+			for i := range trimmed {
+				if trimmed[i].Shoot != nil {
+					trimmed[i].Shoot = expiry.Trim(trimmed[i].Shoot)
+				}
+			}
+			if diff := cmp.Diff(expiry.Forecast(shoots, now, tt.within), expiry.Forecast(trimmed, now, tt.within)); diff != "" {
+				t.Errorf("Forecast of trimmed shoots differs (-whole +trimmed):\n%s", diff)
 			}
 		})
 	}
