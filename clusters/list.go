@@ -50,6 +50,13 @@ func (m *Manager) listOwned(ctx context.Context, gvk schema.GroupVersionKind, pa
 	return listPages(ctx, m.client, gvk, pageSize, each, client.MatchingLabels(m.OwnerLabels()))
 }
 
+// ListNames lists the namespace and name of every object of gvk, with a
+// metadata-only list page by page: which of many objects exist, for a
+// request per page instead of a get per object.
+func (m *Manager) ListNames(ctx context.Context, gvk schema.GroupVersionKind, each func(namespace, name string)) error {
+	return m.listMetadataPages(ctx, gvk, ListPageSize, each)
+}
+
 // Live returns the live object of obj (by its kind, namespace and name), or
 // nil when it does not exist.
 func (m *Manager) Live(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {

@@ -1,6 +1,7 @@
 package clusters
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -61,6 +62,29 @@ func NewManager(c client.Client, owner Owner) *Manager {
 		rm:    ssa.NewResourceManager(c, nil, ssa.Owner{Field: FieldManager, Group: OwnerGroup}),
 		owner: owner,
 	}
+}
+
+// WithLiveReads returns c with its reads (Get and List) sent to r, a reader
+// of the API server such as a manager's APIReader. A manager's client answers
+// metadata-only lists from its cache: Apply's existence list would start an
+// informer of every kind it lists (all Shoots, held for the daemon's life)
+// and get one page back with a continue token the cache refuses, so every
+// object of a cold apply would be fetched one by one.
+func WithLiveReads(c client.Client, r client.Reader) client.Client {
+	return liveReads{Client: c, reader: r}
+}
+
+type liveReads struct {
+	client.Client
+	reader client.Reader
+}
+
+func (c liveReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return c.reader.Get(ctx, key, obj, opts...)
+}
+
+func (c liveReads) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	return c.reader.List(ctx, list, opts...)
 }
 
 // OwnerLabels returns the labels Apply sets on every object.

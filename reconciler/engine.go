@@ -73,8 +73,8 @@ type engine struct {
 	// client writes objects and reads them live: unstructured reads of a
 	// controller-runtime manager's client bypass its cache.
 	client client.Client
-	// reader reads Secrets uncached, so no cluster-wide Secret informer is
-	// started.
+	// reader reads the API server, not a cache: Secrets (no cluster-wide
+	// Secret informer is started) and every object clusters reads.
 	reader   client.Reader
 	recorder record.EventRecorder // nil: no Events
 	metrics  *Metrics
@@ -135,7 +135,7 @@ func (e *engine) newScope(ctx context.Context, f *v1alpha1.Fleet) *scope {
 		prev:    *f.Status.DeepCopy(),
 		now:     e.opts.Clock.Now(),
 		log:     ctrl.LoggerFrom(ctx),
-		manager: clusters.NewManager(e.client, clusters.Owner{Name: f.Name, Namespace: f.Namespace}),
+		manager: clusters.NewManager(clusters.WithLiveReads(e.client, e.reader), clusters.Owner{Name: f.Name, Namespace: f.Namespace}),
 		state:   e.stateFor(types.NamespacedName{Namespace: f.Namespace, Name: f.Name}),
 	}
 }

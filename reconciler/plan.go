@@ -262,7 +262,8 @@ func observeLiveShoot(u *unstructured.Unstructured, appliedAt time.Time) *liveSh
 
 // liveShoots returns the live Shoots of the scope by namespace/name: one
 // paged list of the Shoots this Fleet labelled, and a get for each rendered
-// Shoot not among them (not created yet, or not applied by this Fleet yet).
+// Shoot not among them (not created yet, or not applied by this Fleet yet)
+// that exists; when many are not among them, a metadata list says which.
 func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveShoot, error) {
 	out := map[string]*liveShoot{}
 	if len(sc.shoots) == 0 {
@@ -279,8 +280,24 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 	if err != nil {
 		return nil, fmt.Errorf("list shoots: %w", err)
 	}
+	var missing []*shootItem
 	for _, it := range sc.shoots {
-		if _, ok := out[it.key()]; ok {
+		if _, ok := out[it.key()]; !ok {
+			missing = append(missing, it)
+		}
+	}
+	exists := func(string) bool { return true }
+	if len(missing) >= clusters.DefaultApplyOptions().ExistenceListThreshold {
+		// Many not labelled by this Fleet (a cold start): one metadata list
+		// tells which exist at all, instead of a get answered 404 per Shoot.
+		names := map[string]bool{}
+		if err := sc.manager.ListNames(ctx, shootGVK, func(namespace, name string) { names[namespace+"/"+name] = true }); err != nil {
+			return nil, fmt.Errorf("list shoot names: %w", err)
+		}
+		exists = func(key string) bool { return names[key] }
+	}
+	for _, it := range missing {
+		if !exists(it.key()) {
 			continue
 		}
 		u, err := sc.manager.Live(ctx, it.desired)
