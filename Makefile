@@ -134,17 +134,22 @@ bench-apply: landscape-bin
 	$(GO) build -o $(BIN)/gardenfleet ./cmd/gardenfleet
 	$(GO) run ./hack/benchapply -assets $(BIN)/k8s -kubectl $(BIN)/k8s/kubectl -gardenfleet $(BIN)/gardenfleet -shoots 1000
 
-# Runs `gardenfleet serve` against 5,000 generated shoots (API server, simulator, Git server)
-# until the Fleet is Ready and through two more passes, sampling its RSS (see docs/performance.md).
 # Times gardener-apiserver's build (cold and warm), the test garden's start and `make run`
 # until the example fleet is applied (see docs/performance.md).
 .PHONY: bench-landscape
 bench-landscape: landscape-bin
 	$(GO) run ./hack/benchlandscape
 
+# Runs `gardenfleet serve` against SHOOTS generated shoots split across SHARDS Fleets, one
+# daemon each (API server, gardener-apiserver, simulator, Git server), until every Fleet is Ready
+# and through two more passes, sampling each daemon's RSS and counting the API requests of the
+# passes (see docs/performance.md).
+SHOOTS ?= 10000
+SHARDS ?= 1
+
 .PHONY: bench-daemon
 bench-daemon: build landscape-bin
-	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots 5000
+	$(GO) run ./hack/benchdaemon -assets $(BIN)/k8s -gardenfleet $(BIN)/gardenfleet -shoots $(SHOOTS) -shards $(SHARDS)
 
 # Runs the README's `CGO_ENABLED=0 go install ...@VERSION` line offline against the working
 # tree packed as a module version (a full build: about 2.5 minutes on 2 cores, cache warm).

@@ -25,17 +25,19 @@ type daemon struct {
 	stopTimeout time.Duration
 }
 
-// startDaemon starts `gardenfleet serve` on the kubeconfig, with metrics and
-// probes on free loopback ports and GODEBUG=gctrace=1, its output in logPath.
-func startDaemon(o options, kubeconfig, cacheDir, logPath string) (*daemon, error) {
-	metricsAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
+// startDaemon starts `gardenfleet serve` on the kubeconfig for the shard's
+// Fleet, as deployed (config/manager: leader election, the dashboard), with
+// a Lease of its own, metrics, probes and dashboard on free loopback ports
+// and GODEBUG=gctrace=1, its output in logPath.
+func startDaemon(o options, s *shard, kubeconfig, cacheDir, logPath string) (*daemon, error) {
+	var addrs [3]string // metrics, probes, dashboard
+	for i := range addrs {
+		var err error
+		if addrs[i], err = freeAddr(); err != nil {
+			return nil, err
+		}
 	}
-	probeAddr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
+	metricsAddr, probeAddr := addrs[0], addrs[1]
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create the daemon's log: %w", err)
@@ -45,6 +47,11 @@ func startDaemon(o options, kubeconfig, cacheDir, logPath string) (*daemon, erro
 		"--cache-dir", cacheDir,
 		"--metrics-bind-address", metricsAddr,
 		"--health-probe-bind-address", probeAddr,
+		"--dashboard-bind-address", addrs[2],
+		"--fleet-selector", s.selector(),
+		"--leader-elect",
+		"--leader-election-namespace", fleetNamespace,
+		"--leader-election-id", "gardenfleet-"+s.key.Name,
 		"--gate-poll-interval", o.gatePoll.String())
 	cmd.Env = append(append(os.Environ(), "GODEBUG=gctrace=1"), o.env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -66,7 +73,7 @@ func startDaemon(o options, kubeconfig, cacheDir, logPath string) (*daemon, erro
 		d.exitErr = cmd.Wait()
 		close(d.exited)
 	}()
-	logf("started gardenfleet serve, pid %d, metrics at %s", cmd.Process.Pid, d.metricsURL)
+	logf("started gardenfleet serve --fleet-selector %s, pid %d, metrics at %s", s.selector(), cmd.Process.Pid, d.metricsURL)
 	return d, nil
 }
 

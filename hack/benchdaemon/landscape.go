@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -20,27 +24,77 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/hack/benchfleet"
 	"github.com/gardenfleet/gardenfleet/hack/gitserver"
 	"github.com/gardenfleet/gardenfleet/hack/simulator"
 	"github.com/gardenfleet/gardenfleet/hack/testenv"
 )
 
-// fleetKey is the Fleet the daemon reconciles.
-var fleetKey = types.NamespacedName{Namespace: "gardenfleet-system", Name: "bench"}
+// fleetNamespace holds the Fleets and the daemons' Leases.
+const fleetNamespace = "gardenfleet-system"
 
-// landscape is the garden cluster and Git server the daemon runs against.
-type landscape struct {
-	env        *testenv.Env
-	git        *gitserver.Server
-	kubeconfig string
+// shardLabel is the label of a Fleet a daemon's --fleet-selector picks.
+const shardLabel = "shard"
+
+// shard is one Fleet, the part of the generated fleet it follows, and the
+// daemon whose --fleet-selector picks it.
+type shard struct {
+	index   int
+	key     types.NamespacedName
+	dir     string // the generated part
+	part    benchfleet.Part
+	shoots  int
+	objects int // what it renders to
 	// revision is what the Fleet reports once the pushed commit is applied.
 	revision string
 }
 
+// newShards splits a fleet of shoots into n parts, as even as they go,
+// each with shoots and projects of its own, generates them under work and
+// renders each, to know how many objects its daemon must apply.
+func newShards(work string, shoots, n int) ([]*shard, error) {
+	shards := make([]*shard, n)
+	first := 0
+	for i := range shards {
+		s := &shard{
+			index:  i,
+			key:    types.NamespacedName{Namespace: fleetNamespace, Name: fmt.Sprintf("bench-%d", i)},
+			dir:    filepath.Join(work, fmt.Sprintf("fleet-%d", i)),
+			part:   benchfleet.Part{FirstShoot: first, FirstProject: i * benchfleet.Projects},
+			shoots: shoots / n,
+		}
+		if i < shoots%n {
+			s.shoots++
+		}
+		first += s.shoots
+		var err error
+		if s.objects, err = renderedObjects(s.dir, s.shoots, s.part); err != nil {
+			return nil, fmt.Errorf("shard %d: %w", i, err)
+		}
+		shards[i] = s
+	}
+	return shards, nil
+}
+
+// selector is the daemon's --fleet-selector.
+func (s *shard) selector() string { return fmt.Sprintf("%s=%d", shardLabel, s.index) }
+
+// metricLabels select the Fleet's samples in its daemon's metrics.
+func (s *shard) metricLabels(more ...string) []string {
+	return append([]string{`namespace="` + s.key.Namespace + `"`, `name="` + s.key.Name + `"`}, more...)
+}
+
+// landscape is the garden cluster and Git server the daemons run against.
+type landscape struct {
+	env        *testenv.Env
+	git        *gitserver.Server
+	kubeconfig string
+}
+
 // startLandscape starts the API server with the simulator, installs the
-// Fleet CRD, pushes the fleet in dir to a Git server and creates a Fleet
-// following it.
-func startLandscape(ctx context.Context, o options, dir, work string) (_ *landscape, retErr error) {
+// Fleet CRD, pushes each shard's fleet to a repository of a Git server and
+// creates the shard's Fleet following it, labelled for its daemon.
+func startLandscape(ctx context.Context, o options, shards []*shard, work string) (_ *landscape, retErr error) {
 	l := &landscape{}
 	defer func() {
 		if retErr != nil {
@@ -62,35 +116,38 @@ func startLandscape(ctx context.Context, o options, dir, work string) (_ *landsc
 	if err := installFleetCRD(ctx, l.env); err != nil {
 		return l, err
 	}
-
 	if l.git, err = gitserver.Start(ctx, filepath.Join(work, "git")); err != nil {
 		return l, fmt.Errorf("start git server: %w", err)
 	}
-	const repo = "fleet"
-	if err := l.git.CreateRepo(ctx, repo); err != nil {
-		return l, err
-	}
-	commit, err := l.git.PushDir(ctx, repo, dir, fmt.Sprintf("%d shoots", o.shoots))
-	if err != nil {
-		return l, err
-	}
-	l.revision = gitserver.DefaultBranch + "@sha1:" + commit
-
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fleetKey.Namespace}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fleetNamespace}}
 	if err := l.env.Client.Create(ctx, ns); err != nil {
 		return l, fmt.Errorf("create namespace %s: %w", ns.Name, err)
 	}
-	f := &v1alpha1.Fleet{
-		ObjectMeta: metav1.ObjectMeta{Namespace: fleetKey.Namespace, Name: fleetKey.Name},
-		Spec: v1alpha1.FleetSpec{
-			URL:      l.git.URL(repo),
-			Ref:      &v1alpha1.GitRef{Branch: gitserver.DefaultBranch},
-			Interval: &metav1.Duration{Duration: o.interval},
-			Prune:    true,
-		},
-	}
-	if err := l.env.Client.Create(ctx, f); err != nil {
-		return l, fmt.Errorf("create Fleet %s: %w", fleetKey, err)
+	for _, s := range shards {
+		repo := s.key.Name
+		if err := l.git.CreateRepo(ctx, repo); err != nil {
+			return l, err
+		}
+		commit, err := l.git.PushDir(ctx, repo, s.dir, fmt.Sprintf("%d shoots", s.shoots))
+		if err != nil {
+			return l, err
+		}
+		s.revision = gitserver.DefaultBranch + "@sha1:" + commit
+		f := &v1alpha1.Fleet{
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: s.key.Namespace, Name: s.key.Name,
+				Labels: map[string]string{shardLabel: strconv.Itoa(s.index)},
+			},
+			Spec: v1alpha1.FleetSpec{
+				URL:      l.git.URL(repo),
+				Ref:      &v1alpha1.GitRef{Branch: gitserver.DefaultBranch},
+				Interval: &metav1.Duration{Duration: o.interval},
+				Prune:    true,
+			},
+		}
+		if err := l.env.Client.Create(ctx, f); err != nil {
+			return l, fmt.Errorf("create Fleet %s: %w", s.key, err)
+		}
 	}
 
 	l.kubeconfig = filepath.Join(work, "kubeconfig")
@@ -98,6 +155,35 @@ func startLandscape(ctx context.Context, o options, dir, work string) (_ *landsc
 		return l, err
 	}
 	return l, nil
+}
+
+// fleetJSON returns the Fleet as the API server serves it in JSON, which
+// is how etcd stores a custom resource (managedFields included).
+func (l *landscape) fleetJSON(ctx context.Context, key types.NamespacedName) ([]byte, error) {
+	hc, err := rest.HTTPClientFor(l.env.Config)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP client for the API server: %w", err)
+	}
+	url := fmt.Sprintf("%s/apis/%s/namespaces/%s/fleets/%s", strings.TrimSuffix(l.env.Config.Host, "/"),
+		v1alpha1.GroupVersion.String(), key.Namespace, key.Name)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get Fleet %s as JSON: %w", key, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("get Fleet %s as JSON: %w", key, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("get Fleet %s as JSON: %s: %s", key, resp.Status, b)
+	}
+	return b, nil
 }
 
 // stop stops the Git server and the API server; it may be called twice.

@@ -21,6 +21,7 @@ import (
 // options are the driver's flags.
 type options struct {
 	shoots       int
+	shards       int
 	assets       string // kube-apiserver and etcd for testenv
 	gardenfleet  string // the daemon binary
 	interval     time.Duration
@@ -54,7 +55,8 @@ func main() {
 	bounded.Main() // the reconciler evaluates each revision in a child: this binary
 	var o options
 	var env envFlag
-	flag.IntVar(&o.shoots, "shoots", 5000, "shoots in the generated fleet")
+	flag.IntVar(&o.shoots, "shoots", 10000, "shoots in the generated fleet")
+	flag.IntVar(&o.shards, "shards", 1, "split the fleet across this many Fleets, each reconciled by a daemon of its own (--fleet-selector shard=<i>)")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "directory with kube-apiserver and etcd")
 	flag.StringVar(&o.gardenfleet, "gardenfleet", "bin/gardenfleet", "gardenfleet binary whose `serve` is measured")
 	flag.DurationVar(&o.interval, "interval", time.Minute, "the Fleet's spec.interval")
@@ -64,15 +66,15 @@ func main() {
 	flag.DurationVar(&o.readyTimeout, "ready-timeout", 15*time.Minute, "bound on the wait for the Fleet to be Ready")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound on the whole run")
 	flag.Var(&env, "env", "KEY=VALUE added to the daemon's environment, repeatable (e.g. GOMEMLIMIT=250MiB)")
-	flag.StringVar(&o.logFile, "log", "", "keep the daemon's log (JSON and gctrace) in this file; by default it is removed with the work directory")
+	flag.StringVar(&o.logFile, "log", "", "keep the daemon's log (JSON and gctrace) in this file, with -shards the i-th daemon's in FILE.<i>; by default they are removed with the work directory")
 	flag.BoolVar(&o.verbose, "v", false, "send the API server's and simulator's logs to stderr")
 	flag.StringVar(&o.profile, "profile", "", "instead of measuring the daemon binary, profile its heap in this process: build (load and render the fleet) or passes (reconcile until Ready, then profile -passes passes)")
 	flag.StringVar(&o.profileDir, "profile-dir", "benchdaemon-profiles", "where -profile writes heap profiles")
 	flag.IntVar(&o.profileGOGC, "profile-gogc", 10, "GOGC while profiling: low, so that collections are frequent and the largest live heap is seen")
 	flag.Parse()
 	o.env = env
-	if flag.NArg() > 0 || o.shoots < 1 || o.passes < 1 || o.interval <= 0 {
-		fmt.Fprintln(os.Stderr, "usage: benchdaemon [-shoots N] [-passes N] [-env KEY=VALUE] [flags]; see -help")
+	if flag.NArg() > 0 || o.shoots < 1 || o.shards < 1 || o.shards > o.shoots || o.passes < 1 || o.interval <= 0 {
+		fmt.Fprintln(os.Stderr, "usage: benchdaemon [-shoots N] [-shards N] [-passes N] [-env KEY=VALUE] [flags]; see -help")
 		os.Exit(2)
 	}
 
@@ -124,45 +126,59 @@ func run(ctx context.Context, o options) (_ *results, retErr error) {
 	}
 	defer os.RemoveAll(work)
 
-	dir := filepath.Join(work, "fleet")
-	logf("generating a fleet of %d shoots", o.shoots)
-	objects, err := renderedObjects(dir, o.shoots)
+	logf("generating a fleet of %d shoots in %d part(s)", o.shoots, o.shards)
+	shards, err := newShards(work, o.shoots, o.shards)
 	if err != nil {
 		return nil, err
 	}
-	logf("it renders to %d objects", objects)
-
-	res := &results{opts: o, objects: objects, load: loadAverage()}
-	l, err := startLandscape(ctx, o, dir, work)
+	res := &results{opts: o, load: loadAverage()}
+	for _, s := range shards {
+		logf("%s: %d shoots, rendered to %d objects", s.selector(), s.shoots, s.objects)
+		res.daemons = append(res.daemons, &daemonResult{shard: s})
+	}
+	l, err := startLandscape(ctx, o, shards, work)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { retErr = errors.Join(retErr, l.stop()) }()
 
-	logPath := o.logFile
-	if logPath == "" {
-		logPath = filepath.Join(work, "gardenfleet.log")
+	var ds []*daemon
+	var logs []string
+	defer func() {
+		for i, d := range ds {
+			retErr = errors.Join(retErr, d.stop())
+			retErr = errors.Join(retErr, res.daemons[i].readGCTrace(logs[i]))
+		}
+		res.load += " before, " + loadAverage() + " after"
+	}()
+	for _, s := range shards {
+		logPath := o.logFile
+		switch {
+		case logPath == "":
+			logPath = filepath.Join(work, fmt.Sprintf("gardenfleet-%d.log", s.index))
+		case len(shards) > 1:
+			logPath = fmt.Sprintf("%s.%d", logPath, s.index)
+		}
+		d, err := startDaemon(o, s, l.kubeconfig, filepath.Join(work, fmt.Sprintf("cache-%d", s.index)), logPath)
+		if err != nil {
+			return res, err
+		}
+		ds, logs = append(ds, d), append(logs, logPath)
 	}
-	d, err := startDaemon(o, l.kubeconfig, filepath.Join(work, "cache"), logPath)
-	if err != nil {
-		return nil, err
+	if err := measure(ctx, o, l, ds, res); err != nil {
+		var lines []string
+		for i, p := range logs {
+			lines = append(lines, fmt.Sprintf("last lines of the log of %s:\n%s", shards[i].selector(), tail(p, 15)))
+		}
+		return res, fmt.Errorf("%w\n%s", err, strings.Join(lines, "\n"))
 	}
-	measureErr := measure(ctx, o, l, d, res)
-	stopErr := d.stop()
-	res.load += " before, " + loadAverage() + " after"
-	if err := res.readGCTrace(logPath); err != nil {
-		return res, errors.Join(measureErr, stopErr, err)
-	}
-	if measureErr != nil {
-		return res, errors.Join(fmt.Errorf("%w\nlast lines of the daemon's log:\n%s", measureErr, tail(logPath, 15)), stopErr)
-	}
-	return res, stopErr
+	return res, nil
 }
 
-// renderedObjects generates the fleet and renders it here, to know how many
-// objects the daemon must apply.
-func renderedObjects(dir string, n int) (int, error) {
-	if err := benchfleet.Generate(dir, n); err != nil {
+// renderedObjects generates a part of a fleet and renders it here, to know
+// how many objects the daemon must apply.
+func renderedObjects(dir string, n int, part benchfleet.Part) (int, error) {
+	if err := benchfleet.GeneratePart(dir, n, part); err != nil {
 		return 0, fmt.Errorf("generate fleet: %w", err)
 	}
 	f, err := fleet.Load(dir)

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,49 +54,152 @@ func parseProcStatus(r io.Reader) (procMemory, error) {
 // exposition whose labels include every one of labels ("k=\"v\"" pairs).
 // found is false when there is no such sample.
 func metricValue(text, name string, labels ...string) (value float64, found bool, err error) {
+	want, err := parseLabels(strings.Join(labels, ","))
+	if err != nil {
+		return 0, false, fmt.Errorf("parse metric %s: wanted labels: %w", name, err)
+	}
+	err = eachSample(text, func(n string) bool { return n == name }, func(_ string, have map[string]string, v float64) bool {
+		if !hasLabels(have, want) {
+			return true
+		}
+		value, found = v, true
+		return false
+	})
+	return value, found, err
+}
+
+// metricSum sums the samples of name whose labels include every one of
+// labels, by the value of the label by (an absent label counts as "").
+// client-go's rest_client_requests_total{code,host,method} summed by method
+// is what a process asked of the API server.
+func metricSum(text, name, by string, labels ...string) (map[string]float64, error) {
+	want, err := parseLabels(strings.Join(labels, ","))
+	if err != nil {
+		return nil, fmt.Errorf("parse metric %s: wanted labels: %w", name, err)
+	}
+	sums := map[string]float64{}
+	err = eachSample(text, func(n string) bool { return n == name }, func(_ string, have map[string]string, v float64) bool {
+		if hasLabels(have, want) {
+			sums[have[by]] += v
+		}
+		return true
+	})
+	return sums, err
+}
+
+// fleetsIn returns the Fleets ("namespace/name") that gardenfleet's own
+// metrics have samples of: the Fleets a daemon reconciled.
+func fleetsIn(text string) ([]string, error) {
+	seen := map[string]bool{}
+	err := eachSample(text, func(n string) bool { return strings.HasPrefix(n, "gardenfleet_") }, func(_ string, have map[string]string, _ float64) bool {
+		if name, ok := have["name"]; ok {
+			seen[have["namespace"]+"/"+name] = true
+		}
+		return true
+	})
+	return slices.Sorted(maps.Keys(seen)), err
+}
+
+// eachSample hands the samples of the metrics match accepts, in the order
+// of the text, to fn until it returns false. Only those lines are parsed.
+func eachSample(text string, match func(name string) bool, fn func(name string, labels map[string]string, value float64) bool) error {
 	for line := range strings.Lines(text) {
 		line = strings.TrimSpace(line)
-		rest, ok := strings.CutPrefix(line, name)
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '{') {
+		if line == "" || line[0] == '#' {
 			continue
 		}
-		var set string
-		if rest[0] == '{' {
-			end := strings.IndexByte(rest, '}')
-			if end < 0 {
-				return 0, false, fmt.Errorf("parse metric %s: unterminated labels in %q", name, line)
+		end := strings.IndexAny(line, "{ ")
+		if end < 0 {
+			end = len(line)
+		}
+		if end == 0 || !match(line[:end]) {
+			continue
+		}
+		name, rest := line[:end], line[end:]
+		var labels map[string]string
+		if strings.HasPrefix(rest, "{") {
+			closing := labelsEnd(rest)
+			if closing < 0 {
+				return fmt.Errorf("parse metric %s: unterminated labels in %q", name, line)
 			}
-			set, rest = rest[1:end], rest[end+1:]
-		}
-		if !hasLabels(set, labels) {
-			continue
+			var err error
+			if labels, err = parseLabels(rest[1:closing]); err != nil {
+				return fmt.Errorf("parse metric %s: %w in %q", name, err, line)
+			}
+			rest = rest[closing+1:]
 		}
 		fields := strings.Fields(rest)
 		if len(fields) == 0 {
-			return 0, false, fmt.Errorf("parse metric %s: no value in %q", name, line)
+			return fmt.Errorf("parse metric %s: no value in %q", name, line)
 		}
 		v, err := strconv.ParseFloat(fields[0], 64)
 		if err != nil {
-			return 0, false, fmt.Errorf("parse metric %s: %w", name, err)
+			return fmt.Errorf("parse metric %s: %w", name, err)
 		}
-		return v, true, nil
+		if !fn(name, labels, v) {
+			return nil
+		}
 	}
-	return 0, false, nil
+	return nil
 }
 
-// hasLabels reports whether the label set (`a="x",b="y"`) holds every pair.
-// Label values with commas are not split correctly; gardenfleet's are names.
-func hasLabels(set string, want []string) bool {
-	have := strings.Split(set, ",")
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			if strings.TrimSpace(h) == w {
-				found = true
-				break
-			}
+// labelsEnd returns the index of the '}' closing the label set s starts
+// with, skipping quoted values, or -1.
+func labelsEnd(s string) int {
+	quoted := false
+	for i := 1; i < len(s); i++ {
+		switch {
+		case quoted && s[i] == '\\':
+			i++
+		case s[i] == '"':
+			quoted = !quoted
+		case !quoted && s[i] == '}':
+			return i
 		}
-		if !found {
+	}
+	return -1
+}
+
+// parseLabels parses a label set without its braces: `a="x",b="y\"z"`.
+func parseLabels(set string) (map[string]string, error) {
+	labels := map[string]string{}
+	for set = strings.TrimSpace(set); set != ""; {
+		key, rest, ok := strings.Cut(set, "=")
+		key = strings.TrimSpace(key)
+		rest = strings.TrimSpace(rest)
+		if !ok || key == "" || !strings.HasPrefix(rest, `"`) {
+			return nil, fmt.Errorf("want name=\"value\" at %q", set)
+		}
+		var value strings.Builder
+		i := 1
+		for ; i < len(rest) && rest[i] != '"'; i++ {
+			c := rest[i]
+			if c == '\\' && i+1 < len(rest) {
+				i++
+				c = rest[i]
+				if c == 'n' {
+					c = '\n'
+				}
+			}
+			value.WriteByte(c)
+		}
+		if i == len(rest) {
+			return nil, fmt.Errorf("unterminated value of label %s", key)
+		}
+		labels[key] = value.String()
+		set = strings.TrimSpace(rest[i+1:])
+		if set != "" && set[0] != ',' {
+			return nil, fmt.Errorf("want a comma before %q", set)
+		}
+		set = strings.TrimSpace(strings.TrimPrefix(set, ","))
+	}
+	return labels, nil
+}
+
+// hasLabels reports whether have holds every pair of want.
+func hasLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if h, ok := have[k]; !ok || h != v {
 			return false
 		}
 	}

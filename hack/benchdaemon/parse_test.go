@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func TestParseProcStatus(t *testing.T) {
@@ -62,6 +63,13 @@ gardenfleet_objects_applied_total{action="unchanged",name="bench",namespace="gar
 gardenfleet_objects_applied_total{action="unchanged",name="other",namespace="gardenfleet-system"} 3
 gardenfleet_reconcile_duration_seconds_bucket{name="bench",namespace="gardenfleet-system",le="+Inf"} 9
 gardenfleet_reconcile_duration_seconds_count{name="bench",namespace="gardenfleet-system"} 9
+# TYPE rest_client_requests_total counter
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="GET"} 81
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="PATCH"} 2
+rest_client_requests_total{code="404",host="127.0.0.1:6443",method="GET"} 3
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="PUT"} 30
+controller_runtime_active_workers{controller="gardenfleet"} 0
+quoted{path="a,b\"} c",name="x"} 4
 broken_labels{name="bench" 1
 no_value
 `
@@ -86,6 +94,7 @@ func TestMetricValue(t *testing.T) {
 			labels: []string{`name="bench"`}, want: 9, wantFound: true,
 		},
 		{name: "no sample with the labels", metric: "gardenfleet_objects_applied_total", labels: []string{`action="deleted"`}},
+		{name: "a value with a comma, a quote and a brace", metric: "quoted", labels: []string{`path="a,b\"} c"`}, want: 4, wantFound: true},
 		{name: "absent metric", metric: "process_resident_memory_bytes"},
 		// errors
 		{name: "unterminated labels", metric: "broken_labels", wantErr: `parse metric broken_labels: unterminated labels in "broken_labels{name=\"bench\" 1"`},
@@ -100,6 +109,89 @@ func TestMetricValue(t *testing.T) {
 				t.Errorf("value, found = %v, %t; want %v, %t", got, found, tt.want, tt.wantFound)
 			}
 		})
+	}
+}
+
+func TestMetricSum(t *testing.T) {
+	tests := []struct {
+		name    string
+		metric  string
+		by      string
+		labels  []string
+		want    map[string]float64
+		wantErr string
+	}{
+		{name: "requests by method, every code", metric: "rest_client_requests_total", by: "method", want: map[string]float64{"GET": 84, "PATCH": 2, "PUT": 30}},
+		{name: "requests by method, one code", metric: "rest_client_requests_total", by: "method", labels: []string{`code="404"`}, want: map[string]float64{"GET": 3}},
+		{name: "by a label the samples lack", metric: "rest_client_requests_total", by: "verb", want: map[string]float64{"": 116}},
+		{name: "absent metric", metric: "rest_client_request_duration_seconds_count", by: "method", want: map[string]float64{}},
+		// errors
+		{name: "unterminated labels", metric: "broken_labels", by: "name", wantErr: `parse metric broken_labels: unterminated labels in "broken_labels{name=\"bench\" 1"`},
+		{name: "no value", metric: "no_value", by: "name", wantErr: `parse metric no_value: no value in "no_value"`},
+		{name: "wanted labels malformed", metric: "rest_client_requests_total", by: "method", labels: []string{`code=200`}, wantErr: `parse metric rest_client_requests_total: wanted labels: want name="value" at "code=200"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := metricSum(metricsText, tt.metric, tt.by, tt.labels...)
+			check(t, got, err, tt.want, tt.wantErr)
+		})
+	}
+}
+
+func TestFleetsIn(t *testing.T) {
+	got, err := fleetsIn(metricsText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"gardenfleet-system/bench", "gardenfleet-system/other"}, got); diff != "" {
+		t.Errorf("Fleets (-want +got):\n%s", diff)
+	}
+	s := &shard{key: types.NamespacedName{Namespace: "gardenfleet-system", Name: "bench"}}
+	if diff := cmp.Diff([]string{"gardenfleet-system/other"}, foreignFleets(metricsText, s)); diff != "" {
+		t.Errorf("foreign Fleets (-want +got):\n%s", diff)
+	}
+	s.key.Name = "other"
+	if got := foreignFleets("gardenfleet_condition{name=\"other\",namespace=\"gardenfleet-system\",type=\"Ready\"} 1\n", s); len(got) > 0 {
+		t.Errorf("foreign Fleets = %q, want none", got)
+	}
+}
+
+func TestParseLabels(t *testing.T) {
+	tests := []struct {
+		set     string
+		want    map[string]string
+		wantErr string
+	}{
+		{set: "", want: map[string]string{}},
+		{set: `code="200",method="GET",`, want: map[string]string{"code": "200", "method": "GET"}},
+		{set: ` a = "x" , b="" `, want: map[string]string{"a": "x", "b": ""}},
+		{set: `path="a,b\"c\\d\ne"`, want: map[string]string{"path": "a,b\"c\\d\ne"}},
+		// errors
+		{set: `a`, wantErr: `want name="value" at "a"`},
+		{set: `="x"`, wantErr: `want name="value" at "=\"x\""`},
+		{set: `a="x" b="y"`, wantErr: `want a comma before "b=\"y\""`},
+		{set: `a="x`, wantErr: `unterminated value of label a`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.set, func(t *testing.T) {
+			got, err := parseLabels(tt.set)
+			check(t, got, err, tt.want, tt.wantErr)
+		})
+	}
+}
+
+func TestRequests(t *testing.T) {
+	before := requests{"GET": 100, "PUT": 40, "PATCH": 7}
+	after := requests{"GET": 181, "PUT": 41, "PATCH": 8, "POST": 1}
+	d := after.minus(before)
+	if diff := cmp.Diff(requests{"GET": 81, "PUT": 1, "PATCH": 1, "POST": 1}, d); diff != "" {
+		t.Errorf("difference (-want +got):\n%s", diff)
+	}
+	if got, want := d.String(), "84 (GET 81, PATCH 1, POST 1, PUT 1)"; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+	if got, want := (passRequests{pass: d}).own(), 83.0; got != want {
+		t.Errorf("own = %v, want %v (all but the Lease's PUT)", got, want)
 	}
 }
 
@@ -168,8 +260,7 @@ func TestEnvFlag(t *testing.T) {
 }
 
 func TestWindows(t *testing.T) {
-	res := &results{
-		opts:    options{passes: 2},
+	r := &daemonResult{
 		applied: 100 * time.Second,
 		ready:   160 * time.Second,
 		samples: []memSample{
@@ -179,12 +270,23 @@ func TestWindows(t *testing.T) {
 		},
 	}
 	var got [][]int64
-	for _, w := range res.windows() {
-		got = append(got, rssIn(res.samples, w))
+	for _, w := range r.windows() {
+		got = append(got, rssIn(r.samples, w))
 	}
 	want := [][]int64{{80, 400}, {300, 250}, {200, 190}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("samples per window (-want +got):\n%s", diff)
+	}
+}
+
+// check fails t unless err says wantErr and, without an error, got is want.
+func check[T any](t *testing.T, got T, err error, want T, wantErr string) {
+	t.Helper()
+	if gotErr := errString(err); gotErr != wantErr {
+		t.Fatalf("error = %q, want %q", gotErr, wantErr)
+	}
+	if diff := cmp.Diff(want, got); wantErr == "" && diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

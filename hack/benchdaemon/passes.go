@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -42,15 +43,15 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) (ret
 		return err
 	}
 	defer os.RemoveAll(work)
-	src := filepath.Join(work, "fleet")
-	objects, err := renderedObjects(src, o.shoots)
+	shards, err := newShards(work, o.shoots, 1)
 	if err != nil {
 		return err
 	}
+	s := shards[0]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	l, err := startLandscape(ctx, o, src, work)
+	l, err := startLandscape(ctx, o, shards, work)
 	if err != nil {
 		return err
 	}
@@ -85,8 +86,8 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) (ret
 
 	logf("reconciling in this process until the Fleet is Ready")
 	start := time.Now()
-	if err := waitFleet(ctx, l, o.readyTimeout, func(f *v1alpha1.Fleet) bool {
-		_, ready := fleetDone(f, l.revision, objects, o.shoots)
+	if err := waitFleet(ctx, l, s.key, o.readyTimeout, func(f *v1alpha1.Fleet) bool {
+		_, ready := fleetDone(f, s.revision, s.objects, s.shoots)
 		return ready
 	}); err != nil {
 		return err
@@ -99,13 +100,15 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) (ret
 	if err := writeHeapProfile(filepath.Join(dir, "baseline.pprof")); err != nil {
 		return err
 	}
-	passes0, err := passCount()
+	passes0, err := passCount(s.key)
 	if err != nil {
 		return err
 	}
 	peak := watchPeak()
-	bound := time.Duration(float64(o.passes)*1.2*float64(o.interval)) + time.Minute
-	err = waitPasses(ctx, passes0+float64(o.passes), bound)
+	// A pass at a low GOGC, beside the simulator, can take minutes on a
+	// loaded machine.
+	bound := time.Duration(o.passes) * (time.Duration(1.2*float64(o.interval)) + 3*time.Minute)
+	err = waitPasses(ctx, s.key, passes0+float64(o.passes), bound)
 	peakLive, profile := peak.stop()
 	if err != nil {
 		return err
@@ -113,7 +116,7 @@ func profilePasses(ctx context.Context, o options, dir string, w io.Writer) (ret
 	if err := os.WriteFile(filepath.Join(dir, "peak.pprof"), profile, 0o644); err != nil {
 		return fmt.Errorf("write heap profile: %w", err)
 	}
-	fmt.Fprintf(w, "\npass profile: %d shoots, %d objects, GOGC=%d, in process (reconciler and simulator)\n\n", o.shoots, objects, o.profileGOGC)
+	fmt.Fprintf(w, "\npass profile: %d shoots, %d objects, GOGC=%d, in process (reconciler and simulator)\n\n", o.shoots, s.objects, o.profileGOGC)
 	fmt.Fprintf(w, "live heap idle after Ready: %s; largest live heap in %d passes: %s (+%s)\n",
 		mib(int64(baseLive)), o.passes, mib(int64(peakLive)), mib(int64(peakLive)-int64(baseLive)))
 	fmt.Fprintf(w, "go tool pprof -top -diff_base %s %s\n",
@@ -176,13 +179,13 @@ func liveHeap() uint64 {
 
 // passCount reads how many passes of the Fleet the in-process reconciler
 // finished, from the registry its metrics are in.
-func passCount() (float64, error) {
+func passCount(key types.NamespacedName) (float64, error) {
 	families, err := ctrlmetrics.Registry.Gather()
 	if err != nil {
 		return 0, fmt.Errorf("gather metrics: %w", err)
 	}
 	for _, mf := range families {
-		if mf.GetName() != "gardenfleet_reconcile_duration_seconds" {
+		if mf.GetName()+"_count" != passesMetric {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
@@ -190,19 +193,19 @@ func passCount() (float64, error) {
 			for _, lp := range m.GetLabel() {
 				labels[lp.GetName()] = lp.GetValue()
 			}
-			if labels["namespace"] == fleetKey.Namespace && labels["name"] == fleetKey.Name {
+			if labels["namespace"] == key.Namespace && labels["name"] == key.Name {
 				return float64(m.GetHistogram().GetSampleCount()), nil
 			}
 		}
 	}
-	return 0, errors.New("no gardenfleet_reconcile_duration_seconds sample of the Fleet")
+	return 0, fmt.Errorf("no %s sample of Fleet %s", passesMetric, key)
 }
 
 // waitPasses waits until the in-process reconciler finished want passes.
-func waitPasses(ctx context.Context, want float64, bound time.Duration) error {
+func waitPasses(ctx context.Context, key types.NamespacedName, want float64, bound time.Duration) error {
 	deadline := time.Now().Add(bound)
 	for {
-		n, err := passCount()
+		n, err := passCount(key)
 		if err != nil {
 			return err
 		}
@@ -221,13 +224,13 @@ func waitPasses(ctx context.Context, want float64, bound time.Duration) error {
 }
 
 // waitFleet polls the Fleet every 2 s until done says so, for at most bound.
-func waitFleet(ctx context.Context, l *landscape, bound time.Duration, done func(*v1alpha1.Fleet) bool) error {
+func waitFleet(ctx context.Context, l *landscape, key types.NamespacedName, bound time.Duration, done func(*v1alpha1.Fleet) bool) error {
 	deadline := time.Now().Add(bound)
 	last := ""
 	for {
 		f := &v1alpha1.Fleet{}
-		if err := l.env.Client.Get(ctx, fleetKey, f); err != nil {
-			return fmt.Errorf("get Fleet %s: %w", fleetKey, err)
+		if err := l.env.Client.Get(ctx, key, f); err != nil {
+			return fmt.Errorf("get Fleet %s: %w", key, err)
 		}
 		if done(f) {
 			return nil

@@ -36,29 +36,46 @@ environments: {
 }
 `
 
-const projects = 20
+// Projects is how many projects a generated fleet's shoots spread over.
+const Projects = 20
 
 // Generate writes a fleet of n shoots into dir.
 func Generate(dir string, n int) error {
+	return GeneratePart(dir, n, Part{})
+}
+
+// Part places a generated fleet among others that together make one larger
+// fleet split across several Fleets: each part's shoots and projects must
+// have names of their own, or the Fleets would fight over them.
+type Part struct {
+	// FirstShoot is the index of the first shoot (named s<index>, 5 digits).
+	FirstShoot int
+	// FirstProject is the index of the first of the part's 20 projects (p<index>).
+	FirstProject int
+}
+
+// GeneratePart writes the part p of a larger fleet, n shoots, into dir.
+func GeneratePart(dir string, n int, p Part) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	var b strings.Builder
 	b.WriteString(header)
 	b.WriteString("projects: {\n")
-	for p := range projects {
-		fmt.Fprintf(&b, "\tp%d: description: \"project %d\"\n", p, p)
+	for i := p.FirstProject; i < p.FirstProject+Projects; i++ {
+		fmt.Fprintf(&b, "\tp%d: description: \"project %d\"\n", i, i)
 	}
 	b.WriteString("}\n")
 	if err := os.WriteFile(filepath.Join(dir, "fleet.cue"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
 	// Shoots in files of 500, as a large fleet repo would split them.
-	for start := 0; start < n; start += 500 {
+	end := p.FirstShoot + n
+	for start := p.FirstShoot; start < end; start += 500 {
 		b.Reset()
 		b.WriteString("package fleet\n\nshoots: {\n")
-		for i := start; i < min(n, start+500); i++ {
-			writeShoot(&b, i)
+		for i := start; i < min(end, start+500); i++ {
+			writeShoot(&b, i, p.FirstProject+i%Projects)
 		}
 		b.WriteString("}\n")
 		name := filepath.Join(dir, fmt.Sprintf("shoots-%05d.cue", start))
@@ -91,12 +108,12 @@ func WriteSchema(dir string) error {
 
 // writeShoot mixes the shapes of a real fleet: mostly metal shoots with two
 // pools, some workerless, every third in dev with hibernation.
-func writeShoot(b *strings.Builder, i int) {
+func writeShoot(b *strings.Builder, i, project int) {
 	env := "prod"
 	if i%3 == 0 {
 		env = "dev"
 	}
-	fmt.Fprintf(b, "\t\"s%05d\": {\n\t\tproject: \"p%d\"\n\t\tenvironment: %q\n\t\tlabels: {index: \"%d\"}\n", i, i%projects, env, i)
+	fmt.Fprintf(b, "\t\"s%05d\": {\n\t\tproject: \"p%d\"\n\t\tenvironment: %q\n\t\tlabels: {index: \"%d\"}\n", i, project, env, i)
 	if i%10 == 0 {
 		b.WriteString("\t\tcloudProfile: \"local\"\n\t\tprovider: type: \"local\"\n")
 	} else {
