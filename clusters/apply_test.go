@@ -41,6 +41,7 @@ func patchAs(ctx context.Context, t *testing.T, c client.Client, manager string,
 }
 
 func TestApplyLifecycle(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := projectNamespace()
@@ -297,6 +298,7 @@ func TestApplyLifecycle(t *testing.T) {
 // the newest matching one on create. The next pass keeps it and writes
 // nothing: no dry run, no patch.
 func TestApplyAfterGardenerCompletedAVersion(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)
@@ -346,6 +348,7 @@ func TestApplyAfterGardenerCompletedAVersion(t *testing.T) {
 }
 
 func TestApplyPartialFailure(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := projectNamespace()
@@ -401,6 +404,7 @@ func TestApplyPartialFailure(t *testing.T) {
 }
 
 func TestApplyColdAndAdoption(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)
@@ -455,6 +459,7 @@ func TestApplyColdAndAdoption(t *testing.T) {
 // Manager holds until Apply returns: for a cold apply of thousands of Shoots
 // that would be thousands of server copies, managedFields and all.
 func TestApplyKeepsNoResponse(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestUnchangedLocally(t *testing.T) {
+	t.Parallel()
 	desiredOf := func(b *shoottest.Builder) *unstructured.Unstructured {
 		u := b.Unstructured()
 		u.SetLabels(map[string]string{LabelName: "f", LabelNamespace: "ns"})
@@ -92,6 +93,7 @@ func TestUnchangedLocally(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := unchangedLocally(tt.desired, tt.live); got != tt.want {
 				t.Errorf("unchangedLocally() = %v, want %v", got, tt.want)
 			}
@@ -100,6 +102,7 @@ func TestUnchangedLocally(t *testing.T) {
 }
 
 func TestSetDigestStable(t *testing.T) {
+	t.Parallel()
 	a := newShoot("garden-dev", "a").Version("1.33.1").Unstructured()
 	b := a.DeepCopy()
 	if err := setDigest(a); err != nil {
@@ -124,6 +127,7 @@ func TestSetDigestStable(t *testing.T) {
 // A version Gardener raised is kept in what is applied, but the digest stays
 // the one of the fleet's object: created with it, found unchanged with it.
 func TestSettleDigestsWhatTheFleetAsks(t *testing.T) {
+	t.Parallel()
 	desired := func() *unstructured.Unstructured {
 		return newShoot("garden-dev", "a").Version("1.33.1").Pool(pool("p", "", "12")).Unstructured()
 	}

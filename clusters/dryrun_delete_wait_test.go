@@ -14,6 +14,7 @@ import (
 )
 
 func TestDryRun(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := projectNamespace()
@@ -98,6 +99,7 @@ func TestDryRun(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := projectNamespace()
@@ -171,6 +173,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := projectNamespace()

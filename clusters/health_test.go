@@ -18,6 +18,7 @@ var healthyConditions = []string{
 }
 
 func TestShootStatus(t *testing.T) {
+	t.Parallel()
 	withWorkers := func() *shoottest.Builder {
 		return newShoot("garden-dev", "a").Pool(pool("p", "", "")).Generation(2, 2)
 	}
@@ -116,6 +117,7 @@ func TestShootStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, ShootStatus(tt.shoot)); diff != "" {
 				t.Errorf("ShootStatus() (-want +got):\n%s", diff)
 			}
@@ -128,6 +130,7 @@ func TestShootStatus(t *testing.T) {
 }
 
 func TestTopologyAndGenericStatus(t *testing.T) {
+	t.Parallel()
 	topo := func(status map[string]any) *unstructured.Unstructured {
 		u := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "clabernetes.containerlab.dev/v1alpha1", "kind": "Topology",
@@ -154,6 +157,7 @@ func TestTopologyAndGenericStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, ObjectStatus(tt.obj)); diff != "" {
 				t.Errorf("ObjectStatus() (-want +got):\n%s", diff)
 			}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestPreserveGardenerOwned(t *testing.T) {
+	t.Parallel()
 	const id = "Shoot/garden-dev/a"
 	tests := []struct {
 		name      string
@@ -107,6 +108,7 @@ func TestPreserveGardenerOwned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			before := tt.desired.DeepCopy()
 			got, notes := PreserveGardenerOwned(tt.desired, tt.live)
 			if diff := cmp.Diff(tt.want.Object, got.Object); diff != "" {

@@ -52,6 +52,7 @@ func decode[T any](t *testing.T, body string) T {
 }
 
 func TestFleetsEndpoint(t *testing.T) {
+	t.Parallel()
 	// Ten minutes after canary finished, 20 minutes of its bake time are left.
 	now := func() time.Time { return t0.Add(10 * time.Minute) }
 	srv := newTestServer(t, Options{Now: now}, midUpgrade("fleets", "prod", 1200), topology("labs", "dc1"))
@@ -88,6 +89,7 @@ func TestFleetsEndpoint(t *testing.T) {
 }
 
 func TestFleetEndpoint(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 0))
 	code, body := get(t, srv.URL+"/api/fleets/fleets/prod")
 	if code != http.StatusOK {
@@ -107,6 +109,7 @@ func names(p ShootPage) []string {
 }
 
 func TestShootsEndpoint(t *testing.T) {
+	t.Parallel()
 	// fleets/full has 10,000 shoots; its status lists none, the reconciler's view all.
 	full := midUpgrade("fleets", "full", 0)
 	full.Status.Shoots, full.Status.ShootsNotListed = nil, 4
@@ -161,6 +164,7 @@ func TestShootsEndpoint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			code, body := get(t, srv.URL+tt.path)
 			if tt.code == 0 {
 				tt.code = http.StatusOK
@@ -187,6 +191,7 @@ func TestShootsEndpoint(t *testing.T) {
 }
 
 func TestShootFields(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 0))
 	_, body := get(t, srv.URL+"/api/fleets/fleets/prod/shoots?phase=Upgrading")
 	at := t0
@@ -206,6 +211,7 @@ func TestShootFields(t *testing.T) {
 // TestFleetProjects: the project filter offers the projects of every shoot
 // when the reconciler's view has them, else those of the listed shoots.
 func TestFleetProjects(t *testing.T) {
+	t.Parallel()
 	full := midUpgrade("fleets", "full", 0)
 	opts := Options{Shoots: view{key: types.NamespacedName{Namespace: "fleets", Name: "full"}, shoots: allShoots(40)}}
 	srv := newTestServer(t, opts, full, midUpgrade("fleets", "prod", 0))
@@ -222,6 +228,7 @@ func TestFleetProjects(t *testing.T) {
 // TestOlderStatus reads a status written before counts, waves' counts and
 // the hibernated flag: the listed shoots are counted and UpToDate ones added.
 func TestOlderStatus(t *testing.T) {
+	t.Parallel()
 	f := midUpgrade("fleets", "old", 5)
 	f.Status.ShootCounts = nil
 	for i := range f.Status.Shoots {
@@ -244,6 +251,7 @@ func TestOlderStatus(t *testing.T) {
 }
 
 func TestLabsEndpoint(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 0), topology("labs", "dc1"))
 	code, body := get(t, srv.URL+"/api/fleets/fleets/prod/labs")
 	if code != http.StatusOK {
@@ -258,6 +266,7 @@ func TestLabsEndpoint(t *testing.T) {
 }
 
 func TestLabMissing(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 0))
 	_, body := get(t, srv.URL+"/api/fleets/fleets/prod/labs")
 	labs := decode[[]Lab](t, body)
@@ -269,6 +278,7 @@ func TestLabMissing(t *testing.T) {
 // TestNoSecrets reads every endpoint and looks for what only a Secret, a
 // credentials reference or a lab node's environment holds.
 func TestNoSecrets(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{}, midUpgrade("fleets", "prod", 0), topology("labs", "dc1"))
 	for _, path := range []string{"/api/fleets", "/api/fleets/fleets/prod", "/api/fleets/fleets/prod/shoots", "/api/fleets/fleets/prod/labs"} {
 		_, body := get(t, srv.URL+path)
@@ -281,6 +291,7 @@ func TestNoSecrets(t *testing.T) {
 }
 
 func TestNamespaceLimit(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{Namespace: "fleets"}, midUpgrade("fleets", "prod", 0), midUpgrade("other", "prod", 0))
 	_, body := get(t, srv.URL+"/api/fleets")
 	if got := decode[[]Fleet](t, body); len(got) != 1 || got[0].Namespace != "fleets" {
@@ -292,6 +303,7 @@ func TestNamespaceLimit(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"https://git.example/fleet.git", "https://git.example/fleet.git"},
 		{"https://ghp_token@git.example/fleet.git", "https://redacted@git.example/fleet.git"},
@@ -307,6 +319,7 @@ func TestRedactURL(t *testing.T) {
 }
 
 func TestAssetsAreServed(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	for _, path := range []string{"/", "/app.js", "/style.css", "/vendor/cytoscape.min.js", "/vendor/LICENSE"} {
 		resp, err := http.Get(srv.URL + path)

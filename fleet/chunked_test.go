@@ -54,6 +54,7 @@ func manyShoots(n int) string {
 // TestExportCheckedEqualsWhole: for valid fleets the lean path must give
 // exactly the document that evaluating everything at once gives.
 func TestExportCheckedEqualsWhole(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"no shoots":       ``,
 		"one shoot":       `shoots: s: {project: "a", pools: p: {}}`,
@@ -69,6 +70,7 @@ waves: [{name: "canary"}]`,
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			p := packageOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
 			lean, ok, _ := exportChecked(p)
@@ -89,6 +91,7 @@ waves: [{name: "canary"}]`,
 // TestExportCheckedRefuses: whatever the lean path cannot prove equal to the
 // whole evaluation goes to the whole evaluation.
 func TestExportCheckedRefuses(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"field not in the schema":            `shoots: s: {project: "a", pools: p: {}, colour: "blue"}`,
 		"shoot name too long":                `shoots: "a-shoot-name-far-too-long": {project: "a", pools: p: {}}`,
@@ -103,6 +106,7 @@ func TestExportCheckedRefuses(t *testing.T) {
 	}
 	for name, src := range tests {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			p := packageOf(t, dir, map[string]string{"base.cue": chunkBase, "case.cue": "package fleet\n\n" + src})
 			if _, ok, _ := exportChecked(p); ok {
@@ -115,6 +119,7 @@ func TestExportCheckedRefuses(t *testing.T) {
 // Errors among many shoots are looked for with the schema on the shoots of
 // the failed chunks only, and found exactly as a whole evaluation finds them.
 func TestErrorsAmongManyShoots(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := manyShoots(3*shootsPerChunk) + `
 shoots: s0300: kubernetes: version: "1.36"
@@ -147,6 +152,7 @@ shoots: s0301: colour: "blue"
 }
 
 func TestShootsCheckedOnly(t *testing.T) {
+	t.Parallel()
 	src, ok := shootsCheckedOnly([]string{"a", "with-dash", "Bad Name"})
 	if !ok {
 		t.Fatal("the schema's shoots file has no [#ShootName]: #Shoot line")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestWindowsToSchedules(t *testing.T) {
+	t.Parallel()
 	days := func(s string) json.RawMessage { return json.RawMessage(s) }
 	tests := []struct {
 		name     string
@@ -78,6 +79,7 @@ func TestWindowsToSchedules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := windowsToSchedules(tt.windows, tt.location)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {

@@ -76,6 +76,7 @@ func writeRepo(t *testing.T, dir string, files map[string]string) {
 // TestLoadRefusesHostileRepos: a fleet repo is untrusted. Nothing in it may
 // make gardenfleet read outside it, and no file may be silently left out.
 func TestLoadRefusesHostileRepos(t *testing.T) {
+	t.Parallel()
 	const secret = "gardenfleet-hostile-test-secret"
 	outside := t.TempDir()
 	writeRepo(t, outside, map[string]string{"secret.txt": secret, "lib/secret.txt": secret})
@@ -202,6 +203,7 @@ func TestLoadRefusesHostileRepos(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			writeRepo(t, dir, map[string]string{"base.cue": baseFleet})
 			writeRepo(t, dir, tt.files)
@@ -231,6 +233,7 @@ func symlink(t *testing.T, target, dir, name string) {
 // TestEmbedReadsOnlyTheRepo: a file on disk next to the repo's files but
 // not one of them cannot be embedded.
 func TestEmbedReadsOnlyTheRepo(t *testing.T) {
+	t.Parallel()
 	const secret = "gardenfleet-embed-test-secret"
 	dir := t.TempDir()
 	writeRepo(t, dir, map[string]string{"secret.txt": secret})
@@ -304,6 +307,7 @@ func TestLoadNeverContactsARegistry(t *testing.T) {
 // shared /tmp, say) changes nothing: no files of the parent join the fleet
 // package and its module's packages cannot be imported.
 func TestLoadIgnoresParentDirectories(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	writeRepo(t, parent, map[string]string{
 		"cue.mod/module.cue": "module: \"planted.example@v0\"\nlanguage: version: \"v0.17.0\"\n",
@@ -328,6 +332,7 @@ func TestLoadIgnoresParentDirectories(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := filepath.Join(parent, fmt.Sprintf("fleet%d", i))
 			writeRepo(t, dir, tt.files)
 			got, leaks := loadResult(t, func() (*fleet.Fleet, error) { return fleet.Load(dir) }, dir)
@@ -345,6 +350,7 @@ func TestLoadIgnoresParentDirectories(t *testing.T) {
 // one) loads without a directory on disk, overlay included, and its
 // positions name the repo's files.
 func TestLoadRepoFromMemory(t *testing.T) {
+	t.Parallel()
 	build := func(t *testing.T, files map[string]string) *snapshot.Repo {
 		t.Helper()
 		r := snapshot.New("/nonexistent/fleet")

@@ -47,6 +47,7 @@ func loadFiles(t *testing.T, files map[string]string) *fleet.Fleet {
 // The cases the fleet-language issue reported: a list of a general layer
 // leaked fields into the first item of the specific layer's list.
 func TestListsOfObjectsAreNotMergedItemByItem(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		layered, alone string
@@ -84,6 +85,7 @@ shoots: s: {project: "a", pools: p: {}, hibernation: schedules: [{start: "0 22 *
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := loadFiles(t, map[string]string{"base.cue": inheritBase, "case.cue": "package fleet\n" + tt.layered})
 			want := loadFiles(t, map[string]string{"base.cue": inheritBase, "case.cue": "package fleet\n" + tt.alone})
 			if diff := cmp.Diff(tt.compare(want.Shoots[0]), tt.compare(got.Shoots[0])); diff != "" {
@@ -122,6 +124,7 @@ var listChoices = []struct {
 // Over random layerings, every list of a shoot is the list of the most
 // specific layer that sets it, as if no other layer set it.
 func TestListInheritanceProperty(t *testing.T) {
+	t.Parallel()
 	layerNames := []string{"defaults", "environments: dev", "projects: a", "shoots: s"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for iter := range 25 {
@@ -151,6 +154,7 @@ func TestListInheritanceProperty(t *testing.T) {
 			}
 		}
 		t.Run(fmt.Sprint(iter), func(t *testing.T) {
+			t.Parallel()
 			got := loadFiles(t, map[string]string{"base.cue": inheritBase, "case.cue": layered})
 			want := loadFiles(t, map[string]string{"base.cue": inheritBase, "case.cue": fleetOf(layerNames, alone)})
 			for _, choice := range listChoices {

@@ -10,6 +10,7 @@ import (
 // it, and not in the minor before, so the check in checkModuleFile is
 // neither looser nor stricter than the schema.
 func TestMinLanguageVersion(t *testing.T) {
+	t.Parallel()
 	load := func(version string) error {
 		p := &userPackage{
 			files: fstest.MapFS{

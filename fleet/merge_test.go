@@ -11,6 +11,7 @@ import (
 )
 
 func TestMergeJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		base, over string
@@ -26,6 +27,7 @@ func TestMergeJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := mergeJSON(json.RawMessage(tt.base), json.RawMessage(tt.over))
 			if err != nil {
 				t.Fatal(err)
@@ -42,6 +44,7 @@ func TestMergeJSON(t *testing.T) {
 // the more specific layer, between every pair of the four layers: a new
 // list field is covered without touching this test.
 func TestEveryListIsReplacedWhole(t *testing.T) {
+	t.Parallel()
 	for _, root := range []reflect.Type{reflect.TypeFor[settings](), reflect.TypeFor[PoolSettings]()} {
 		lists := listPaths(root, nil)
 		if len(lists) == 0 {

@@ -56,6 +56,7 @@ func loadCase(t *testing.T, caseSrc string, otherSrc ...string) (*fleet.Fleet, [
 }
 
 func TestRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		src   string
@@ -238,6 +239,7 @@ labs: l: {nodes: a: kind: "linux", links: [for i in list.Range(0, 12, 1) {endpoi
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var other []string
 			if tt.extra != "" {
 				other = append(other, tt.extra)
@@ -251,6 +253,7 @@ labs: l: {nodes: a: kind: "linux", links: [for i in list.Range(0, 12, 1) {endpoi
 }
 
 func TestAllErrorsAtOnce(t *testing.T) {
+	t.Parallel()
 	_, got := loadCase(t, `shoots: {
 	x: {project: "nope", pools: p: {}}
 	y: {project: "a", environment: "prod", pools: p: {}}
@@ -265,6 +268,7 @@ func TestAllErrorsAtOnce(t *testing.T) {
 }
 
 func TestWorkerlessDropsInheritedSettings(t *testing.T) {
+	t.Parallel()
 	f, issues := loadCase(t, `shoots: cp: {project: "a", provider: type: "local", networking: services: "10.0.0.0/16"}`)
 	if issues != nil {
 		t.Fatalf("unexpected issues: %v", issues)
@@ -279,6 +283,7 @@ func TestWorkerlessDropsInheritedSettings(t *testing.T) {
 }
 
 func TestInheritance(t *testing.T) {
+	t.Parallel()
 	f, issues := loadCase(t, `
 environments: dev: {purpose: "development", labels: {env: "dev", tier: "x"}}
 projects: a: {region: "eu", labels: tier: "project"}
@@ -304,6 +309,7 @@ shoots: s: {project: "a", environment: "dev", labels: own: "yes", pools: p: {max
 // A default the schema rules out must give way to the other choice, as CUE
 // resolves the whole package, however the loader evaluates it.
 func TestFleetDefaultThatTheSchemaRulesOut(t *testing.T) {
+	t.Parallel()
 	f, issues := loadCase(t, `shoots: s: {project: "a", pools: p: {}, purpose: *"staging" | "production"}`)
 	if issues != nil {
 		t.Fatalf("unexpected issues: %v", issues)
@@ -315,6 +321,7 @@ func TestFleetDefaultThatTheSchemaRulesOut(t *testing.T) {
 
 // CUE's own errors come all at once too, across shoots and kinds of error.
 func TestAllSchemaErrorsAtOnce(t *testing.T) {
+	t.Parallel()
 	_, got := loadCase(t, `shoots: {
 	x: {project: "a", pools: p: {}, kubernetes: version: "1.36"}
 	y: {project: "a", pools: p: {}, colour: "blue"}

@@ -57,6 +57,7 @@ func cueVet(t *testing.T, dir string) error {
 // the schema: cue vet checks what gardenfleet checks, and gardenfleet
 // still loads the repo as before.
 func TestWriteSchema(t *testing.T) {
+	t.Parallel()
 	dir := copyDir(t, "../examples/fleet")
 	before, err := fleet.Load(dir)
 	if err != nil {
@@ -110,6 +111,7 @@ shoots: extra: {project: "platform", shoot: spec: controlPlane: highAvailability
 // A file named like the schema that gardenfleet did not write stays the
 // user's: refused by the loader, kept by WriteSchema.
 func TestWriteSchemaKeepsUserFiles(t *testing.T) {
+	t.Parallel()
 	dir := copyDir(t, "../examples/fleet")
 	name := filepath.Join(dir, "zz_gardenfleet_schema_mine.cue")
 	if err := os.WriteFile(name, []byte("package fleet\n"), 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 // The schema of `shoot` is Gardener's ShootSpec: what its Go types do not
 // have or cannot hold is refused where it is written, on any layer.
 func TestShootFieldsSchema(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -32,6 +33,7 @@ shoots: s: {project: "a", environment: "dev", pools: p: {}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, got := loadCase(t, tt.src)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("issues (-want +got):\n%s", diff)

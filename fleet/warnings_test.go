@@ -9,6 +9,7 @@ import (
 )
 
 func TestWarnings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		src   string
@@ -45,6 +46,7 @@ shoots: t: {project: "a", pools: p: {}, rollout: wave: "first"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			files := map[string][]byte{"base.cue": []byte(baseFleet), "case.cue": []byte("package fleet\n\n" + tt.src)}
 			if tt.other != "" {

@@ -16,6 +16,7 @@ import (
 // placed relative to the repository, and a symlink in the fleet is refused
 // with its commit and path.
 func TestBuildReadsTheCommit(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(repo, "fleet"), 0o755); err != nil {
 		t.Fatal(err)

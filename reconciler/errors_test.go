@@ -14,6 +14,7 @@ import (
 )
 
 func TestErrorClasses(t *testing.T) {
+	t.Parallel()
 	shoot := inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespace: "garden-a", Name: "s"}
 	gk := schema.GroupKind{Group: "core.gardener.cloud", Kind: "Shoot"}
 	immutable := &clusters.ImmutableFieldError{Ref: shoot, Err: errors.New("spec.region: field is immutable")}
@@ -35,6 +36,7 @@ func TestErrorClasses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := isTerminal(tt.err); got != tt.wantTerminal {
 				t.Errorf("isTerminal = %t, want %t", got, tt.wantTerminal)
 			}
@@ -56,6 +58,7 @@ func TestErrorClasses(t *testing.T) {
 	}
 	for _, tt := range applyTests {
 		t.Run("apply/"+tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := applyErrorIsTerminal(tt.err); got != tt.want {
 				t.Errorf("applyErrorIsTerminal = %t, want %t", got, tt.want)
 			}
@@ -64,6 +67,7 @@ func TestErrorClasses(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	var errs []error
 	for i := range 7 {
 		errs = append(errs, fmt.Errorf("Shoot/garden-a/s%d apply: boom", i))
@@ -79,6 +83,7 @@ func TestSummarize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := summarize(tt.err, maxListedErrors).Error(); got != tt.want {
 				t.Errorf("summarize() = %q, want %q", got, tt.want)
 			}

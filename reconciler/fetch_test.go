@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuthFromSecret(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		data map[string][]byte
@@ -27,6 +28,7 @@ func TestAuthFromSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, authFromSecret(tt.data)); diff != "" {
 				t.Errorf("authFromSecret (-want +got):\n%s", diff)
 			}
@@ -35,6 +37,7 @@ func TestAuthFromSecret(t *testing.T) {
 }
 
 func TestSourceKey(t *testing.T) {
+	t.Parallel()
 	base := source.Options{URL: "https://x/y.git", Branch: "main", CacheDir: "/c", Timeout: time.Minute}
 	same := base
 	if sourceKey(base) != sourceKey(same) {
@@ -57,6 +60,7 @@ func TestSourceKey(t *testing.T) {
 }
 
 func TestSelectObjects(t *testing.T) {
+	t.Parallel()
 	obj := func(kind, name string, labels map[string]string) *unstructured.Unstructured {
 		u := &unstructured.Unstructured{}
 		u.SetAPIVersion("core.gardener.cloud/v1beta1")
@@ -96,6 +100,7 @@ func TestSelectObjects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := selectObjects(objs, tt.selector)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestForcedUpdates(t *testing.T) {
+	t.Parallel()
 	// 1.33.9 expires in 5 days, 1.34.3 in 40; image debian 1.0.0 in 10.
 	var spec gardencorev1beta1.CloudProfileSpec
 	if err := yaml.Unmarshal([]byte(`

@@ -77,6 +77,7 @@ func waiting(reason, msg string) gateDecision {
 func at(d time.Duration) *metav1.Time { return &metav1.Time{Time: gateNow.Add(d)} }
 
 func TestGate(t *testing.T) {
+	t.Parallel()
 	canaryProd := []fleet.Wave{{Name: "canary", BakeTime: 30 * time.Minute}, {Name: "prod", MaxParallel: 1, BakeTime: time.Hour}}
 
 	tests := []struct {
@@ -368,6 +369,7 @@ func TestGate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := gate(tt.in)
 			if diff := cmp.Diff(tt.want, got.Decisions); diff != "" {
 				t.Errorf("decisions (-want +got):\n%s", diff)

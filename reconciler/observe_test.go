@@ -58,6 +58,7 @@ status:
 `
 
 func TestObserveLiveShoot(t *testing.T) {
+	t.Parallel()
 	full := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(liveShootYAML), &full.Object); err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestObserveLiveShoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := observeLiveShoot(tt.live, time.Time{})
 			if diff := cmp.Diff(tt.want, got.shootState, cmp.AllowUnexported(shootState{}, worker{}), cmp.Comparer(sameError)); diff != "" {
 				t.Errorf("state (-want +got):\n%s", diff)

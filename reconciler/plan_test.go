@@ -31,6 +31,7 @@ func healthy(u *unstructured.Unstructured) *unstructured.Unstructured {
 // versions as the cloud profile, and checks what would be applied for the
 // decision made.
 func TestPlanShoot(t *testing.T) {
+	t.Parallel()
 	var versions []planner.ProfileVersion
 	for _, v := range []string{"1.33.10", "1.34.8", "1.35.6", "1.36.4", "1.36.5", "1.37.1"} {
 		versions = append(versions, planner.ProfileVersion{Version: planner.MustParseVersion(v), Classification: planner.Supported})
@@ -88,6 +89,7 @@ func TestPlanShoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			catalogs := &catalogCache{now: time.Now(), byKey: map[string]catalogEntry{"CloudProfile//": {cat: cat}}}
 			it := &shootItem{desired: tt.desired}
 			if tt.live != nil {
@@ -122,6 +124,7 @@ func TestPlanShoot(t *testing.T) {
 }
 
 func TestPercentJitter(t *testing.T) {
+	t.Parallel()
 	j := PercentJitter(0.05)
 	for range 1000 {
 		if d := j(time.Minute); d < 57*time.Second || d > 63*time.Second {

@@ -19,6 +19,7 @@ import (
 // field survives a write and a read (nothing pruned), defaults are filled in,
 // and the validation rules refuse what they should.
 func TestFleetCRDRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)
@@ -123,6 +124,7 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
 				f := &v1alpha1.Fleet{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "invalid-" + string(rune('a'+i))}, Spec: tt.spec}
 				err := e.Client.Create(ctx, f)
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -139,6 +141,7 @@ func TestFleetCRDRoundTrip(t *testing.T) {
 // merge patch does, and reads it back whole. The 10,000 Shoots themselves are
 // not created: the status is what this is about.
 func TestFleetStatusWrite10000(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	_, mid := sizeAt(t, 10000)

@@ -57,6 +57,7 @@ func purposeOf(u *unstructured.Unstructured) string {
 // cluster: created, changed, broken, fetched from a server that goes away,
 // edited by hand, and pruned within the deletion guard.
 func TestFleetLifecycle(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	fl := newFleet()
 	for _, n := range []string{"s1", "s2", "s3", "s4"} {

@@ -20,6 +20,7 @@ import (
 // TestNoOpReconcileCost counts the API requests of a pass when nothing
 // changed in Git or in the cluster: fewer than one per 50 managed objects.
 func TestNoOpReconcileCost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	const shoots = 300

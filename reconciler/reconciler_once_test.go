@@ -29,6 +29,7 @@ func entries(cs *clusters.ChangeSet) []string {
 // upgrade step per pass once Gardener confirmed the last, prune, and an
 // invalid fleet.
 func TestRunOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	opts := DefaultOnceOptions()

@@ -11,6 +11,7 @@ import (
 // controller-runtime recovers panics; without a guard the pass would end
 // with no error and be recorded as a success.
 func TestPanicIsNotSuccess(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	fl := newFleet()
 	fl.shoot("s1", "1.36.4", "")

@@ -22,6 +22,7 @@ import (
 // The daemons' caches are not filtered (serve filters them too), so the
 // reconciler's own check is what is tested.
 func TestShards(t *testing.T) {
+	t.Parallel()
 	a, b, none := newHarness(t), newHarness(t), newHarness(t)
 	ctx := context.Background()
 	// One namespace, watched by both daemons, holds the three Fleets; each

@@ -17,6 +17,7 @@ import (
 // TestSuspendAndReconcileNow suspends a Fleet, resumes it, and asks for a
 // pass with the reconcile-now annotation long before its interval.
 func TestSuspendAndReconcileNow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	fl := newFleet()

@@ -156,6 +156,7 @@ var upgradeStart = planner.Current{ControlPlane: planner.MustParseVersion("1.34.
 // before the next, none refused by the CRD's CEL rules; a reconciler stopped
 // mid-plan and started anew resumes where the shoot is.
 func TestGatedUpgrade(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	fl := newFleet()
 	fl.shoot("up", "1.34.8", "1.33.10")
@@ -231,6 +232,7 @@ func TestGatedUpgrade(t *testing.T) {
 // TestFailedStepStallsThatShootOnly makes the first step of one shoot fail:
 // that shoot stalls with the reason, the other one reaches its target.
 func TestFailedStepStallsThatShootOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	fl := newFleet()
 	fl.shoot("bad", "1.36.4", "")
@@ -280,6 +282,7 @@ func TestFailedStepStallsThatShootOnly(t *testing.T) {
 // TestHibernatedShootsHold holds a hibernated shoot's steps until it wakes,
 // while a hibernated shoot that may proceed upgrades asleep.
 func TestHibernatedShootsHold(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	fl := newFleet()
 	fl.shoot("sleepy", "1.36.4", "").with("hibernation: enabled: true")

@@ -55,6 +55,7 @@ func versionsOf(u *unstructured.Unstructured) []string {
 func v(s string) planner.Version { return planner.MustParseVersion(s) }
 
 func TestShootVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		live, want  *unstructured.Unstructured
@@ -106,6 +107,7 @@ func TestShootVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cur, want, err := shootVersions(stateOf(tt.live), tt.want)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
@@ -136,6 +138,7 @@ func state(cp string, pools ...string) planner.State {
 }
 
 func TestWithVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		desired, live *unstructured.Unstructured
@@ -173,6 +176,7 @@ func TestWithVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := withVersions(tt.desired, stateOf(tt.live), tt.state)
 			if err != nil {
 				t.Fatal(err)
@@ -190,6 +194,7 @@ func TestWithVersions(t *testing.T) {
 // TestWithLiveVersions: the live Shoot's state reaches shoot.WithLiveVersions
 // (tested there) as it is, inheritance included.
 func TestWithLiveVersions(t *testing.T) {
+	t.Parallel()
 	desired := shootObj("1.37.1", "a=", "b=1.37.1")
 	got, err := withLiveVersions(desired, stateOf(shootObj("1.35.6", "a=", "b=1.34.8")))
 	if err != nil {
@@ -205,6 +210,7 @@ func TestWithLiveVersions(t *testing.T) {
 }
 
 func TestStatusInventoryRoundTrip(t *testing.T) {
+	t.Parallel()
 	inv := inventory.FromRefs(
 		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot", Namespace: "garden-dev", Name: "a"},
 		inventory.Ref{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Project", Name: "dev"},
@@ -230,6 +236,7 @@ func TestStatusInventoryRoundTrip(t *testing.T) {
 // TestStatusInventoryFluxForm reads the inventory as Fleets written before the
 // grouped form hold it: Flux's ids.
 func TestStatusInventoryFluxForm(t *testing.T) {
+	t.Parallel()
 	st := &v1alpha1.ResourceInventory{Entries: []v1alpha1.ResourceRef{
 		{ID: "_dev_core.gardener.cloud_Project", Version: "v1beta1"},
 		{ID: "_labs__Namespace", Version: "v1"},

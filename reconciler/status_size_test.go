@@ -159,8 +159,10 @@ func sizeAt(t testing.TB, n int) (upToDate, midUpgrade *v1alpha1.Fleet) {
 // 10,000 shoots and holds it under 1 MiB, well under etcd's request limit
 // (etcdRequestLimit).
 func TestFleetStatusSize(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{5000, 10000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
 			up, mid := sizeAt(t, n)
 			for _, c := range []struct {
 				name string

@@ -25,6 +25,7 @@ func names(shoots []v1alpha1.ShootStatus) []string {
 }
 
 func TestListedShoots(t *testing.T) {
+	t.Parallel()
 	sorted := []v1alpha1.ShootStatus{
 		line("a", v1alpha1.ShootWaiting, 0),
 		line("b", v1alpha1.ShootUpToDate, 0),
@@ -70,6 +71,7 @@ func TestListedShoots(t *testing.T) {
 // TestPrevShoots: the stored status' lines win over the in-memory view,
 // which fills in the shoots the status leaves out.
 func TestPrevShoots(t *testing.T) {
+	t.Parallel()
 	e := &engine{}
 	sc := &scope{state: &fleetState{}}
 	e.publishShoots(sc, []v1alpha1.ShootStatus{line("a", v1alpha1.ShootUpgrading, 2), line("b", v1alpha1.ShootUpgrading, 1)})
@@ -86,6 +88,7 @@ func TestPrevShoots(t *testing.T) {
 // TestWaveStatuses: the gate's waves get their shoots counted by phase (a
 // shoot of no declared wave in the last) and the end of their bake time.
 func TestWaveStatuses(t *testing.T) {
+	t.Parallel()
 	done := at(-10 * time.Minute)
 	sc := &scope{
 		build: &buildResult{fleet: &fleet.Fleet{Waves: []fleet.Wave{{Name: "canary", BakeTime: time.Hour}, {Name: "prod"}}}},

@@ -15,6 +15,7 @@ import (
 )
 
 func TestOverlay(t *testing.T) {
+	t.Parallel()
 	project := fleet.Project{Name: "a", Namespace: "garden-a"}
 	tests := []struct {
 		name       string
@@ -72,6 +73,7 @@ func TestOverlay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := &fleet.Overlay{Files: map[string][]byte{}}
 			for k, v := range tt.files {
 				o.Files[k] = []byte(v)
@@ -99,6 +101,7 @@ func TestOverlay(t *testing.T) {
 // Keys a YAML resolver would read as something else survive an overlay
 // that rewrites the object's labels and annotations and patches its spec.
 func TestOverlayKeepsKeys(t *testing.T) {
+	t.Parallel()
 	keys := []string{"<<", "0x10", "2024-01-01", "null", "true", "~", "1e3", "0o17", "y", "on", "gardenfleet.escaped-key:<<"}
 	strs := map[string]string{}
 	obj := fleet.Object{}
@@ -146,6 +149,7 @@ func TestOverlayKeepsKeys(t *testing.T) {
 
 // A panic in kustomize is an error of the overlay, not of the process.
 func TestOverlayPanicIsError(t *testing.T) {
+	t.Parallel()
 	shoot := fleet.Shoot{Name: "s", Project: "p", Namespace: "garden-p", Annotations: map[string]string{"": "x"}}
 	o := &fleet.Overlay{Files: map[string][]byte{"kustomization.yaml": []byte("commonAnnotations: {added: z}\n")}}
 	_, err := render.Fleet(&fleet.Fleet{Shoots: []fleet.Shoot{shoot}, Overlay: o})
@@ -160,6 +164,7 @@ func TestOverlayPanicIsError(t *testing.T) {
 // upgrade that adds one fails here until vet in kustomize.go has been
 // checked for it (paths rewritten, plugin or program fields refused).
 func TestOverlayKnowsKustomizationFields(t *testing.T) {
+	t.Parallel()
 	vetted := map[string][]string{
 		"Kustomization": {
 			"kind", "apiVersion", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace",

@@ -21,6 +21,7 @@ var readmeExample = regexp.MustCompile("(?s)<!-- example: (\\S+) renders (\\S+)/
 // TestReadmeExamples renders every marked example of the README, so what
 // the README says of inheritance and hibernation is what gardenfleet does.
 func TestReadmeExamples(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestReadmeExamples(t *testing.T) {
 	for _, ex := range examples {
 		name, kind, objName, field, src, want := ex[1], ex[2], ex[3], ex[4], ex[5], ex[6]
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			f, err := fleet.LoadSource(dir, map[string][]byte{"fleet.cue": []byte(src)})
 			if err != nil {

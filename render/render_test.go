@@ -59,6 +59,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestExampleGolden(t *testing.T) {
+	t.Parallel()
 	res := renderExample(t)
 	var buf bytes.Buffer
 	if err := render.EncodeYAML(&buf, res.Objects); err != nil {
@@ -71,6 +72,7 @@ func TestExampleGolden(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	var first []byte
 	for i := range 5 {
 		var buf bytes.Buffer
@@ -86,6 +88,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestApplyOrder(t *testing.T) {
+	t.Parallel()
 	var got []string
 	for _, o := range renderExample(t).Objects {
 		got = append(got, o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName())
@@ -107,6 +110,7 @@ func TestApplyOrder(t *testing.T) {
 // TestWorkerlessShootHasOnlyAllowedFields checks the rendered workerless
 // shoot against the list of what Gardener forbids without workers.
 func TestWorkerlessShootHasOnlyAllowedFields(t *testing.T) {
+	t.Parallel()
 	var shoot *unstructured.Unstructured
 	for _, o := range renderExample(t).Objects {
 		if o.GetKind() == "Shoot" && o.GetName() == "cp-service" {
@@ -173,6 +177,7 @@ var labCases = map[string]string{
 // copy, which schema's tests keep equal to upstream), and checks that the
 // Topology carrying it has names the API server and clabernetes take.
 func TestContainerlabSchema(t *testing.T) {
+	t.Parallel()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.ContainerlabSchema))
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +242,7 @@ func TestContainerlabSchema(t *testing.T) {
 }
 
 func TestTopologyCarriesContainerlabFile(t *testing.T) {
+	t.Parallel()
 	res := renderExample(t)
 	for _, o := range res.Objects {
 		if o.GetKind() != "Topology" {

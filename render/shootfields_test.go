@@ -13,6 +13,7 @@ import (
 // The raw Shoot fields merge over the rendered Shoot last: objects field by
 // field, lists replaced whole, each layer's `shoot` as layers merge.
 func TestShootFieldsMergeLast(t *testing.T) {
+	t.Parallel()
 	src := `package fleet
 defaults: {
 	cloudProfile: "gcp"

@@ -10,6 +10,7 @@ import (
 )
 
 func TestShootDecodesComponentSettingsStrictly(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		k       fleet.Kubernetes
@@ -40,6 +41,7 @@ func TestShootDecodesComponentSettingsStrictly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			k := tt.k
 			k.Version = "1.34.1"
 			_, err := render.Shoot(&fleet.Shoot{Name: "s", Namespace: "garden-p", Kubernetes: k})
@@ -57,6 +59,7 @@ func TestShootDecodesComponentSettingsStrictly(t *testing.T) {
 // TestShootAllFields renders every field the fleet model has and pins the
 // result: the typed rendering sends only what the fleet sets.
 func TestShootAllFields(t *testing.T) {
+	t.Parallel()
 	yes, no := true, false
 	one, three := int32(1), int32(3)
 	s := &fleet.Shoot{

@@ -51,6 +51,7 @@ func normalize(t *testing.T, v any) any {
 }
 
 func TestYAMLRoundTrip(t *testing.T) {
+	t.Parallel()
 	tricky := []string{
 		"", " ", "a ", " a", "true", "True", "yes", "No", "on", "OFF", "y", "null", "~", "-", "- a", "a: b", "a #b",
 		"1.36.2", "1.0", "012", "0x1F", "1e3", ".inf", "-.inf", ".nan", "12:30", "2026-11-24", "00 19 * * 1,2,3,4,5",
@@ -72,6 +73,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 }
 
 func TestRenderedExampleRoundTrips(t *testing.T) {
+	t.Parallel()
 	f := exampleFleetForTest(t)
 	res, err := Fleet(f)
 	if err != nil {

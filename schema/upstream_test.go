@@ -11,6 +11,7 @@ import (
 
 // The embedded copy must stay the shared upstream file, unedited.
 func TestContainerlabSchemaIsUpstream(t *testing.T) {
+	t.Parallel()
 	if !json.Valid(schema.ContainerlabSchema) {
 		t.Fatal("embedded containerlab schema is not JSON")
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestAddFileRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		present []string
@@ -24,6 +25,7 @@ func TestAddFileRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := New("repo")
 			for _, p := range tt.present {
 				if err := r.AddFile(p, nil); err != nil {
@@ -39,6 +41,7 @@ func TestAddFileRefuses(t *testing.T) {
 }
 
 func TestRepoBounds(t *testing.T) {
+	t.Parallel()
 	r := New("repo")
 	chunk := make([]byte, MaxFileBytes)
 	var err error

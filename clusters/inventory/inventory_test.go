@@ -27,6 +27,7 @@ func obj(apiVersion, kind, ns, name string) *unstructured.Unstructured {
 }
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	got := New([]*unstructured.Unstructured{
 		obj("core.gardener.cloud/v1beta1", "Shoot", "garden-b", "s2"),
 		obj("v1", "Namespace", "", "garden-b"),
@@ -47,6 +48,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestRefString(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		ref  Ref
 		want string
@@ -61,6 +63,7 @@ func TestRefString(t *testing.T) {
 }
 
 func TestDiffAndMerge(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		old       Inventory
@@ -87,6 +90,7 @@ func TestDiffAndMerge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := Diff(tt.old, tt.desired)
 			if diff := cmp.Diff(tt.wantStale, got); diff != "" {
 				t.Errorf("Diff() (-want +got):\n%s", diff)
@@ -119,6 +123,7 @@ func shoots(ns string, n int) []Ref {
 }
 
 func TestGuardDeletion(t *testing.T) {
+	t.Parallel()
 	ten := shoots("garden-x", 10)
 	allowed := GuardOptions{AllowShootDeletion: true, MaxShootPercent: 10}
 
@@ -184,6 +189,7 @@ func TestGuardDeletion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := GuardDeletion(tt.old, tt.desired, tt.opts)
 			if tt.wantErr == "" {
 				if err != nil {

@@ -34,6 +34,7 @@ func repoOf(t *testing.T, src string) *snapshot.Repo {
 // TestCheck runs each hostile fleet in the child and gets the limit it
 // passes as a clear error.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	// Only the time case has a short time limit: the others must be stopped
 	// by their own limit however loaded the machine is (5 minutes is a
 	// hang guard, not a bound under test).
@@ -58,6 +59,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			limits := limits
 			if tt.name == "time" {
 				limits.Time = 3 * time.Second

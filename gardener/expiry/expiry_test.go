@@ -49,6 +49,7 @@ func pool(name, version, image string) shoottest.Pool {
 }
 
 func TestForecast(t *testing.T) {
+	t.Parallel()
 	var spec gardencorev1beta1.CloudProfileSpec
 	if err := yaml.Unmarshal([]byte(profile), &spec); err != nil {
 		t.Fatal(err)
@@ -85,6 +86,7 @@ func TestForecast(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var got []string
 			for _, f := range expiry.Forecast(shoots, now, tt.within) {
 				got = append(got, f.Shoot+" "+f.Pool+" "+prefix(f.Image)+f.Version+" "+f.Expires.Format(time.DateOnly)+": "+f.Action(label))

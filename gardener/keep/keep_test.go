@@ -9,6 +9,7 @@ import (
 // TestLive documents the rule: a live version newer than the fleet's is
 // kept, whether maintenance raised its patch or force-updated its minor.
 func TestLive(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		desired, live string
 		want          keep.Verdict
@@ -37,6 +38,7 @@ func TestLive(t *testing.T) {
 }
 
 func TestReason(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[keep.Verdict]string{
 		keep.Desired: "",
 		keep.Patch:   "gardener raised the patch version (maintenance, or a partial version completed)",

@@ -60,6 +60,7 @@ func messages(errs field.ErrorList) string {
 }
 
 func TestValidateCreate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		shoot   *core.Shoot
@@ -89,6 +90,7 @@ func TestValidateCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, messages(ValidateCreate(tt.shoot, tt.profile))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -97,6 +99,7 @@ func TestValidateCreate(t *testing.T) {
 }
 
 func TestValidateUpdate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		old, new *core.Shoot
@@ -117,6 +120,7 @@ func TestValidateUpdate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, messages(ValidateUpdate(tt.old, tt.new, tt.profile))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

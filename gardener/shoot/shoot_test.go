@@ -49,6 +49,7 @@ func read(t *testing.T, doc string) *unstructured.Unstructured {
 }
 
 func TestRead(t *testing.T) {
+	t.Parallel()
 	u := read(t, live)
 	before := u.DeepCopy()
 	s, err := shoot.Read(u)
@@ -104,6 +105,7 @@ func TestRead(t *testing.T) {
 }
 
 func TestCloudProfile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		spec       gardencorev1beta1.ShootSpec
 		kind, name string
@@ -123,6 +125,7 @@ func TestCloudProfile(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc, wantErr string
 	}{
@@ -136,6 +139,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := shoot.Read(read(t, tt.doc))
 			got := ""
 			if err != nil {

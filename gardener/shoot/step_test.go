@@ -64,6 +64,7 @@ func confined(s *shoot.Shoot) {
 }
 
 func TestConfirm(t *testing.T) {
+	t.Parallel()
 	after := applied.Add(10 * time.Minute)
 	before := applied.Add(-10 * time.Minute)
 	// The window after applied opens at 21:00 UTC the same day; one applied
@@ -150,6 +151,7 @@ func TestConfirm(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			want := tt.want
 			want.TimeoutFrom = tt.appliedAt
 			if !tt.wantFrom.IsZero() {
@@ -164,6 +166,7 @@ func TestConfirm(t *testing.T) {
 }
 
 func TestWindow(t *testing.T) {
+	t.Parallel()
 	at := func(h, m int) time.Time { return time.Date(2026, 12, 1, h, m, 0, 0, time.UTC) } // a Tuesday
 	tests := []struct {
 		name, begin, end string
@@ -185,6 +188,7 @@ func TestWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			w, err := shoot.ParseWindow(tt.begin, tt.end)
 			if err != nil {
 				t.Fatal(err)

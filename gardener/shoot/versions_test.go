@@ -57,6 +57,7 @@ func versionsOf(t *testing.T, u *unstructured.Unstructured) []string {
 }
 
 func TestWithVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		desired      *unstructured.Unstructured
@@ -102,6 +103,7 @@ func TestWithVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			before := tt.desired.DeepCopy()
 			got, err := shoot.WithVersions(tt.desired, tt.liveExplicit, tt.cp, tt.pools)
 			if err != nil {
@@ -121,6 +123,7 @@ func TestWithVersions(t *testing.T) {
 }
 
 func TestWithLiveVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		desired *unstructured.Unstructured
@@ -194,6 +197,7 @@ func TestWithLiveVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			before := tt.desired.DeepCopy()
 			got, err := shoot.WithLiveVersions(tt.desired, tt.cp, tt.live)
 			if err != nil {
@@ -215,6 +219,7 @@ func TestWithLiveVersions(t *testing.T) {
 // TestVersionsWorkersNotAList: a workers field of the wrong type is an error
 // for both.
 func TestVersionsWorkersNotAList(t *testing.T) {
+	t.Parallel()
 	desired := versioned(t, "1.35.6")
 	if err := unstructured.SetNestedField(desired.Object, "pools", "spec", "provider", "workers"); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ const module = "github.com/gardenfleet/gardenfleet/"
 // TestImportRules checks each package's transitive imports against what its
 // doc.go says it must not import.
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	clusterClients := []string{"k8s.io/client-go/", "sigs.k8s.io/controller-runtime", module + "clusters"}
 	tests := []struct {
 		pkg       string
@@ -45,6 +46,7 @@ func TestImportRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
+			t.Parallel()
 			out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+tt.pkg).CombinedOutput()
 			if err != nil {
 				t.Fatalf("go list: %v\n%s", err, out)

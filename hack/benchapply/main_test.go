@@ -23,6 +23,7 @@ import (
 )
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, method, url, contentType string
 		want                           string
@@ -51,6 +52,7 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := httptest.NewRequest(tt.method, "https://127.0.0.1:6443"+tt.url, nil)
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)
@@ -63,6 +65,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestRequestCounter(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	counter := &requestCounter{}
@@ -107,6 +110,7 @@ func TestRequestCounter(t *testing.T) {
 }
 
 func TestParseStat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, stat string
 		comm       string
@@ -137,6 +141,7 @@ func TestParseStat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			comm, ppid, ticks, ok := parseStat(tt.stat)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
@@ -149,6 +154,7 @@ func TestParseStat(t *testing.T) {
 }
 
 func TestChildrenCPU(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc")
 	}
@@ -176,6 +182,7 @@ func TestChildrenCPU(t *testing.T) {
 }
 
 func TestParseLimits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    []clientLimit
@@ -194,6 +201,7 @@ func TestParseLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := parseLimits(tt.in)
 			if gotErr := errString(err); gotErr != tt.wantErr {
 				t.Fatalf("error = %q, want %q", gotErr, tt.wantErr)
@@ -209,6 +217,7 @@ func TestParseLimits(t *testing.T) {
 }
 
 func TestNamespacesOf(t *testing.T) {
+	t.Parallel()
 	objs := []*unstructured.Unstructured{
 		obj("core.gardener.cloud/v1beta1", "Project", "", "p1", map[string]any{"namespace": "garden-p1"}),
 		// Gardener's default when spec.namespace is unset.
@@ -229,6 +238,7 @@ func TestNamespacesOf(t *testing.T) {
 }
 
 func TestWriteObjects(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	objs := []*unstructured.Unstructured{
 		obj("core.gardener.cloud/v1beta1", "Project", "", "p0", map[string]any{"namespace": "garden-p0"}),
@@ -265,6 +275,7 @@ func TestWriteObjects(t *testing.T) {
 }
 
 func TestWriteKubeconfig(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	in := &rest.Config{Host: "https://127.0.0.1:6443", TLSClientConfig: rest.TLSClientConfig{
 		CAData: []byte("ca"), CertData: []byte("cert"), KeyData: []byte("key"),
@@ -286,6 +297,7 @@ func TestWriteKubeconfig(t *testing.T) {
 }
 
 func TestCountLog(t *testing.T) {
+	t.Parallel()
 	log := strings.Join([]string{
 		`I1124 03:42:43.270625   30239 envvar.go:195] "Feature gate default state" feature="ClientsAllowTLSCacheGC" enabled=true`,
 		`I1124 03:42:44.529871   30262 round_trippers.go:632] "Response" verb="GET" url="https://127.0.0.1:1/api?timeout=32s" status="200 OK" milliseconds=3`,
@@ -300,6 +312,7 @@ func TestCountLog(t *testing.T) {
 }
 
 func TestMedianAndPerObject(t *testing.T) {
+	t.Parallel()
 	ss := []sample{{wall: 3 * time.Second, requests: 30}, {wall: time.Second, requests: 10}, {wall: 2 * time.Second, requests: 20}}
 	if got := median(ss, wall); got != 2*time.Second {
 		t.Errorf("median = %s, want 2s", got)

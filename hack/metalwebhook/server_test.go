@@ -18,6 +18,7 @@ import (
 // TestHandle: the handler decodes the review's Shoots, reads the CloudProfile and answers
 // as upstream's handler does (Denied with the refusal's text).
 func TestHandle(t *testing.T) {
+	t.Parallel()
 	scheme := apiruntime.NewScheme()
 	coreinstall.Install(scheme)
 	profile := &gardencorev1beta1.CloudProfile{
@@ -58,6 +59,7 @@ func TestHandle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 				Kind:   metav1.GroupVersionKind{Group: "core.gardener.cloud", Version: "v1beta1", Kind: "Shoot"},
 				Object: raw(t, tt.obj),

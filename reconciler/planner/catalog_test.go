@@ -7,6 +7,7 @@ import (
 )
 
 func TestNewCatalog(t *testing.T) {
+	t.Parallel()
 	_, err := NewCatalog([]ProfileVersion{
 		{Version: MustParseVersion("1.33.4")},
 		{Version: MustParseVersion("1.34.3")},
@@ -43,6 +44,7 @@ func TestNewCatalog(t *testing.T) {
 }
 
 func TestCatalogResolve(t *testing.T) {
+	t.Parallel()
 	c := profile(t,
 		"1.33.1", "1.33.4:deprecated", "1.33.5:expired",
 		"1.34.3", "1.34.4:preview", "1.34.5:unavailable",
@@ -73,6 +75,7 @@ func TestCatalogResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := c.Resolve(tt.in, tt.allowPreview)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDecodeCloudProfile(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	data, err := os.ReadFile("testdata/cloudprofile.yaml")
 	if err != nil {
@@ -33,6 +34,7 @@ func TestDecodeCloudProfile(t *testing.T) {
 }
 
 func TestDecodeCloudProfileErrors(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name    string
@@ -86,6 +88,7 @@ spec: {kubernetes: {versions: [{version: 1.33.4, classification: supported, life
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := DecodeCloudProfile([]byte(tt.yaml), now)
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("DecodeCloudProfile() error = %v, want %q", err, tt.wantErr)
@@ -95,6 +98,7 @@ spec: {kubernetes: {versions: [{version: 1.33.4, classification: supported, life
 }
 
 func TestDecodeNamespacedCloudProfile(t *testing.T) {
+	t.Parallel()
 	data := []byte(`apiVersion: core.gardener.cloud/v1beta1
 kind: NamespacedCloudProfile
 spec:

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPlanFleet(t *testing.T) {
+	t.Parallel()
 	policy := Policy{Versions: stdProfile(t)}
 	shoots := []Shoot{
 		{Name: "garden-dev/a", Current: live("1.33.4", "a=1.33.4"), Desired: want("1.34.3"), Policy: policy},
@@ -42,6 +43,7 @@ func TestPlanFleet(t *testing.T) {
 }
 
 func TestChanges(t *testing.T) {
+	t.Parallel()
 	prev := state("1.34.3", "a=1.33.4", "b=1.31.4", "c=1.34.3")
 	next := state("1.34.3", "a=1.34.3", "b=1.32.3", "c=1.34.3")
 	got := Changes(prev, next)

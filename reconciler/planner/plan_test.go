@@ -24,6 +24,7 @@ func stdProfile(t testing.TB) *Catalog {
 }
 
 func TestPlan(t *testing.T) {
+	t.Parallel()
 	std := stdProfile(t)
 	tests := []struct {
 		name     string
@@ -360,6 +361,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			policy := tt.policy
 			if policy.Versions == nil {
 				policy.Versions = std

@@ -82,6 +82,7 @@ func randomCase(rng *rand.Rand, maxPools int) (Current, Desired, Policy) {
 // is as short as the shortest valid plan a breadth-first search finds; and
 // that a request is refused only when no valid plan exists.
 func TestPlanProperties(t *testing.T) {
+	t.Parallel()
 	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
 	iterations := 300
 	if testing.Short() {

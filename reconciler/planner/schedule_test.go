@@ -8,6 +8,7 @@ import (
 )
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return now.Add(d) }
 	// nightly 22:00-23:00 UTC
@@ -97,6 +98,7 @@ func TestSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.in.Now = now
 			if tt.in.StepDuration == 0 {
 				tt.in.StepDuration = 30 * time.Minute
@@ -109,6 +111,7 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{0: "0m", 30 * time.Minute: "30m", time.Hour: "1h", 90 * time.Minute: "1h30m", 51 * time.Hour: "2d3h"} {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)

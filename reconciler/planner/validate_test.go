@@ -5,6 +5,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	std := stdProfile(t)
 	tests := []struct {
 		name    string
@@ -226,6 +227,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			policy := tt.policy
 			if policy.Versions == nil {
 				policy.Versions = std
@@ -249,6 +251,7 @@ func oneMinorAtATime(current Current, target State, _ Policy) ([]State, error) {
 }
 
 func TestPlanWithValidatesTheProposal(t *testing.T) {
+	t.Parallel()
 	policy := Policy{Versions: stdProfile(t)}
 
 	_, err := PlanWith(oneMinorAtATime, live("1.31.4", "a=1.31.4"), want("1.33.5"), policy)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseVersion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Version
@@ -29,6 +30,7 @@ func TestParseVersion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := ParseVersion(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
@@ -50,6 +52,7 @@ func TestParseVersion(t *testing.T) {
 }
 
 func TestVersionCompare(t *testing.T) {
+	t.Parallel()
 	ordered := []string{"1.9.10", "1.10.0", "1.10.2", "1.33.0", "1.33.10", "2.0.0"}
 	for i, a := range ordered {
 		for j, b := range ordered {
@@ -68,6 +71,7 @@ func TestVersionCompare(t *testing.T) {
 }
 
 func TestVersionJSON(t *testing.T) {
+	t.Parallel()
 	type doc struct {
 		V Version `json:"v"`
 	}

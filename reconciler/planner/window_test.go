@@ -8,6 +8,7 @@ import (
 )
 
 func TestStepStart(t *testing.T) {
+	t.Parallel()
 	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	// daily 21:00-22:00 UTC
 	daily := func(t time.Time) (time.Time, time.Time) {
@@ -39,6 +40,7 @@ func TestStepStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var got result
 			got.Start, got.Begin, got.End, got.Open = StepStart(tt.window, tt.now)
 			if diff := cmp.Diff(tt.want, got); diff != "" {

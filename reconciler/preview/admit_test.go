@@ -32,6 +32,7 @@ func versionsOf(u *unstructured.Unstructured) string {
 // violations naming the step; unchanged Shoots and steps through a minor
 // with no known patch are not judged.
 func TestAdmitUpdates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		base, next     *unstructured.Unstructured
@@ -85,6 +86,7 @@ func TestAdmitUpdates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var calls []string
 			admit := func(obj, old *unstructured.Unstructured) ([]string, []string, error) {
 				calls = append(calls, versionsOf(obj)+" <- "+versionsOf(old))

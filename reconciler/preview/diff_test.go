@@ -7,6 +7,7 @@ import (
 )
 
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		a, b any
@@ -127,6 +128,7 @@ func TestDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			d := &differ{}
 			d.diff(tt.a, tt.b)
 			if diff := cmp.Diff(tt.want, d.out); diff != "" {
@@ -139,6 +141,7 @@ func TestDiff(t *testing.T) {
 // TestDiffOwned checks that against a live object only the fields the
 // fleet's field manager owns count as removed.
 func TestDiffOwned(t *testing.T) {
+	t.Parallel()
 	managed := []any{
 		map[string]any{
 			"manager":   "gardenfleet",
@@ -198,6 +201,7 @@ func TestDiffOwned(t *testing.T) {
 }
 
 func TestLineDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		a, b string
@@ -230,6 +234,7 @@ func TestLineDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := lineDiff(tt.a, tt.b)
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(diffLine{})); diff != "" {
 				t.Errorf("lineDiff (-want +got):\n%s", diff)

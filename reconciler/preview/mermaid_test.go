@@ -7,6 +7,7 @@ import (
 )
 
 func TestMermaidText(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"garden-apps/dev", "garden-apps/dev"},
 		// A label a fleet could end early, or a line it could add.
@@ -23,6 +24,7 @@ func TestMermaidText(t *testing.T) {
 }
 
 func TestMermaidDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   time.Duration
 		want string
@@ -42,6 +44,7 @@ func TestMermaidDuration(t *testing.T) {
 // TestWaveChartWithoutBake: a wave without a bake time is a milestone the
 // next wave starts after.
 func TestWaveChartWithoutBake(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	mdWaveChart(&b, []Wave{{Name: "a", Shoots: []string{"ns/x"}}, {Name: "", MaxParallel: 2, Shoots: []string{"ns/y", "ns/z", "ns/w"}, BakeTime: "bogus"}},
 		[]Upgrade{{Shoot: "ns/x", Steps: make([]Step, 1)}, {Shoot: "ns/y", Steps: make([]Step, 2)}})

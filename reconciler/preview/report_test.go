@@ -13,6 +13,7 @@ import (
 )
 
 func TestBuildObjects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		base, next  []*unstructured.Unstructured
@@ -129,6 +130,7 @@ func TestBuildObjects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := Build(Input{Base: "HEAD", BaseObjects: tt.base, Objects: tt.next, FieldManager: tt.manager, Catalogs: map[string]*planner.Catalog{"metal": catalog("1.35.4", "1.36.2")}})
 			if diff := cmp.Diff(tt.wantObjects, r.Objects); diff != "" {
 				t.Errorf("objects (-want +got):\n%s", diff)
@@ -141,6 +143,7 @@ func TestBuildObjects(t *testing.T) {
 }
 
 func TestBuildUpgrades(t *testing.T) {
+	t.Parallel()
 	metal := catalog("1.33.4", "1.34.3", "1.35.4", "1.36.2", "1.37.1")
 	tests := []struct {
 		name       string
@@ -363,6 +366,7 @@ func TestBuildUpgrades(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := Build(Input{Base: "HEAD", BaseObjects: tt.base, Objects: tt.next, Fleet: tt.fleet, Catalogs: tt.catalogs, FieldManager: tt.manager})
 			if diff := cmp.Diff(tt.want, r.Upgrades); diff != "" {
 				t.Errorf("upgrades (-want +got):\n%s", diff)
@@ -393,6 +397,7 @@ func mustCatalog(t *testing.T, versions []planner.ProfileVersion) *planner.Catal
 }
 
 func TestBuildWaves(t *testing.T) {
+	t.Parallel()
 	metal := catalog("1.35.4", "1.36.2")
 	f := &fleet.Fleet{
 		Waves: []fleet.Wave{
@@ -435,6 +440,7 @@ func TestBuildWaves(t *testing.T) {
 }
 
 func TestBuildInvalid(t *testing.T) {
+	t.Parallel()
 	r := Build(Input{
 		Base:        "origin/main",
 		BaseObjects: objs(testShoot("garden-a", "s").Unstructured()),
@@ -463,6 +469,7 @@ func TestBuildInvalid(t *testing.T) {
 }
 
 func TestDecodeCloudProfile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		data    string
@@ -497,6 +504,7 @@ func TestDecodeCloudProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			key, cat, err := DecodeCloudProfile([]byte(tt.data), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {

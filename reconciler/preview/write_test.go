@@ -161,6 +161,7 @@ machineImages:
 }
 
 func TestWriteGolden(t *testing.T) {
+	t.Parallel()
 	update := os.Getenv("GARDENFLEET_UPDATE") == "1"
 	for name, in := range goldenInputs() {
 		r := Build(in)
@@ -202,6 +203,7 @@ func TestWriteGolden(t *testing.T) {
 // TestWriteJSONRoundTrip checks that the JSON form holds the whole report:
 // decoded into a Report and written again, it is the same.
 func TestWriteJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := Build(goldenInputs()["changes"])
 	var first, second bytes.Buffer
 	if err := r.WriteJSON(&first); err != nil {
@@ -225,6 +227,7 @@ func TestWriteJSONRoundTrip(t *testing.T) {
 // TestWriteMarkdownLimit checks that a report too long for a comment is
 // cut down to fit, and says so.
 func TestWriteMarkdownLimit(t *testing.T) {
+	t.Parallel()
 	var base, next []*unstructured.Unstructured
 	for i := range 2000 {
 		name := fmt.Sprintf("shoot-%04d", i)
@@ -253,6 +256,7 @@ func TestWriteMarkdownLimit(t *testing.T) {
 // TestWriteMarkdownFolds checks that lists longer than longList fold into
 // <details> blocks while the report still fits a comment whole.
 func TestWriteMarkdownFolds(t *testing.T) {
+	t.Parallel()
 	var base, next []*unstructured.Unstructured
 	for i := range longList + 2 {
 		name := fmt.Sprintf("shoot-%02d", i)

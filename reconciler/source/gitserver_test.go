@@ -15,6 +15,7 @@ import (
 // new commits are picked up, and while the server is down Fetch fails with
 // a typed error and the caller keeps its revision.
 func TestFetchFromGitServer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv, err := gitserver.Start(ctx, t.TempDir())
 	if err != nil {

@@ -157,6 +157,7 @@ func TestFetchHTTP(t *testing.T) {
 }
 
 func TestFetchHTTPBearerToken(t *testing.T) {
+	t.Parallel()
 	repo := newGitRepo(t)
 	c1 := repo.commit("one", map[string]string{"fleet.cue": "a: 1\n"})
 	srv := newHTTPGitServer(t, filepath.Dir(repo.dir), func(r *http.Request) bool {

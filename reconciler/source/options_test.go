@@ -10,6 +10,7 @@ import (
 )
 
 func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
 	_, pub := newKey(t, "valid")
 	kh := []byte("example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
 	key := []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n...")
@@ -163,6 +164,7 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			o := tt.opts
 			err := o.Validate()
 			if tt.wantErr != "" {
@@ -192,6 +194,7 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 func TestRedactedURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"https://user:s3cret@git.example.com/fleet.git", "https://xxxxx@git.example.com/fleet.git"},
 		{"https://t0ken@git.example.com/fleet.git", "https://xxxxx@git.example.com/fleet.git"},

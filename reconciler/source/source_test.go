@@ -12,6 +12,7 @@ import (
 )
 
 func TestFetchBranchLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	repo := newGitRepo(t)
 	first := repo.commit("first", map[string]string{"fleet.cue": "a: 1\n", "shoots/s1.cue": "s1: true\n"})
@@ -91,6 +92,7 @@ func TestFetchBranchLifecycle(t *testing.T) {
 }
 
 func TestFetchRecoversBrokenCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	repo := newGitRepo(t)
 	repo.commit("first", map[string]string{"f": "1"})
@@ -120,6 +122,7 @@ func TestFetchRecoversBrokenCache(t *testing.T) {
 }
 
 func TestFetchRefs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	repo := newGitRepo(t)
 	c1 := repo.commit("one", map[string]string{"v": "1.0.0"})
@@ -202,6 +205,7 @@ func TestFetchRefs(t *testing.T) {
 }
 
 func TestFetchErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	repo := newGitRepo(t)
 	repo.commit("one", map[string]string{"f": "1"})
@@ -243,6 +247,7 @@ func TestFetchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := mustNew(t, tt.opts)
 			art, err := s.Fetch(ctx)
 			if err == nil {
@@ -266,6 +271,7 @@ func TestFetchErrors(t *testing.T) {
 }
 
 func TestFetchVerify(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	signer, signerPub := newKey(t, "signer")
 	_, otherPub := newKey(t, "other")
@@ -300,6 +306,7 @@ func TestFetchVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.opts.URL = repo.url()
 			s := mustNew(t, tt.opts)
 			art, err := s.Fetch(ctx)
@@ -325,6 +332,7 @@ func TestFetchVerify(t *testing.T) {
 // A restarted daemon finds the revision it applied last in the cache's
 // object store, with the remote gone.
 func TestCached(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	repo := newGitRepo(t)
 	first := repo.commit("first", map[string]string{"fleet.cue": "a: 1\n"})
@@ -366,6 +374,7 @@ func TestCached(t *testing.T) {
 }
 
 func TestCachedVerifies(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	signer, signerPub := newKey(t, "signer")
 	_, otherPub := newKey(t, "other")

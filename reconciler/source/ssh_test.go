@@ -136,6 +136,7 @@ func serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, root string) {
 }
 
 func TestFetchSSH(t *testing.T) {
+	t.Parallel()
 	repo := newGitRepo(t)
 	c1 := repo.commit("one", map[string]string{"fleet.cue": "a: 1\n"})
 	srv := newSSHGitServer(t, filepath.Dir(repo.dir))

@@ -76,6 +76,7 @@ func emptyDir(t *testing.T, dir string) {
 }
 
 func TestReadTree(t *testing.T) {
+	t.Parallel()
 	o := newObjects(t, nil)
 	cue, overlay := o.blob("package fleet\n"), o.blob("resources: []\n")
 	root := o.tree(
@@ -107,6 +108,7 @@ func TestReadTree(t *testing.T) {
 }
 
 func TestReadTreeRefuses(t *testing.T) {
+	t.Parallel()
 	const onlyRegular = "; a fleet repo may hold only regular files and directories"
 	outside := t.TempDir()
 	o := newObjects(t, nil)
@@ -236,6 +238,7 @@ func TestReadTreeRefuses(t *testing.T) {
 // of earlier versions write into that folder: the fetch succeeds, reading
 // the fleet is refused, and nothing is written outside the cache.
 func TestRepoHostileTree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	outside := t.TempDir()
 	remote := filepath.Join(t.TempDir(), "fleet.git")

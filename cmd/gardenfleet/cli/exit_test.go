@@ -29,6 +29,7 @@ current-context: c
 // TestExitCodes runs the CLI on inputs that once got the wrong exit code
 // or message: 0 ok, 1 invalid/refused/failed, 2 usage or I/O.
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"ok/fleet.cue":            smallFleet,
@@ -110,6 +111,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := runCLI(t, dir, tt.args...)
 			if got.code != tt.wantCode || got.stderr != tt.wantStderr {
 				t.Errorf("gardenfleet %v: exit %d, stderr:\n%s\nwant exit %d, stderr:\n%s", tt.args, got.code, got.stderr, tt.wantCode, tt.wantStderr)
@@ -121,6 +123,7 @@ func TestExitCodes(t *testing.T) {
 // TestRepoErrorIsRefusal: a file a fleet repo may not hold is a verdict on
 // the repo (exit 1), not an I/O error.
 func TestRepoErrorIsRefusal(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"fleet.cue": smallFleet})
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "kustomize.yaml")); err != nil {
@@ -142,6 +145,7 @@ func TestRepoErrorIsRefusal(t *testing.T) {
 // TestBoundedPanic: a panic in a dependency is an internal error on the
 // input (exit 1), not a crash (exit 2).
 func TestBoundedPanic(t *testing.T) {
+	t.Parallel()
 	_, err := bounded(context.Background(), "fleet", "evaluating the fleet", time.Minute, func(context.Context) (int, error) {
 		var m map[string]int
 		m["x"]++ //nolint:staticcheck // SA5000 is the point: a real runtime panic
@@ -156,6 +160,7 @@ func TestBoundedPanic(t *testing.T) {
 
 // TestRunPanic: a panic outside bounded is caught by Run, naming the command line.
 func TestRunPanic(t *testing.T) {
+	t.Parallel()
 	var stderr syncBuffer
 	// A nil Out makes the first write panic.
 	code := Run(context.Background(), []string{"upgrade-path", "--control-plane", "1.35.1", "--to", "1.35.2", "--versions", "1.35.2"}, Streams{Err: &stderr})
@@ -168,6 +173,7 @@ func TestRunPanic(t *testing.T) {
 // TestTimeout: every command that evaluates a fleet returns once --timeout
 // passes, though CUE evaluation cannot be cancelled, and refuses the fleet.
 func TestTimeout(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"slow/fleet.cue": slowFleet})
 	tests := []struct {
@@ -197,6 +203,7 @@ func TestTimeout(t *testing.T) {
 // clear error (exit 1), not a crash of the Go runtime, by every command that
 // evaluates one.
 func TestEvalLimits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"terabyte/fleet.cue": hostile.Terabyte,
@@ -215,6 +222,7 @@ func TestEvalLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
 			got := runCLI(t, dir, tt.args...)
 			if got.code != ExitFailure || got.stderr != tt.wantStderr || got.stdout != "" {
 				t.Errorf("gardenfleet %v: exit %d, stdout %q, stderr %q; want exit 1, %q", tt.args, got.code, got.stdout, got.stderr, tt.wantStderr)
@@ -226,6 +234,7 @@ func TestEvalLimits(t *testing.T) {
 // TestReconcileTimeout: reconcile --once returns once --timeout passes,
 // though the fleet it fetched is still being evaluated.
 func TestReconcileTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"slow/fleet.cue": slowFleet, "kubeconfig.yaml": unreachableKubeconfig})
@@ -243,6 +252,7 @@ func TestReconcileTimeout(t *testing.T) {
 // TestInterrupt: Ctrl-C stops a command at once, though the fleet is still
 // being evaluated; an interrupted run is no verdict (exit 2).
 func TestInterrupt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"slow/fleet.cue": slowFleet})
 	for _, args := range [][]string{
@@ -250,6 +260,7 @@ func TestInterrupt(t *testing.T) {
 		{"plan", "slow"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
 			// Started with SIGINT ignored, the CLI ignores it until it
 			// catches it (os/signal): repeated signals then reach it
 			// whenever it gets there, without a race.

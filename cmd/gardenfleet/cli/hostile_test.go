@@ -401,8 +401,8 @@ func hostileCases() []hostileCase {
 // refused with its exact message, and nothing is read outside the repo,
 // written outside --out, fetched or spawned.
 func TestHostileRepos(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	w := newTripwire(t)
 	git, err := gitserver.Start(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -410,6 +410,9 @@ func TestHostileRepos(t *testing.T) {
 	t.Cleanup(func() { _ = git.Stop() })
 	for i, tc := range hostileCases() {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// A tripwire of its own: what one case reaches is not reported by another.
+			w := newTripwire(t)
 			dir := t.TempDir()
 			writeTree(t, dir, map[string]string{
 				"outside/secret.txt":        hostileSecret,
@@ -587,6 +590,7 @@ func pushHostile(ctx context.Context, t *testing.T, git *gitserver.Server, name,
 // whether the URL parses or not, and a URL that does not is refused before
 // any request.
 func TestRepoURLCredentialsNeverPrinted(t *testing.T) {
+	t.Parallel()
 	w := newTripwire(t)
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"kubeconfig.yaml": unreachableKubeconfig})

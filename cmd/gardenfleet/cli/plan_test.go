@@ -25,6 +25,7 @@ import (
 // TestPlanScripts runs testdata/plan/*.txtar, each in a Git repository it
 // makes itself; GARDENFLEET_UPDATE=1 rewrites their expected output.
 func TestPlanScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/plan",
 		UpdateScripts: os.Getenv("GARDENFLEET_UPDATE") == "1",

@@ -35,6 +35,7 @@ import (
 )
 
 func TestParseRef(t *testing.T) {
+	t.Parallel()
 	sha := strings.Repeat("ab", 20)
 	tests := []struct {
 		in      string
@@ -56,6 +57,7 @@ func TestParseRef(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			got, err := parseRef(tt.in)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
@@ -76,6 +78,7 @@ func TestParseRef(t *testing.T) {
 // TestDaemonFlags checks the usage errors of reconcile, serve and render
 // --dry-run, which need no cluster.
 func TestDaemonFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		args       []string
@@ -103,6 +106,7 @@ func TestDaemonFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var out, errOut bytes.Buffer
 			code := Run(context.Background(), tt.args, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
 			if code != tt.wantCode {

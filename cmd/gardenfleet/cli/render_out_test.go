@@ -39,6 +39,7 @@ func checkVictim(t *testing.T, dir string) {
 // only when they are Kubernetes names; anything else is refused (exit 1) by
 // render itself, as validate and plan refuse it, and nothing is written.
 func TestRenderOutNames(t *testing.T) {
+	t.Parallel()
 	const subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 	const label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 	long := strings.Repeat("a", 300)
@@ -84,6 +85,7 @@ func TestRenderOutNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := outWorld(t)
 			value := strings.ReplaceAll(tt.value, "{dir}", dir)
 			// The overlay sets the shoot's name or namespace, or adds a resource.
@@ -110,6 +112,7 @@ func TestRenderOutNames(t *testing.T) {
 // TestRenderOutSymlinks: render --out writes nothing through a symlink that
 // is already in its directory; it refuses the directory (exit 2).
 func TestRenderOutSymlinks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		link   string // in out
@@ -121,6 +124,7 @@ func TestRenderOutSymlinks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := outWorld(t)
 			if got := runCLI(t, dir, "render", "--out", "out", "fleet"); got.code != ExitOK {
 				t.Fatalf("first render: exit %d: %s", got.code, got.stderr)

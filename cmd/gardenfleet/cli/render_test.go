@@ -11,6 +11,7 @@ import (
 // TestRenderScripts runs testdata/render/*.txtar; GARDENFLEET_UPDATE=1
 // rewrites their expected output.
 func TestRenderScripts(t *testing.T) {
+	t.Parallel()
 	example, err := filepath.Abs("../../../examples/fleet")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 // `gardenfleet schema` writes a layout the loader accepts: the repo still
 // validates after it.
 func TestSchemaCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"ok/fleet.cue":            smallFleet,

@@ -10,6 +10,7 @@ import (
 // TestUpgradePathScripts runs testdata/upgradepath/*.txtar;
 // GARDENFLEET_UPDATE=1 rewrites their expected output.
 func TestUpgradePathScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/upgradepath",
 		UpdateScripts: os.Getenv("GARDENFLEET_UPDATE") == "1",

@@ -7,6 +7,7 @@ import (
 )
 
 func TestVersionLine(t *testing.T) {
+	t.Parallel()
 	platform := " " + runtime.GOOS + "/" + runtime.GOARCH
 	vcs := func(kv ...string) []debug.BuildSetting {
 		var s []debug.BuildSetting
@@ -38,6 +39,7 @@ func TestVersionLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := versionLine(tt.info, tt.ok); got != tt.want {
 				t.Errorf("versionLine:\n got %q\nwant %q", got, tt.want)
 			}
@@ -48,6 +50,7 @@ func TestVersionLine(t *testing.T) {
 // `gardenfleet version` and `gardenfleet --version` print the same line, that of
 // the running binary's build information.
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	want := versionLine(debug.ReadBuildInfo()) + "\n"
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := runCLI(t, t.TempDir(), args...)

@@ -21,6 +21,7 @@ import (
 // refuses (cli TestHostileRepos), with the same reasons: written as a
 // hostile push could, which go-git's own encoder would not.
 func TestFromGitRefusesHostileTrees(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// tree is the fleet directory's entries.
@@ -61,6 +62,7 @@ func TestFromGitRefusesHostileTrees(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			writeFile(t, filepath.Join(dir, "fleet", "fleet.cue"), hostile.Valid)
 			repo, err := git.PlainInit(dir, false)

@@ -75,6 +75,7 @@ func writeFile(t *testing.T, path, content string) {
 // subdirectory, with a kustomize overlay, renders to the same objects as the
 // same fleet read from disk.
 func TestFromGitRendersLikeDisk(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	dir := filepath.Join(repo, "fleets", "example")
 	copyDir(t, "../../../examples/fleet", dir)
@@ -111,8 +112,10 @@ func TestFromGitRendersLikeDisk(t *testing.T) {
 // TestFromGitRefusesSymlinks reads no symlink of the base commit, into the
 // commit or out of it: the base is compared as no fleet, with a note.
 func TestFromGitRefusesSymlinks(t *testing.T) {
+	t.Parallel()
 	for _, target := range []string{"../../outside.cue", "inside.cue"} {
 		t.Run(target, func(t *testing.T) {
+			t.Parallel()
 			top := t.TempDir()
 			repo := filepath.Join(top, "repo")
 			writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
@@ -142,6 +145,7 @@ func TestFromGitRefusesSymlinks(t *testing.T) {
 // TestFromGitBoundsTheBase: a base commit past the evaluation limits is
 // compared as no fleet, with a note, not evaluated in the planning process.
 func TestFromGitBoundsTheBase(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), hostile.Terabyte)
 	commitAll(t, repo)
@@ -156,6 +160,7 @@ func TestFromGitBoundsTheBase(t *testing.T) {
 }
 
 func TestFromGitErrors(t *testing.T) {
+	t.Parallel()
 	repo := t.TempDir()
 	writeFile(t, filepath.Join(repo, "fleet", "fleet.cue"), "package fleet\n\nprojects: a: {}\n")
 	commitAll(t, repo)
@@ -180,6 +185,7 @@ func TestFromGitErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := FromGit(context.Background(), tt.dir, tt.rev, bounded.Limits{Memory: bounded.DefaultMemory})
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("error = %v, want %q", err, tt.wantErr)

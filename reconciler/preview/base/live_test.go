@@ -54,6 +54,7 @@ _p: %q
 // names is removed, another fleet's shoot is not, and the raised patch is
 // kept.
 func TestFromCluster(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)
@@ -140,6 +141,7 @@ shoots: maint: {project: _p}
 // gardenfleet's labels when no owner is given, and reports a kind the
 // cluster does not serve.
 func TestFromClusterAnyOwner(t *testing.T) {
+	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
 	ns := e.NewNamespace(t)
