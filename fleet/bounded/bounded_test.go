@@ -17,6 +17,9 @@ import (
 // TestMain lets Check run this test binary as its child.
 func TestMain(m *testing.M) {
 	Main()
+	if os.Getenv(envOrphanParent) == "1" {
+		orphanParent()
+	}
 	os.Exit(m.Run())
 }
 

@@ -23,6 +23,7 @@ const envChild = "GARDENFLEET_BOUNDED_CHILD"
 const (
 	exitVerdict = 0  // the verdict is on stdout
 	exitMemory  = 97 // the watchdog saw the memory limit passed
+	exitParent  = 96 // the parent is gone, or outlived its own time limit
 	exitRequest = 98 // the request on stdin was unreadable
 )
 
@@ -36,6 +37,9 @@ type request struct {
 	Admission *Admission
 	Name      string
 	Files     []file
+	// Parent is the pid of the process that started the child: the child
+	// ends when that is no longer its parent.
+	Parent int
 }
 
 type file struct {
@@ -95,7 +99,7 @@ func CheckAdmitted(ctx context.Context, repo *snapshot.Repo, limits Limits, adm 
 			return Summary{}, fmt.Errorf("evaluating the fleet: the garden objects take %d bytes, more than %s", n, FormatBytes(maxGardenBytes))
 		}
 	}
-	req := request{Limits: limits, Admission: adm, Name: repo.Name}
+	req := request{Limits: limits, Admission: adm, Name: repo.Name, Parent: os.Getpid()}
 	for _, p := range repo.Paths() {
 		data, _ := repo.File(p)
 		req.Files = append(req.Files, file{Path: p, Data: data})

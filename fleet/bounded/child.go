@@ -38,6 +38,7 @@ func child(in io.Reader, out io.Writer) int {
 		return exitRequest
 	}
 	limitMemory(req.Limits.Memory)
+	limitLifetime(req.Parent, req.Limits.Time)
 	repo := snapshot.New(req.Name)
 	var v verdict
 	for _, f := range req.Files {
@@ -153,6 +154,40 @@ func limitMemory(limit int64) {
 			if used > uint64(limit) {
 				fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: %d bytes of heap and stacks, more than the limit of %d\n", used, limit)
 				os.Exit(exitMemory)
+			}
+		}
+	}()
+}
+
+// lifetimeGrace is how long past its time limit a child may run: the parent
+// kills it at the limit, this is only the child's own backstop.
+const lifetimeGrace = 5 * time.Second
+
+// limitLifetime ends the child when its parent is gone or when its time
+// limit has long passed. The parent kills the child's process group when it
+// cancels or times out, but a parent that is itself killed (SIGKILL, a
+// crash, a test binary's timeout) cannot, and a child in a process group of
+// its own would go on evaluating a hostile fleet for hours.
+// The parent's pid comes in the request: read here, the child's parent may
+// already be init.
+func limitLifetime(parent int, limit time.Duration) {
+	var deadline <-chan time.Time
+	if limit > 0 {
+		deadline = time.After(limit + lifetimeGrace)
+	}
+	go func() {
+		tick := time.NewTicker(watchInterval)
+		for {
+			select {
+			case <-deadline:
+				fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: still running %s after its time limit of %s\n", lifetimeGrace, limit)
+				os.Exit(exitParent)
+			case <-tick.C:
+				// Orphaned, the child is adopted by init or a subreaper.
+				if os.Getppid() != parent {
+					fmt.Fprintf(os.Stderr, "gardenfleet: bounded child: its parent %d is gone\n", parent)
+					os.Exit(exitParent)
+				}
 			}
 		}
 	}()
