@@ -1,6 +1,7 @@
 package metal
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gardener/gardener/pkg/apis/core"
@@ -91,7 +92,13 @@ func TestValidateCreate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tt.want, messages(ValidateCreate(tt.shoot, tt.profile))); diff != "" {
+			got := messages(ValidateCreate(tt.shoot, tt.profile))
+			// Upstream lists the zones of a set unsorted (UnsortedList):
+			// either order is its answer.
+			if got == strings.Replace(tt.want, "[mini-lab other]", "[other mini-lab]", 1) {
+				return
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
