@@ -287,7 +287,7 @@ func (e *engine) liveShoots(ctx context.Context, sc *scope) (map[string]*liveSho
 		}
 	}
 	exists := func(string) bool { return true }
-	if len(missing) >= clusters.DefaultApplyOptions().ExistenceListThreshold {
+	if len(missing) >= e.opts.Apply.ExistenceListThreshold {
 		// Many not labelled by this Fleet (a cold start): one metadata list
 		// tells which exist at all, instead of a get answered 404 per Shoot.
 		names := map[string]bool{}
