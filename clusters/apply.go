@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -102,23 +102,25 @@ var (
 // CRDs (then waits for the CRDs), other cluster-scoped objects (then waits
 // for the Projects it created or changed to be Ready), the rest.
 // Only objects that differ from the live ones are patched. The caller's
-// objects are not modified.
+// objects are not modified; an encoded one is decoded when the live object
+// is compared with it, and kept decoded only when it is to be written.
 //
 // On failure it returns the ChangeSet of what was handled successfully so
 // far together with the error: errors.Join of one *ObjectError or
 // *ImmutableFieldError per failed object. Later stages are not attempted
 // after a stage with a failure.
-func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) (*ChangeSet, error) {
+func (m *Manager) Apply(ctx context.Context, objs []Object, opts ApplyOptions) (*ChangeSet, error) {
 	opts = opts.withDefaults()
-	prepared := m.prepare(objs)
+	sorted := slices.Clone(objs)
+	sortForApply(sorted)
 	cs := &ChangeSet{}
-	for _, stage := range stages(prepared) {
+	for _, stage := range stages(sorted) {
 		entries, err := m.applyStage(ctx, stage, opts)
 		cs.Entries = append(cs.Entries, entries...)
 		if err != nil {
 			return cs, err
 		}
-		if err := m.waitCRDsEstablished(ctx, stage, opts); err != nil {
+		if err := m.waitCRDsEstablished(ctx, Refs(stage), opts); err != nil {
 			return cs, err
 		}
 		if err := m.waitProjectsReady(ctx, entries, opts); err != nil {
@@ -128,31 +130,41 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	return cs, nil
 }
 
-// prepare returns objs with the ownership labels, sorted in ssa's kind
-// order. Each is a view of the caller's object with top-level and metadata
-// maps of its own, where the labels and the digest go; the rest (spec, data)
-// is shared and never written: settle copies a Shoot in full before changing
-// Gardener's fields. A pass that finds everything unchanged copies no object.
-func (m *Manager) prepare(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
-	out := make([]*unstructured.Unstructured, len(objs))
-	for i, o := range objs {
-		v := &unstructured.Unstructured{Object: maps.Clone(o.Object)}
-		if md, ok := o.Object["metadata"].(map[string]any); ok {
-			v.Object["metadata"] = maps.Clone(md)
-		}
-		labels := v.GetLabels()
-		if labels == nil {
-			labels = map[string]string{}
-		}
-		maps.Copy(labels, m.OwnerLabels())
-		v.SetLabels(labels)
-		out[i] = v
+// labelled returns o with the ownership labels: a view with top-level and
+// metadata maps of its own, where the labels and the digest go; the rest
+// (spec, data) is shared and never written: settle copies a Shoot in full
+// before changing Gardener's fields.
+func (m *Manager) labelled(o *unstructured.Unstructured) *unstructured.Unstructured {
+	v := &unstructured.Unstructured{Object: maps.Clone(o.Object)}
+	if md, ok := o.Object["metadata"].(map[string]any); ok {
+		v.Object["metadata"] = maps.Clone(md)
 	}
-	sort.Sort(ssa.SortableUnstructureds(out))
-	return out
+	labels := v.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, m.OwnerLabels())
+	v.SetLabels(labels)
+	return v
 }
 
-// settle returns prepare's obj as it is applied over live (nil: not created
+// prepare returns objs decoded, with the ownership labels (labelled), sorted
+// in ssa's kind order.
+func (m *Manager) prepare(objs []Object) ([]*unstructured.Unstructured, error) {
+	sorted := slices.Clone(objs)
+	sortForApply(sorted)
+	out := make([]*unstructured.Unstructured, len(sorted))
+	for i, o := range sorted {
+		u, err := o.Decode()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = m.labelled(u)
+	}
+	return out, nil
+}
+
+// settle returns labelled's obj as it is applied over live (nil: not created
 // yet): the digest set, then Gardener's fields preserved, in a copy when they
 // change. The digest is of what the fleet asks for, not of the versions kept
 // from live: a version Gardener raised (maintenance, or a partial machine
@@ -168,8 +180,11 @@ func settle(obj, live *unstructured.Unstructured) (*unstructured.Unstructured, [
 
 // stages splits sorted objects into Namespaces and CRDs, other cluster-scoped
 // objects (no namespace), and the rest; empty stages are left out.
-func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
-	var defs, cluster, rest []*unstructured.Unstructured
+func stages[T interface {
+	GroupVersionKind() schema.GroupVersionKind
+	GetNamespace() string
+}](objs []T) [][]T {
+	var defs, cluster, rest []T
 	for _, o := range objs {
 		gvk := o.GroupVersionKind()
 		switch {
@@ -181,8 +196,8 @@ func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
 			rest = append(rest, o)
 		}
 	}
-	var out [][]*unstructured.Unstructured
-	for _, s := range [][]*unstructured.Unstructured{defs, cluster, rest} {
+	var out [][]T
+	for _, s := range [][]T{defs, cluster, rest} {
 		if len(s) > 0 {
 			out = append(out, s)
 		}
@@ -192,15 +207,19 @@ func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
 
 // applyItem is the per-object state of one stage.
 type applyItem struct {
-	desired *unstructured.Unstructured
-	// seen: the FastNoOp list found the live object and desired was adjusted
-	// to it; unchanged: and nothing needs writing; absent: a metadata list
+	desired Object
+	// write is the settled object to write, once the FastNoOp list found the
+	// live object and it differs; nil otherwise: an unchanged object is not
+	// kept decoded.
+	write *unstructured.Unstructured
+	// seen: the FastNoOp list found the live object and settled desired
+	// over it; unchanged: and nothing needs writing; absent: a metadata list
 	// showed it does not exist.
 	seen, unchanged, absent bool
 	notes                   []Note
 }
 
-func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) ([]ChangeSetEntry, error) {
+func (m *Manager) applyStage(ctx context.Context, objs []Object, opts ApplyOptions) ([]ChangeSetEntry, error) {
 	items := make([]applyItem, len(objs))
 	for i, o := range objs {
 		items[i].desired = o
@@ -214,6 +233,7 @@ func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructu
 	errs := make([]error, len(items))
 	forEach(len(items), opts.Concurrency, func(i int) {
 		entries[i], errs[i] = m.applyOne(ctx, &items[i], opts)
+		items[i].write = nil // written: not held to the end of the stage
 	})
 
 	var ok []ChangeSetEntry
@@ -227,21 +247,23 @@ func (m *Manager) applyStage(ctx context.Context, objs []*unstructured.Unstructu
 
 // applyOne applies one object, reporting what happened.
 func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions) (ChangeSetEntry, error) {
-	ref := inventory.RefOf(it.desired)
+	ref := it.desired.Ref()
 	if it.unchanged {
 		return ChangeSetEntry{Ref: ref, Action: Unchanged, Notes: it.notes}, nil
 	}
-	obj := it.desired
+	obj := it.write
 	if !it.seen {
+		u, err := it.desired.Decode()
+		if err != nil {
+			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
+		}
 		var live *unstructured.Unstructured
 		if !it.absent {
-			var err error
-			if live, err = m.Live(ctx, obj); err != nil {
+			if live, err = m.Live(ctx, u); err != nil {
 				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 			}
 		}
-		var err error
-		if obj, it.notes, err = settle(obj, live); err != nil {
+		if obj, it.notes, err = settle(m.labelled(u), live); err != nil {
 			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
 		}
 		if live == nil {
@@ -311,7 +333,8 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 			byGVK[gvk] = map[objKey]int{}
 			gvks = append(gvks, gvk)
 		}
-		byGVK[gvk][objKey{it.desired.GetNamespace(), it.desired.GetName()}] = i
+		ref := it.desired.Ref()
+		byGVK[gvk][objKey{ref.Namespace, ref.Name}] = i
 	}
 	for _, gvk := range gvks {
 		index := byGVK[gvk]
@@ -321,17 +344,21 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 				return
 			}
 			it := &items[i]
-			desired, notes, err := settle(it.desired, live)
+			u, err := it.desired.Decode()
+			if err != nil {
+				return // the per-object path reports it
+			}
+			desired, notes, err := settle(m.labelled(u), live)
 			if err != nil {
 				return
 			}
 			it.notes, it.seen = notes, true
 			it.unchanged = unchangedLocally(desired, live)
 			if !it.unchanged {
-				// Only an object to write keeps its copy with Gardener's
+				// Only an object to write is kept decoded, with Gardener's
 				// fields: a no-op pass at 10,000 shoots held some 60 MB of
 				// copies to the end of the apply.
-				it.desired = desired
+				it.write = desired
 			}
 		}); err != nil {
 			continue
@@ -353,7 +380,8 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 			continue
 		}
 		for _, i := range missing {
-			items[i].absent = !exists[objKey{items[i].desired.GetNamespace(), items[i].desired.GetName()}]
+			ref := items[i].desired.Ref()
+			items[i].absent = !exists[objKey{ref.Namespace, ref.Name}]
 		}
 	}
 }
@@ -378,19 +406,18 @@ func (m *Manager) listMetadataPages(ctx context.Context, gvk schema.GroupVersion
 	}
 }
 
-// waitCRDsEstablished waits until every CRD among objs is established, so
+// waitCRDsEstablished waits until every CRD among refs is established, so
 // the next stage can create its kinds.
-func (m *Manager) waitCRDsEstablished(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) error {
-	for _, o := range objs {
-		if o.GroupVersionKind().GroupKind() != crdGVK.GroupKind() {
+func (m *Manager) waitCRDsEstablished(ctx context.Context, refs []inventory.Ref, opts ApplyOptions) error {
+	for _, ref := range refs {
+		if ref.GroupVersionKind().GroupKind() != crdGVK.GroupKind() {
 			continue
 		}
-		ref := inventory.RefOf(o)
 		var last string
 		err := wait.PollUntilContextTimeout(ctx, opts.PollInterval, opts.CRDTimeout, true, func(ctx context.Context) (bool, error) {
 			crd := &unstructured.Unstructured{}
 			crd.SetGroupVersionKind(crdGVK)
-			if err := m.client.Get(ctx, client.ObjectKeyFromObject(o), crd); err != nil {
+			if err := m.client.Get(ctx, client.ObjectKey{Name: ref.Name}, crd); err != nil {
 				last = err.Error()
 				return false, nil
 			}

@@ -74,7 +74,7 @@ func TestApplyLifecycle(t *testing.T) {
 	}
 
 	t.Run("create", func(t *testing.T) {
-		cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestApplyLifecycle(t *testing.T) {
 
 	t.Run("no-op is one list per kind", func(t *testing.T) {
 		counter.take()
-		cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,10 +122,30 @@ func TestApplyLifecycle(t *testing.T) {
 		}
 	})
 
+	// A daemon keeps its revision encoded: decoded one at a time, the
+	// objects digest as they did whole, so nothing is written.
+	t.Run("no-op of the objects encoded", func(t *testing.T) {
+		encoded, err := Encode(objs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counter.take()
+		cs, err := m.Apply(ctx, encoded, DefaultApplyOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(inOrder(Unchanged), entries(cs)); diff != "" {
+			t.Errorf("Apply() (-want +got):\n%s", diff)
+		}
+		if got := counter.take(); len(got) != 5 {
+			t.Errorf("requests of a no-op apply = %d, want the 5 lists:\n%s", len(got), strings.Join(got, "\n"))
+		}
+	})
+
 	t.Run("no-op without the fast path asks the server", func(t *testing.T) {
 		opts := DefaultApplyOptions()
 		opts.FastNoOp = false
-		cs, err := m.Apply(ctx, objs, opts)
+		cs, err := m.Apply(ctx, Whole(objs...), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +162,7 @@ func TestApplyLifecycle(t *testing.T) {
 		cm := byKind(objs, "ConfigMap")[0]
 		patchAs(ctx, t, e.Client, "kubectl-edit", cm, `{"data":{"mtu":"1500"}}`)
 		patchAs(ctx, t, e.Client, "kubectl-edit", dev, `{"spec":{"purpose":"testing"}}`)
-		cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +190,7 @@ func TestApplyLifecycle(t *testing.T) {
 			g.Expect(v).To(Equal("1.36.4"))
 		}).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond).Should(Succeed())
 
-		cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +215,7 @@ func TestApplyLifecycle(t *testing.T) {
 			t.Errorf("live spec.hibernation.enabled = false, want true as the hibernation controller set it")
 		}
 
-		cs, err = m.Apply(ctx, objs, DefaultApplyOptions())
+		cs, err = m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +230,7 @@ func TestApplyLifecycle(t *testing.T) {
 		_ = unstructured.SetNestedField(moved.Object, "elsewhere", "spec", "region")
 		changed := append(without(objs, "Shoot", "dev"), moved)
 
-		cs, err := m.Apply(ctx, changed, DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(changed...), DefaultApplyOptions())
 		var immutable *ImmutableFieldError
 		if !errors.As(err, &immutable) {
 			t.Fatalf("Apply() error = %v, want *ImmutableFieldError", err)
@@ -247,7 +267,7 @@ func TestApplyLifecycle(t *testing.T) {
 	remaining := without(without(objs, "Shoot", "cp-service"), "Topology", "mini-lab")
 
 	t.Run("prune refuses to delete a shoot unless allowed", func(t *testing.T) {
-		cs, err := m.Prune(ctx, old, remaining, DefaultPruneOptions())
+		cs, err := m.Prune(ctx, old, inventory.New(remaining), DefaultPruneOptions())
 		wantErr := "refusing to prune 1 of 2 shoots (Shoot/" + ns + "/cp-service): the fleet does not allow shoot deletion"
 		if err == nil || err.Error() != wantErr {
 			t.Fatalf("Prune() error\n got %v\nwant %s", err, wantErr)
@@ -264,7 +284,7 @@ func TestApplyLifecycle(t *testing.T) {
 	t.Run("prune with shoot deletion allowed", func(t *testing.T) {
 		opts := DefaultPruneOptions()
 		opts.Guard = inventory.GuardOptions{AllowShootDeletion: true, MaxShootPercent: 50}
-		cs, err := m.Prune(ctx, old, remaining, opts)
+		cs, err := m.Prune(ctx, old, inventory.New(remaining), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +333,7 @@ func TestApplyAfterGardenerCompletedAVersion(t *testing.T) {
 	}
 	objs := []*unstructured.Unstructured{shoot}
 
-	cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+	cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +347,7 @@ func TestApplyAfterGardenerCompletedAVersion(t *testing.T) {
 	}
 
 	counter.take()
-	cs, err = m.Apply(ctx, objs, DefaultApplyOptions())
+	cs, err = m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +380,7 @@ func TestApplyPartialFailure(t *testing.T) {
 		bad := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "Not_A_DNS_Label"},
 		}}
-		cs, err := m.Apply(ctx, append(objs, bad), DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(append(objs, bad)...), DefaultApplyOptions())
 		wantErr := `Namespace/Not_A_DNS_Label apply: Namespace "Not_A_DNS_Label" is invalid: metadata.name: Invalid value: "Not_A_DNS_Label": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
 		if err == nil || err.Error() != wantErr {
 			t.Fatalf("Apply() error\n got %v\nwant %s", err, wantErr)
@@ -384,7 +404,7 @@ func TestApplyPartialFailure(t *testing.T) {
 		bad := byKind(objs, "Shoot")[0].DeepCopy()
 		bad.SetName("bad")
 		_ = unstructured.SetNestedField(bad.Object, "banana", "spec", "kubernetes", "version")
-		cs, err := m.Apply(ctx, append(objs, bad), DefaultApplyOptions())
+		cs, err := m.Apply(ctx, Whole(append(objs, bad)...), DefaultApplyOptions())
 		wantErr := `Shoot/` + ns + `/bad apply: shoots.core.gardener.cloud "bad" is forbidden: spec.kubernetes.version: Invalid value: "banana": must be a semantic version`
 		if err == nil || err.Error() != wantErr {
 			t.Fatalf("Apply() error\n got %v\nwant %s", err, wantErr)
@@ -427,7 +447,7 @@ func TestApplyColdAndAdoption(t *testing.T) {
 
 	pristine := deepCopies(objs)
 	counter.take()
-	cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+	cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,10 +475,10 @@ func TestApplyColdAndAdoption(t *testing.T) {
 	}
 }
 
-// The server's answer to a create or a patch is not kept in the objects the
-// Manager holds until Apply returns: for a cold apply of thousands of Shoots
-// that would be thousands of server copies, managedFields and all.
-func TestApplyKeepsNoResponse(t *testing.T) {
+// Apply writes neither its labels and digest nor the server's answer to a
+// create or a patch (managedFields and all) into the caller's objects, which
+// a daemon keeps for the revision in force.
+func TestApplyLeavesTheCallersObjects(t *testing.T) {
 	t.Parallel()
 	e := requireEnv(t)
 	ctx := context.Background()
@@ -477,16 +497,16 @@ func TestApplyKeepsNoResponse(t *testing.T) {
 		obj  *unstructured.Unstructured
 		want Action
 	}{{"create", cm("1"), Created}, {"patch", cm("2"), Configured}} {
-		held := m.prepare([]*unstructured.Unstructured{step.obj})
-		entries, err := m.applyStage(ctx, held, opts)
+		before := step.obj.DeepCopy()
+		entries, err := m.applyStage(ctx, Whole(step.obj), opts)
 		if err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
 		if len(entries) != 1 || entries[0].Action != step.want {
 			t.Fatalf("%s: entries %v, want one %s", step.name, entries, step.want)
 		}
-		if uid := held[0].GetUID(); uid != "" || held[0].GetManagedFields() != nil {
-			t.Errorf("%s: the held object took the server's copy (uid %q, managedFields %v)", step.name, uid, held[0].GetManagedFields())
+		if diff := cmp.Diff(before.Object, step.obj.Object); diff != "" {
+			t.Errorf("%s: the caller's object changed (-before +after):\n%s", step.name, diff)
 		}
 	}
 }

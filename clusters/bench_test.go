@@ -55,7 +55,7 @@ func BenchmarkApply(b *testing.B) {
 				objs := benchShoots(e.NewNamespace(b), n)
 				counter.take()
 				b.StartTimer()
-				cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+				cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -69,13 +69,13 @@ func BenchmarkApply(b *testing.B) {
 		b.Run(fmt.Sprintf("noop/shoots=%d", n), func(b *testing.B) {
 			m, counter := newManager(b, e)
 			objs := benchShoots(e.NewNamespace(b), n)
-			if _, err := m.Apply(ctx, objs, DefaultApplyOptions()); err != nil {
+			if _, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions()); err != nil {
 				b.Fatal(err)
 			}
 			counter.take()
 			requests := 0
 			for b.Loop() {
-				cs, err := m.Apply(ctx, objs, DefaultApplyOptions())
+				cs, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions())
 				if err != nil {
 					b.Fatal(err)
 				}

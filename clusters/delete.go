@@ -114,16 +114,15 @@ func DefaultPruneOptions() PruneOptions {
 	return PruneOptions{Guard: inventory.DefaultGuardOptions(), PropagationPolicy: metav1.DeletePropagationBackground}
 }
 
-// Prune deletes the objects of the old inventory that are not among desired.
+// Prune deletes the objects of the old inventory that are not in want.
 // It first asks inventory.GuardDeletion and deletes nothing when the guard
 // refuses (a *inventory.DeletionRefusedError). Objects not deleted (Skipped,
 // failed) must stay in the inventory so nothing is orphaned:
 //
-//	stale := inventory.Diff(old, inventory.New(desired))
+//	stale := inventory.Diff(old, want)
 //	survivors := inventory.Diff(stale, cs.Inventory(clusters.Deleted))
-//	next := inventory.Merge(inventory.New(desired), survivors)
-func (m *Manager) Prune(ctx context.Context, old inventory.Inventory, desired []*unstructured.Unstructured, opts PruneOptions) (*ChangeSet, error) {
-	want := inventory.New(desired)
+//	next := inventory.Merge(want, survivors)
+func (m *Manager) Prune(ctx context.Context, old, want inventory.Inventory, opts PruneOptions) (*ChangeSet, error) {
 	if err := inventory.GuardDeletion(old, want, opts.Guard); err != nil {
 		return &ChangeSet{}, err
 	}

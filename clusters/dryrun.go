@@ -35,13 +35,17 @@ func DefaultDryRunOptions() DryRunOptions {
 // validated before they exist; it is reported Created with a Message saying
 // so. Other failures are returned joined, with the entries of the objects
 // that did dry-run.
-func (m *Manager) DryRun(ctx context.Context, objs []*unstructured.Unstructured, opts DryRunOptions) (*ChangeSet, error) {
+func (m *Manager) DryRun(ctx context.Context, objs []Object, opts DryRunOptions) (*ChangeSet, error) {
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultDryRunOptions().Concurrency
 	}
+	all, err := m.prepare(objs)
+	if err != nil {
+		return nil, err
+	}
 	// Report in the order Apply would apply.
 	var prepared []*unstructured.Unstructured
-	for _, s := range stages(m.prepare(objs)) {
+	for _, s := range stages(all) {
 		prepared = append(prepared, s...)
 	}
 	newNamespaces, newKinds := definedBy(prepared)

@@ -26,7 +26,7 @@ func TestDryRun(t *testing.T) {
 	dev := byKind(objs, "Shoot")[0]
 
 	t.Run("before anything exists", func(t *testing.T) {
-		cs, err := m.DryRun(ctx, objs, DefaultDryRunOptions())
+		cs, err := m.DryRun(ctx, Whole(objs...), DefaultDryRunOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,12 +44,12 @@ func TestDryRun(t *testing.T) {
 		}
 	})
 
-	if _, err := m.Apply(ctx, objs, DefaultApplyOptions()); err != nil {
+	if _, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions()); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("in sync", func(t *testing.T) {
-		cs, err := m.DryRun(ctx, objs, DefaultDryRunOptions())
+		cs, err := m.DryRun(ctx, Whole(objs...), DefaultDryRunOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestDryRun(t *testing.T) {
 
 	t.Run("drift is reported, not corrected", func(t *testing.T) {
 		patchAs(ctx, t, e.Client, "kubectl-edit", dev, `{"spec":{"purpose":"testing"}}`)
-		cs, err := m.DryRun(ctx, byKind(objs, "Shoot"), DefaultDryRunOptions())
+		cs, err := m.DryRun(ctx, Whole(byKind(objs, "Shoot")...), DefaultDryRunOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestDryRun(t *testing.T) {
 	t.Run("immutable change", func(t *testing.T) {
 		moved := dev.DeepCopy()
 		_ = unstructured.SetNestedField(moved.Object, "elsewhere", "spec", "region")
-		_, err := m.DryRun(ctx, []*unstructured.Unstructured{moved}, DefaultDryRunOptions())
+		_, err := m.DryRun(ctx, Whole(moved), DefaultDryRunOptions())
 		var immutable *ImmutableFieldError
 		if !errors.As(err, &immutable) {
 			t.Fatalf("DryRun() error = %v, want *ImmutableFieldError", err)
@@ -107,7 +107,7 @@ func TestDelete(t *testing.T) {
 	labs := "labs-" + suffix
 	m, _ := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)
-	if _, err := m.Apply(ctx, objs, DefaultApplyOptions()); err != nil {
+	if _, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions()); err != nil {
 		t.Fatal(err)
 	}
 	other, _ := newManager(t, e)
@@ -180,7 +180,7 @@ func TestWait(t *testing.T) {
 	suffix := ns[len("garden-"):]
 	m, _ := newManager(t, e)
 	objs := fleetObjects(t, ns, suffix)
-	if _, err := m.Apply(ctx, objs, DefaultApplyOptions()); err != nil {
+	if _, err := m.Apply(ctx, Whole(objs...), DefaultApplyOptions()); err != nil {
 		t.Fatal(err)
 	}
 	opts := WaitOptions{Interval: 200 * time.Millisecond, Timeout: time.Minute, FailFast: true}

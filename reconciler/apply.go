@@ -45,7 +45,7 @@ func (e *engine) apply(ctx context.Context, sc *scope) error {
 // object not deleted is merged back into the inventory so nothing is
 // orphaned.
 func (e *engine) prune(ctx context.Context, sc *scope) error {
-	want := inventory.New(sc.toApply)
+	want := inventory.FromRefs(clusters.Refs(sc.toApply)...)
 	if !sc.fleet.Spec.Prune {
 		sc.inventory = &want
 		return nil
@@ -68,15 +68,17 @@ func (e *engine) prune(ctx context.Context, sc *scope) error {
 		return terminal(PruneRefusedReason, fmt.Errorf("prune revision %s: %w", sc.artifact.Revision, err))
 	}
 
-	desired := sc.toApply
+	desired := want
 	if !sc.fleet.Spec.ConfirmShootDeletion {
 		// Listing the stale shoots as desired keeps Prune off them.
+		var awaiting []inventory.Ref
 		for _, r := range stale.Entries {
 			if r.Group == clusters.ShootGroup && r.Kind == clusters.ShootKind {
-				sc.awaitingConfirmation = append(sc.awaitingConfirmation, r)
-				desired = append(desired[:len(desired):len(desired)], r.Object())
+				awaiting = append(awaiting, r)
 			}
 		}
+		sc.awaitingConfirmation = append(sc.awaitingConfirmation, awaiting...)
+		desired = inventory.Merge(want, inventory.FromRefs(awaiting...))
 		guard.AllowShootDeletion = false
 	}
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/gardenfleet/gardenfleet/admission"
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
@@ -28,8 +28,9 @@ type buildResult struct {
 	key      string // revision and path
 	revision string
 	fleet    *fleet.Fleet
-	objects  []*unstructured.Unstructured
-	err      error
+	// objects are encoded until a pass needs them (clusters.Object).
+	objects []clusters.Object
+	err     error
 	// retry: err is no verdict on the revision (the evaluation could not
 	// be run), so the build is not kept.
 	retry bool
@@ -166,7 +167,11 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 	var invalid *bounded.InvalidError
 	switch {
 	case err == nil:
-		return &buildResult{fleet: f, objects: res.Objects}
+		objs, err := clusters.Encode(res.Objects...)
+		if err != nil {
+			return &buildResult{err: fmt.Errorf("build fleet: %w", err)}
+		}
+		return &buildResult{fleet: f, objects: objs}
 	case errors.As(err, &invalid):
 		// Its files are named inside the repository already (repo.Name
 		// is path).
@@ -181,7 +186,7 @@ func build(ctx context.Context, src *source.Source, art source.Artifact, path st
 // selectObjects returns the objects a Fleet with the given shoot selector
 // applies: everything without one; with one only the Shoots it selects, as
 // the rest belongs to a Fleet without a selector.
-func selectObjects(objs []*unstructured.Unstructured, selector *metav1.LabelSelector) ([]*unstructured.Unstructured, error) {
+func selectObjects(objs []clusters.Object, selector *metav1.LabelSelector) ([]clusters.Object, error) {
 	if selector == nil {
 		return objs, nil
 	}
@@ -189,16 +194,15 @@ func selectObjects(objs []*unstructured.Unstructured, selector *metav1.LabelSele
 	if err != nil {
 		return nil, fmt.Errorf("spec.shootSelector: %w", err)
 	}
-	var out []*unstructured.Unstructured
+	var out []clusters.Object
 	for _, o := range objs {
-		if isShoot(o) && sel.Matches(labels.Set(o.GetLabels())) {
+		if isShoot(o.GroupVersionKind()) && sel.Matches(labels.Set(o.Labels())) {
 			out = append(out, o)
 		}
 	}
 	return out, nil
 }
 
-func isShoot(o *unstructured.Unstructured) bool {
-	gvk := o.GroupVersionKind()
+func isShoot(gvk schema.GroupVersionKind) bool {
 	return gvk.Group == clusters.ShootGroup && gvk.Kind == clusters.ShootKind
 }

@@ -202,7 +202,7 @@ func (e *engine) keepInForce(ctx context.Context, sc *scope, cause error) (ctrl.
 		return ctrl.Result{}, err
 	}
 	// Nothing is pruned: everything tracked stays tracked.
-	kept := inventory.Merge(statusInventory(sc.prev.Inventory), inventory.New(sc.toApply))
+	kept := inventory.Merge(statusInventory(sc.prev.Inventory), inventory.FromRefs(clusters.Refs(sc.toApply)...))
 	sc.inventory = &kept
 	e.health(sc)
 	e.record(sc)

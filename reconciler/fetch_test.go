@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler/source"
 )
 
@@ -78,10 +79,10 @@ func TestSelectObjects(t *testing.T) {
 		obj("Shoot", "blue", map[string]string{"team": "blue"}),
 		obj("Shoot", "red", map[string]string{"team": "red"}),
 	}
-	names := func(us []*unstructured.Unstructured) []string {
+	names := func(objs []clusters.Object) []string {
 		var out []string
-		for _, u := range us {
-			out = append(out, u.GetKind()+"/"+u.GetName())
+		for _, o := range objs {
+			out = append(out, o.Ref().Kind+"/"+o.Ref().Name)
 		}
 		return out
 	}
@@ -101,7 +102,11 @@ func TestSelectObjects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := selectObjects(objs, tt.selector)
+			encoded, err := clusters.Encode(objs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := selectObjects(encoded, tt.selector)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

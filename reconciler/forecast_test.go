@@ -6,6 +6,7 @@ import (
 	"time"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	"github.com/gardenfleet/gardenfleet/clusters"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -45,11 +46,14 @@ spec:
 		}
 		return u
 	}
+	catalogs := &catalogCache{byKey: map[string]catalogEntry{"CloudProfile//metal": {spec: &spec}}}
 	item := func(name, version, image string, live bool) *shootItem {
 		u := shootYAML(name, version, image)
-		it := &shootItem{desired: u}
+		it := &shootItem{desired: clusters.Whole(u)[0]}
 		if live {
+			// As plan does: the profile of every live shoot is read.
 			it.live = observeLiveShoot(u, time.Time{})
+			it.profile = catalogs.entry(context.Background(), u)
 		}
 		return it
 	}
@@ -59,8 +63,7 @@ spec:
 		item("fine", "1.34.3", "1.0.1", true),  // 1.34.3 expires after 30 days
 		item("new", "1.33.9", "1.0.0", false),  // not created yet
 	}}
-	catalogs := &catalogCache{byKey: map[string]catalogEntry{"CloudProfile//metal": {spec: &spec}}}
-	if got := forcedUpdates(context.Background(), sc, catalogs); got != 2 {
+	if got := forcedUpdates(sc); got != 2 {
 		t.Errorf("forcedUpdates = %d, want 2", got)
 	}
 }

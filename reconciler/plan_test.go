@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
 
@@ -91,11 +92,16 @@ func TestPlanShoot(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			catalogs := &catalogCache{now: time.Now(), byKey: map[string]catalogEntry{"CloudProfile//": {cat: cat}}}
-			it := &shootItem{desired: tt.desired}
+			// Encoded, as a daemon keeps a revision.
+			encoded, err := clusters.Encode(tt.desired)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := &shootItem{desired: encoded[0]}
 			if tt.live != nil {
 				it.live = observeLiveShoot(tt.live, time.Time{})
 			}
-			(&engine{}).planShoot(context.Background(), it, catalogs)
+			(&engine{}).planShoot(context.Background(), it, tt.desired, catalogs)
 			gotErr := ""
 			if it.planErr != nil {
 				gotErr = it.planErr.Error()
@@ -112,7 +118,11 @@ func TestPlanShoot(t *testing.T) {
 				}
 			}
 			it.decision.Proceed = tt.proceed
-			apply, err := it.objectToApply()
+			applyObj, err := it.objectToApply()
+			if err != nil {
+				t.Fatal(err)
+			}
+			apply, err := applyObj.Decode()
 			if err != nil {
 				t.Fatal(err)
 			}

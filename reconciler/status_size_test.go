@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
+	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot"
@@ -58,13 +59,13 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 	if f.upgrading {
 		liveVersion = "1.34.8"
 	}
-	var objects []*unstructured.Unstructured
+	var objects []clusters.Object
 	for i := range 20 {
 		p := &unstructured.Unstructured{}
 		p.SetAPIVersion("core.gardener.cloud/v1beta1")
 		p.SetKind("Project")
 		p.SetName(fmt.Sprintf("proj%02d", i))
-		objects = append(objects, p)
+		objects = append(objects, clusters.Whole(p)[0])
 	}
 	for i := range f.n {
 		ns, name := fmt.Sprintf("garden-proj%02d", i%20), fmt.Sprintf("shoot-%05d", i)
@@ -72,7 +73,7 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 		desired.SetNamespace(ns)
 		desired.SetName(name)
 		_ = unstructured.SetNestedField(desired.Object, "local", "spec", "cloudProfileName")
-		objects = append(objects, desired)
+		objects = append(objects, clusters.Whole(desired)[0])
 		wave := "prod"
 		switch {
 		case i%100 == 0:
@@ -80,11 +81,11 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 		case i%3 == 0:
 			wave = "dev"
 		}
-		it := &shootItem{desired: desired, prev: prevByKey[ns+"/"+name],
+		it := &shootItem{desired: clusters.Whole(desired)[0], prev: prevByKey[ns+"/"+name],
 			model: &fleet.Shoot{Name: name, Namespace: ns, Rollout: fleet.Rollout{Wave: wave}}}
 		live := stateOf(shootObj(liveVersion, "a=", "b="))
 		it.live = &liveShoot{shootState: live, step: shoot.Step{State: shoot.StepDone, Message: "Reconcile Succeeded"}}
-		e.planShoot(context.Background(), it, catalogs)
+		e.planShoot(context.Background(), it, desired, catalogs)
 		sc.shoots = append(sc.shoots, it)
 	}
 	sc.objects = objects
@@ -99,7 +100,7 @@ func (f sizeFleet) pass(t testing.TB, prev v1alpha1.FleetStatus, now time.Time) 
 		it.decision = sc.gate.Decisions[i]
 		it.status = it.shootStatus(now)
 	}
-	inv := inventory.New(objects)
+	inv := inventory.FromRefs(clusters.Refs(objects)...)
 	sc.inventory = &inv
 	e.health(sc)
 	e.record(sc)

@@ -81,31 +81,45 @@ type Forced struct {
 // else the next (gardener/shoot.Window.Next).
 type Window func(t time.Time) (begin, end time.Time)
 
-// Shoot is one shoot to forecast: its typed object and its window.
+// Shoot is one shoot to forecast: its versions and its window.
 type Shoot struct {
-	Shoot   *gardencorev1beta1.Shoot
-	Window  Window
-	Profile *gardencorev1beta1.CloudProfileSpec
+	Versions *Versions
+	Window   Window
+	Profile  *gardencorev1beta1.CloudProfileSpec
 }
 
-// Trim returns what Forecast reads of s (its name and the versions of its
-// control plane, pools and machine images), for a caller that holds many
-// shoots between reading them and forecasting: a Shoot as read carries
-// Gardener's defaults and managedFields, kilobytes a shoot.
-func Trim(s *gardencorev1beta1.Shoot) *gardencorev1beta1.Shoot {
-	out := &gardencorev1beta1.Shoot{}
-	out.Namespace, out.Name = s.Namespace, s.Name
-	out.Spec.Kubernetes.Version = s.Spec.Kubernetes.Version
+// Versions are what Forecast reads of a shoot: its name and the versions of
+// its control plane, pools and machine images. A caller holding many shoots
+// between reading and forecasting keeps these, not the Shoots: a typed
+// Shoot, even with nothing but its versions set, is some 1.8 KB, and one as
+// read carries Gardener's defaults and managedFields.
+type Versions struct {
+	Namespace, Name string
+	Kubernetes      string
+	Pools           []Pool
+}
+
+// Pool is a worker pool's versions.
+type Pool struct {
+	Name string
+	// Kubernetes is the pool's own version; "" runs the control plane's.
+	Kubernetes string
+	Image      *gardencorev1beta1.ShootMachineImage
+}
+
+// VersionsOf returns what Forecast reads of s.
+func VersionsOf(s *gardencorev1beta1.Shoot) *Versions {
+	out := &Versions{Namespace: s.Namespace, Name: s.Name, Kubernetes: s.Spec.Kubernetes.Version}
 	if n := len(s.Spec.Provider.Workers); n > 0 {
-		out.Spec.Provider.Workers = make([]gardencorev1beta1.Worker, n)
+		out.Pools = make([]Pool, n)
 	}
 	for i := range s.Spec.Provider.Workers {
-		w, t := &s.Spec.Provider.Workers[i], &out.Spec.Provider.Workers[i]
-		t.Name = w.Name
-		if w.Kubernetes != nil {
-			t.Kubernetes = &gardencorev1beta1.WorkerKubernetes{Version: w.Kubernetes.Version}
+		w := &s.Spec.Provider.Workers[i]
+		p := Pool{Name: w.Name, Image: w.Machine.Image}
+		if w.Kubernetes != nil && w.Kubernetes.Version != nil {
+			p.Kubernetes = *w.Kubernetes.Version
 		}
-		t.Machine.Image = w.Machine.Image
+		out.Pools[i] = p
 	}
 	return out
 }
@@ -116,19 +130,19 @@ func Forecast(shoots []Shoot, now time.Time, within time.Duration) []Forced {
 	until := now.Add(within)
 	var out []Forced
 	for _, s := range shoots {
-		if s.Profile == nil || s.Shoot == nil {
+		if s.Profile == nil || s.Versions == nil {
 			continue
 		}
-		name := s.Shoot.Namespace + "/" + s.Shoot.Name
-		cp := s.Shoot.Spec.Kubernetes.Version
+		name := s.Versions.Namespace + "/" + s.Versions.Name
+		cp := s.Versions.Kubernetes
 		if f, ok := kubernetes(s, cp, until); ok {
 			f.Shoot = name
 			out = append(out, f)
 		}
-		for i := range s.Shoot.Spec.Provider.Workers {
-			w := &s.Shoot.Spec.Provider.Workers[i]
-			if w.Kubernetes != nil && w.Kubernetes.Version != nil && *w.Kubernetes.Version != cp {
-				if f, ok := kubernetes(s, *w.Kubernetes.Version, until); ok {
+		for i := range s.Versions.Pools {
+			w := &s.Versions.Pools[i]
+			if w.Kubernetes != "" && w.Kubernetes != cp {
+				if f, ok := kubernetes(s, w.Kubernetes, until); ok {
 					f.Shoot, f.Pool = name, w.Name
 					out = append(out, f)
 				}
@@ -164,8 +178,8 @@ func kubernetes(s Shoot, version string, until time.Time) (Forced, bool) {
 }
 
 // image forecasts a pool's machine image version.
-func image(s Shoot, w *gardencorev1beta1.Worker, until time.Time) (Forced, bool) {
-	img := w.Machine.Image
+func image(s Shoot, w *Pool, until time.Time) (Forced, bool) {
+	img := w.Image
 	if img == nil || img.Version == nil {
 		return Forced{}, false
 	}

@@ -70,7 +70,7 @@ func forecast(pairs []pair, upgrades []Upgrade, starts map[string][]time.Time, i
 		if err != nil {
 			continue // its upgrade says why
 		}
-		es := expiry.Shoot{Shoot: s, Profile: in.Profiles[shootCatalogKey(u)]}
+		es := expiry.Shoot{Versions: expiry.VersionsOf(s), Profile: in.Profiles[shootCatalogKey(u)]}
 		if w, err := shoot.MaintenanceWindow(s); err == nil && w != nil {
 			es.Window = w.Next
 		}

@@ -118,7 +118,7 @@ shoots: s: {project: %q, kubernetes: version: %q, pools: a: maximum: %d}
 		t.Fatal(err)
 	}
 	owner := clusters.Owner{Namespace: "garden", Name: "plan-live"}
-	if _, err := clusters.NewManager(env.Client, owner).Apply(ctx, res.Objects, clusters.DefaultApplyOptions()); err != nil {
+	if _, err := clusters.NewManager(env.Client, owner).Apply(ctx, clusters.Whole(res.Objects...), clusters.DefaultApplyOptions()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -130,7 +130,7 @@ func runRender(ctx context.Context, streams Streams, opts *renderOptions) error 
 // object per line; objects the API server refuses make it fail.
 func dryRunServer(ctx context.Context, streams Streams, c client.Client, objs []*unstructured.Unstructured) error {
 	owner := reconciler.DefaultOnceOptions().Owner
-	cs, err := clusters.NewManager(c, owner).DryRun(ctx, objs, clusters.DefaultDryRunOptions())
+	cs, err := clusters.NewManager(c, owner).DryRun(ctx, clusters.Whole(objs...), clusters.DefaultDryRunOptions())
 	if len(cs.Entries) > 0 {
 		fmt.Fprintln(streams.Out, cs.String())
 	}

@@ -66,12 +66,12 @@ shoots: keep: {project: _p, purpose: "evaluation", pools: a: {}}
 shoots: maint: {project: _p}
 shoots: gone: {project: _p}
 `)
-	if _, err := clusters.NewManager(e.Client, owner).Apply(ctx, applied, clusters.DefaultApplyOptions()); err != nil {
+	if _, err := clusters.NewManager(e.Client, owner).Apply(ctx, clusters.Whole(applied...), clusters.DefaultApplyOptions()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	// Another fleet's shoot in the same namespace.
 	other := renderFleet(t, p, `shoots: foreign: {project: _p}`)
-	if _, err := clusters.NewManager(e.Client, clusters.Owner{Namespace: "garden", Name: "other"}).Apply(ctx, other[1:], clusters.DefaultApplyOptions()); err != nil {
+	if _, err := clusters.NewManager(e.Client, clusters.Owner{Namespace: "garden", Name: "other"}).Apply(ctx, clusters.Whole(other[1:]...), clusters.DefaultApplyOptions()); err != nil {
 		t.Fatalf("apply other fleet: %v", err)
 	}
 	// Gardener's maintenance raises a patch.
@@ -147,7 +147,7 @@ func TestFromClusterAnyOwner(t *testing.T) {
 	ns := e.NewNamespace(t)
 	p := strings.TrimPrefix(ns, "garden-")
 	applied := renderFleet(t, p, `shoots: a: {project: _p}`)
-	if _, err := clusters.NewManager(e.Client, clusters.Owner{Namespace: "garden", Name: "x-" + utilrand.String(5)}).Apply(ctx, applied, clusters.DefaultApplyOptions()); err != nil {
+	if _, err := clusters.NewManager(e.Client, clusters.Owner{Namespace: "garden", Name: "x-" + utilrand.String(5)}).Apply(ctx, clusters.Whole(applied...), clusters.DefaultApplyOptions()); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	unknown := &unstructured.Unstructured{Object: map[string]any{
