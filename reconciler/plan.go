@@ -183,6 +183,18 @@ func (it *shootItem) appliedAt() time.Time {
 	return it.prev.StepStartedAt.Time
 }
 
+// stepStart is when a step applied in the pass at now counts from: now, or
+// the live operation's lastUpdateTime when that is later. An operation that
+// ended after the pass began but before it read the Shoot is the previous
+// step's; with confineSpecUpdateRollout the apply does not raise the
+// generation, so only its time tells it from the new step's.
+func (it *shootItem) stepStart(now time.Time) time.Time {
+	if it.live != nil && it.live.lastOperationAt.After(now) {
+		return it.live.lastOperationAt
+	}
+	return now
+}
+
 // started reports whether steps of the current plan were applied in an
 // earlier pass: the last status has steps applied towards the same target.
 func (it *shootItem) started() bool {
@@ -221,7 +233,7 @@ func (it *shootItem) shootStatus(now time.Time) v1alpha1.ShootStatus {
 		}
 		st.CurrentStep++
 		st.StepsLeft--
-		st.StepStartedAt = &metav1.Time{Time: now}
+		st.StepStartedAt = &metav1.Time{Time: it.stepStart(now)}
 		var changes []string
 		for _, c := range planner.Changes(it.current.State(), it.steps[0]) {
 			changes = append(changes, c.String())

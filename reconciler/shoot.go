@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -41,6 +42,8 @@ type shootState struct {
 	// lastOperation is Gardener's last operation on the Shoot, nil when it
 	// reports none (or for a rendered Shoot).
 	lastOperation *v1alpha1.LastOperation
+	// lastOperationAt is the last operation's lastUpdateTime.
+	lastOperationAt time.Time
 	// err: the Shoot could not be read; nothing is planned for it.
 	err error
 }
@@ -49,6 +52,7 @@ func stateFrom(s *shoot.Shoot) shootState {
 	st := shootState{controlPlane: s.Spec.Kubernetes.Version, pools: workersOf(s), hibernated: shoot.Hibernated(s)}
 	if op := s.Status.LastOperation; op != nil {
 		st.lastOperation = &v1alpha1.LastOperation{Type: string(op.Type), State: string(op.State)}
+		st.lastOperationAt = op.LastUpdateTime.Time
 	}
 	st.window, st.windowErr = shoot.MaintenanceWindow(s)
 	return st

@@ -2,12 +2,15 @@ package reconciler
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/api/v1alpha1"
 	"github.com/gardenfleet/gardenfleet/clusters/inventory"
+	"github.com/gardenfleet/gardenfleet/gardener/shoot"
 	"github.com/gardenfleet/gardenfleet/gardener/shoot/shoottest"
 	"github.com/gardenfleet/gardenfleet/reconciler/planner"
 )
@@ -254,5 +257,47 @@ func TestStatusInventoryFluxForm(t *testing.T) {
 	// Written again, it takes the grouped form.
 	if got := toStatusInventory(statusInventory(st)); len(got.Entries) != 0 || got.Len() != 3 {
 		t.Errorf("written again: %d entries, %d objects; want 0 entries, 3 objects", len(got.Entries), got.Len())
+	}
+}
+
+// An operation that ended after a pass began, but before the pass read the
+// Shoot, is the previous step's. With confineSpecUpdateRollout the next
+// step's apply does not raise the generation, so its start must be no
+// earlier than that operation, or the next pass takes it for the new step's.
+func TestAStaleOperationNeverConfirmsAConfinedStep(t *testing.T) {
+	t.Parallel()
+	passBegan := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	ended := passBegan.Add(2 * time.Second)
+	u := shootObj("1.37.1", "a=1.36.4")
+	set := func(v any, fields ...string) {
+		t.Helper()
+		if err := unstructured.SetNestedField(u.Object, v, fields...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.SetGeneration(3)
+	set(true, "spec", "maintenance", "confineSpecUpdateRollout")
+	set(map[string]any{"begin": "220000+0000", "end": "230000+0000"}, "spec", "maintenance", "timeWindow")
+	set(int64(3), "status", "observedGeneration")
+	set(map[string]any{"type": "Reconcile", "state": "Succeeded", "progress": int64(100),
+		"lastUpdateTime": ended.Format(time.RFC3339)}, "status", "lastOperation")
+	var conds []any
+	for _, c := range []string{"APIServerAvailable", "ControlPlaneHealthy", "EveryNodeReady", "SystemComponentsHealthy"} {
+		conds = append(conds, map[string]any{"type": c, "status": "True"})
+	}
+	set(conds, "status", "conditions")
+
+	it := &shootItem{live: observeLiveShoot(u, time.Time{})}
+	if it.live.step.State != shoot.StepDone {
+		t.Fatalf("the previous step is not done: %s", it.live.step.Message)
+	}
+	// As the next pass reads it back from the status: whole seconds.
+	applied := metav1.NewTime(it.stepStart(passBegan)).Rfc3339Copy().Time
+	s, err := shoot.Read(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := shoot.Confirm(s, applied); got.State != shoot.StepWaitingForWindow {
+		t.Errorf("the next step applied at %s: %s %q, want it waiting for its window", applied, got.State, got.Message)
 	}
 }
