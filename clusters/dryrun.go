@@ -41,7 +41,7 @@ func (m *Manager) DryRun(ctx context.Context, objs []Object, opts DryRunOptions)
 	}
 	all, err := m.prepare(objs)
 	if err != nil {
-		return nil, err
+		return &ChangeSet{}, err
 	}
 	// Report in the order Apply would apply.
 	var prepared []*unstructured.Unstructured
