@@ -38,23 +38,82 @@ type Result struct {
 	Files map[string][]byte
 }
 
-// Fleet renders every object and file of a fleet.
+// Fleet renders every object and file of a fleet, in apply order (Sort).
 func Fleet(f *fleet.Fleet) (*Result, error) {
-	res := &Result{Files: map[string][]byte{}}
+	res := &Result{}
+	files, err := Each(f, func(o *unstructured.Unstructured) error {
+		res.Objects = append(res.Objects, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Files = files
+	Sort(res.Objects)
+	return res, nil
+}
+
+// Each renders every object of a fleet and hands each to keep as it is
+// rendered, unsorted, so that a caller keeping them in another form (the
+// daemon keeps them encoded) never holds them all as maps; it returns the
+// files. A fleet with an overlay is rendered whole first: kustomize takes
+// every object at once. An error of keep is returned as it is.
+func Each(f *fleet.Fleet, keep func(*unstructured.Unstructured) error) (map[string][]byte, error) {
+	if f.Overlay == nil {
+		return each(f, keep)
+	}
+	var objs []*unstructured.Unstructured
+	files, err := each(f, func(o *unstructured.Unstructured) error {
+		objs = append(objs, o)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if objs, err = applyOverlay(objs, f.Overlay); err != nil {
+		return nil, err
+	}
+	// The overlay may set any name: refuse one no API server takes before
+	// it becomes a file name or a request path.
+	for _, o := range objs {
+		if err := CheckObjectName(o); err != nil {
+			what := fmt.Sprintf("%s %q", o.GetKind(), o.GetName())
+			if ns := o.GetNamespace(); ns != "" {
+				what += fmt.Sprintf(" in namespace %q", ns)
+			}
+			return nil, &OverlayError{File: path.Join(fleet.OverlayDir, "kustomization.yaml"), Err: fmt.Errorf("%s: %w", what, err)}
+		}
+	}
+	for i, o := range objs {
+		if err := keep(o); err != nil {
+			return nil, err
+		}
+		objs[i] = nil // kept: no longer held here
+	}
+	return files, nil
+}
+
+// each renders the fleet's objects, before any overlay, into keep.
+func each(f *fleet.Fleet, keep func(*unstructured.Unstructured) error) (map[string][]byte, error) {
+	files := map[string][]byte{}
 	namespaces := map[string]bool{}
 	for i := range f.Projects {
 		obj, err := Project(&f.Projects[i])
 		if err != nil {
 			return nil, fmt.Errorf("rendering project %s: %w", f.Projects[i].Name, err)
 		}
-		res.Objects = append(res.Objects, obj)
+		if err := keep(obj); err != nil {
+			return nil, err
+		}
 	}
 	for i := range f.Shoots {
 		obj, err := Shoot(&f.Shoots[i])
 		if err != nil {
 			return nil, err
 		}
-		res.Objects = append(res.Objects, obj)
+		if err := keep(obj); err != nil {
+			return nil, err
+		}
 	}
 	for i := range f.Labs {
 		lab := &f.Labs[i]
@@ -62,37 +121,22 @@ func Fleet(f *fleet.Fleet) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rendering lab %s: %w", lab.Name, err)
 		}
-		res.Files[lab.Name+".clab.yaml"] = clab
+		files[lab.Name+".clab.yaml"] = clab
 		topo, err := Topology(lab, clab)
 		if err != nil {
 			return nil, fmt.Errorf("rendering lab %s: %w", lab.Name, err)
 		}
-		res.Objects = append(res.Objects, topo)
-		if !namespaces[lab.Namespace] {
-			namespaces[lab.Namespace] = true
-			res.Objects = append(res.Objects, namespace(lab.Namespace))
-		}
-	}
-	if f.Overlay != nil {
-		objs, err := applyOverlay(res.Objects, f.Overlay)
-		if err != nil {
+		if err := keep(topo); err != nil {
 			return nil, err
 		}
-		// The overlay may set any name: refuse one no API server takes
-		// before it becomes a file name or a request path.
-		for _, o := range objs {
-			if err := CheckObjectName(o); err != nil {
-				what := fmt.Sprintf("%s %q", o.GetKind(), o.GetName())
-				if ns := o.GetNamespace(); ns != "" {
-					what += fmt.Sprintf(" in namespace %q", ns)
-				}
-				return nil, &OverlayError{File: path.Join(fleet.OverlayDir, "kustomization.yaml"), Err: fmt.Errorf("%s: %w", what, err)}
+		if !namespaces[lab.Namespace] {
+			namespaces[lab.Namespace] = true
+			if err := keep(namespace(lab.Namespace)); err != nil {
+				return nil, err
 			}
 		}
-		res.Objects = objs
 	}
-	Sort(res.Objects)
-	return res, nil
+	return files, nil
 }
 
 // Project renders a Gardener Project.
@@ -165,14 +209,29 @@ func kindRank(kind string) int {
 // Sort puts objects in apply order, deterministically.
 func Sort(objs []*unstructured.Unstructured) {
 	slices.SortStableFunc(objs, func(a, b *unstructured.Unstructured) int {
-		return cmp.Or(
-			cmp.Compare(kindRank(a.GetKind()), kindRank(b.GetKind())),
-			cmp.Compare(a.GetAPIVersion(), b.GetAPIVersion()),
-			cmp.Compare(a.GetKind(), b.GetKind()),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()),
-			cmp.Compare(a.GetName(), b.GetName()),
-		)
+		return Compare(IDOf(a), IDOf(b))
 	})
+}
+
+// ID is what Sort orders objects by.
+type ID struct{ APIVersion, Kind, Namespace, Name string }
+
+// IDOf returns an object's ID.
+func IDOf(o *unstructured.Unstructured) ID {
+	return ID{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}
+}
+
+// Compare orders IDs in apply order, as Sort does: by kind (Namespaces and
+// CRDs, Projects and CloudProfiles, anything else, Shoots, Topologies), then
+// apiVersion, kind, namespace and name.
+func Compare(a, b ID) int {
+	return cmp.Or(
+		cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)),
+		cmp.Compare(a.APIVersion, b.APIVersion),
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.Name, b.Name),
+	)
 }
 
 // CheckObjectName checks an object's kind, namespace and name as Kubernetes

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/render"
@@ -39,6 +40,24 @@ func Read(dir string) (*snapshot.Repo, error) {
 // *CrashError or *EvalError. Any other error (the child could not start,
 // ctx ended) is no verdict on the fleet.
 func Load(ctx context.Context, repo *snapshot.Repo, limits Limits, adm *Admission) (*fleet.Fleet, *render.Result, Summary, error) {
+	res := &render.Result{}
+	f, files, sum, err := LoadEach(ctx, repo, limits, adm, func(o *unstructured.Unstructured) error {
+		res.Objects = append(res.Objects, o)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, Summary{}, err
+	}
+	res.Files = files
+	render.Sort(res.Objects)
+	return f, res, sum, nil
+}
+
+// LoadEach is Load for a caller that keeps the rendered objects in a form
+// of its own: each is handed to keep as it is rendered, unsorted
+// (render.Each), and the files are returned. An error of keep is returned
+// as it is, no verdict on the fleet.
+func LoadEach(ctx context.Context, repo *snapshot.Repo, limits Limits, adm *Admission, keep func(*unstructured.Unstructured) error) (*fleet.Fleet, map[string][]byte, Summary, error) {
 	sum, err := CheckAdmitted(ctx, repo, limits, adm)
 	if err != nil {
 		return nil, nil, Summary{}, err
@@ -50,11 +69,18 @@ func Load(ctx context.Context, repo *snapshot.Repo, limits Limits, adm *Admissio
 	// The CUE evaluation graph is garbage now and most of the heap: collect
 	// it before rendering, so that the peak stays at CUE's own.
 	runtime.GC()
-	res, err := render.Fleet(f)
+	var keepErr error
+	files, err := render.Each(f, func(o *unstructured.Unstructured) error {
+		keepErr = keep(o)
+		return keepErr
+	})
+	if keepErr != nil {
+		return nil, nil, Summary{}, keepErr
+	}
 	if err != nil {
 		return nil, nil, Summary{}, loadFailed(err, repo.Name)
 	}
-	return f, res, sum, nil
+	return f, files, sum, nil
 }
 
 // loadFailed is the verdict of an in-process load or render of the fleet

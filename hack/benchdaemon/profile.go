@@ -12,9 +12,11 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/gardenfleet/gardenfleet/clusters"
 	"github.com/gardenfleet/gardenfleet/fleet"
 	"github.com/gardenfleet/gardenfleet/hack/benchfleet"
 	"github.com/gardenfleet/gardenfleet/render"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // buildPhase is the live heap through one step of a build.
@@ -26,7 +28,7 @@ type buildPhase struct {
 }
 
 // profileBuild does in this process what the daemon does for a new revision
-// (reconciler.build: fleet.Load, a forced GC, render.Fleet) at GOGC gcPercent,
+// (reconciler.build: fleet.Load, a forced GC, render.Each encoding each object) at GOGC gcPercent,
 // so that collections are frequent and the largest live heap they see is
 // close to the true one. It writes into dir the heap profile of each step's
 // collection that saw the largest live heap (load.pprof, render.pprof).
@@ -48,7 +50,7 @@ func profileBuild(ctx context.Context, shoots, gcPercent int, dir string, w io.W
 
 	// Kept reachable to the end, as the daemon keeps its last build.
 	var f *fleet.Fleet
-	var rendered *render.Result
+	var rendered []clusters.Object
 	steps := []struct {
 		name, file string
 		fn         func() error
@@ -60,9 +62,13 @@ func profileBuild(ctx context.Context, shoots, gcPercent int, dir string, w io.W
 			}
 			return nil
 		}},
-		{"render.Fleet", "render.pprof", func() error {
-			var err error
-			if rendered, err = render.Fleet(f); err != nil {
+		{"render.Each, each object encoded (as the daemon's build)", "render.pprof", func() error {
+			_, err := render.Each(f, func(o *unstructured.Unstructured) error {
+				encoded, err := clusters.Encode(o)
+				rendered = append(rendered, encoded...)
+				return err
+			})
+			if err != nil {
 				return fmt.Errorf("render fleet: %w", err)
 			}
 			return nil
@@ -83,7 +89,7 @@ func profileBuild(ctx context.Context, shoots, gcPercent int, dir string, w io.W
 		phases = append(phases, p)
 	}
 	runtime.KeepAlive(f)
-	objects := len(rendered.Objects)
+	objects := len(rendered)
 
 	fmt.Fprintf(w, "\nbuild profile: %d shoots, %d objects, GOGC=%d; heap profiles in %s\n\n", shoots, objects, gcPercent, dir)
 	fmt.Fprintln(w, "| step | took | GCs | allocated | largest live heap | live after |")
