@@ -2,14 +2,9 @@ package reconciler
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"testing"
 
-	. "github.com/onsi/gomega"
-	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -24,15 +19,9 @@ func TestColdPassThroughACachedClient(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	const shoots = 40 // above clusters' ExistenceListThreshold
-	fl := newFleet()
-	for i := range shoots {
-		fl.shoot(fmt.Sprintf("c%02d", i), "1.36.4", "")
-	}
-	rev := h.push(fl.files())
-	h.createFleet()
+	rev := h.pushShoots("c%02d", shoots)
 
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Wrap(h.counter.RoundTrip)
+	cfg := h.countedConfig()
 	cached, err := cache.New(cfg, cache.Options{Scheme: env.Scheme})
 	if err != nil {
 		t.Fatal(err)
@@ -46,20 +35,10 @@ func TestColdPassThroughACachedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewFleetReconciler(c, direct, h.events, metrics, h.reconcilerOptions())
+	r := h.directReconciler(c, direct)
 
 	h.counter.take()
-	// The first passes fail until the simulator created the project's
-	// namespace.
-	h.eventually(t, func(g Gomega) {
-		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: h.key})
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(h.fleet(g).Status.LastAppliedRevision).To(Equal(rev))
-	})
+	h.reconcileUntilApplied(ctx, t, r, rev)
 	oneShoot := regexp.MustCompile(`^GET /apis/core\.gardener\.cloud/v1beta1/namespaces/[^/]+/shoots/[^/]+$`)
 	var gets []string
 	for _, req := range h.counter.take() {

@@ -2,15 +2,12 @@ package reconciler
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	. "github.com/onsi/gomega"
-	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -24,43 +21,24 @@ func TestNoOpReconcileCost(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const shoots = 300
-	fl := newFleet()
-	for i := range shoots {
-		fl.shoot(fmt.Sprintf("s%03d", i), "1.36.4", "")
-	}
-	rev := h.push(fl.files())
-	h.createFleet()
+	rev := h.pushShoots("s%03d", shoots)
 
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Wrap(h.counter.RoundTrip)
-	c, err := client.New(cfg, client.Options{Scheme: env.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, err := NewMetrics(prometheus.NewRegistry())
+	c, err := client.New(h.countedConfig(), client.Options{Scheme: env.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Called directly, so each pass is one Reconcile; the Fleet is read
 	// through the same counting client here, where the daemon reads it from
 	// its cache.
-	r := NewFleetReconciler(c, c, h.events, metrics, h.reconcilerOptions())
-	req := ctrl.Request{NamespacedName: h.key}
+	r := h.directReconciler(c, c)
 	pass := func() *v1alpha1.Fleet {
 		t.Helper()
-		if _, err := r.Reconcile(ctx, req); err != nil {
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: h.key}); err != nil {
 			t.Fatalf("reconcile: %v", err)
 		}
 		return h.fleet(NewWithT(t))
 	}
-
-	// The first passes fail until the simulator created the project's
-	// namespace.
-	h.eventually(t, func(g Gomega) {
-		_, err := r.Reconcile(ctx, req)
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(h.fleet(g).Status.LastAppliedRevision).To(Equal(rev))
-	})
+	h.reconcileUntilApplied(ctx, t, r, rev)
 	// Until Gardener (the simulator) is done with the new shoots, passes see
 	// their status change.
 	h.eventually(t, func(g Gomega) {

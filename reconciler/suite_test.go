@@ -187,6 +187,49 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// pushShoots pushes a fleet of n shoots at 1.36.4, named by format and
+// their index, creates the Fleet and returns the revision.
+func (h *harness) pushShoots(format string, n int) string {
+	h.t.Helper()
+	fl := newFleet()
+	for i := range n {
+		fl.shoot(fmt.Sprintf(format, i), "1.36.4", "")
+	}
+	rev := h.push(fl.files())
+	h.createFleet()
+	return rev
+}
+
+// countedConfig is the API server's config with every request counted in
+// h.counter.
+func (h *harness) countedConfig() *rest.Config {
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Wrap(h.counter.RoundTrip)
+	return cfg
+}
+
+// directReconciler is a FleetReconciler the test calls itself, one pass a
+// Reconcile, with metrics of its own.
+func (h *harness) directReconciler(c client.Client, reader client.Reader) *FleetReconciler {
+	h.t.Helper()
+	metrics, err := NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return NewFleetReconciler(c, reader, h.events, metrics, h.reconcilerOptions())
+}
+
+// reconcileUntilApplied calls r until the Fleet reports rev applied: the
+// first passes fail until the simulator created the project's namespace.
+func (h *harness) reconcileUntilApplied(ctx context.Context, t *testing.T, r *FleetReconciler, rev string) {
+	t.Helper()
+	h.eventually(t, func(g gomega.Gomega) {
+		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: h.key})
+		g.Expect(err).NotTo(gomega.HaveOccurred())
+		g.Expect(h.fleet(g).Status.LastAppliedRevision).To(gomega.Equal(rev))
+	})
+}
+
 // shootNamespace is where the fleet's shoots live.
 func (h *harness) shootNamespace() string { return "garden-" + h.project }
 
