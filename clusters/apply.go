@@ -111,10 +111,8 @@ var (
 // after a stage with a failure.
 func (m *Manager) Apply(ctx context.Context, objs []Object, opts ApplyOptions) (*ChangeSet, error) {
 	opts = opts.withDefaults()
-	sorted := slices.Clone(objs)
-	sortForApply(sorted)
 	cs := &ChangeSet{}
-	for _, stage := range stages(sorted) {
+	for _, stage := range inApplyOrder(objs) {
 		entries, err := m.applyStage(ctx, stage, opts)
 		cs.Entries = append(cs.Entries, entries...)
 		if err != nil {
@@ -148,20 +146,13 @@ func (m *Manager) labelled(o *unstructured.Unstructured) *unstructured.Unstructu
 	return v
 }
 
-// prepare returns objs decoded, with the ownership labels (labelled), sorted
-// in ssa's kind order.
-func (m *Manager) prepare(objs []Object) ([]*unstructured.Unstructured, error) {
-	sorted := slices.Clone(objs)
-	sortForApply(sorted)
-	out := make([]*unstructured.Unstructured, len(sorted))
-	for i, o := range sorted {
-		u, err := o.Decode()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = m.labelled(u)
+// settleObject decodes o and settles it, labelled, over live.
+func (m *Manager) settleObject(o Object, live *unstructured.Unstructured) (*unstructured.Unstructured, []Note, error) {
+	u, err := o.Decode()
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	return settle(m.labelled(u), live)
 }
 
 // settle returns labelled's obj as it is applied over live (nil: not created
@@ -178,26 +169,26 @@ func settle(obj, live *unstructured.Unstructured) (*unstructured.Unstructured, [
 	return out, notes, nil
 }
 
-// stages splits sorted objects into Namespaces and CRDs, other cluster-scoped
-// objects (no namespace), and the rest; empty stages are left out.
-func stages[T interface {
-	GroupVersionKind() schema.GroupVersionKind
-	GetNamespace() string
-}](objs []T) [][]T {
-	var defs, cluster, rest []T
-	for _, o := range objs {
+// inApplyOrder returns objs in ssa's kind order, split into stages:
+// Namespaces and CRDs, other cluster-scoped objects (no namespace), and the
+// rest; empty stages are left out.
+func inApplyOrder(objs []Object) [][]Object {
+	sorted := slices.Clone(objs)
+	sortForApply(sorted)
+	var defs, cluster, rest []Object
+	for _, o := range sorted {
 		gvk := o.GroupVersionKind()
 		switch {
 		case gvk.GroupKind() == crdGVK.GroupKind(), gvk.Group == "" && gvk.Kind == "Namespace":
 			defs = append(defs, o)
-		case o.GetNamespace() == "":
+		case o.ref.Namespace == "":
 			cluster = append(cluster, o)
 		default:
 			rest = append(rest, o)
 		}
 	}
-	var out [][]T
-	for _, s := range [][]T{defs, cluster, rest} {
+	var out [][]Object
+	for _, s := range [][]Object{defs, cluster, rest} {
 		if len(s) > 0 {
 			out = append(out, s)
 		}
@@ -253,17 +244,14 @@ func (m *Manager) applyOne(ctx context.Context, it *applyItem, opts ApplyOptions
 	}
 	obj := it.write
 	if !it.seen {
-		u, err := it.desired.Decode()
-		if err != nil {
-			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
-		}
 		var live *unstructured.Unstructured
+		var err error
 		if !it.absent {
-			if live, err = m.Live(ctx, u); err != nil {
+			if live, err = m.Live(ctx, ref.Object()); err != nil {
 				return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "get", Err: err}
 			}
 		}
-		if obj, it.notes, err = settle(m.labelled(u), live); err != nil {
+		if obj, it.notes, err = m.settleObject(it.desired, live); err != nil {
 			return ChangeSetEntry{}, &ObjectError{Ref: ref, Op: "apply", Err: err}
 		}
 		if live == nil {
@@ -344,13 +332,9 @@ func (m *Manager) scanLive(ctx context.Context, items []applyItem, opts ApplyOpt
 				return
 			}
 			it := &items[i]
-			u, err := it.desired.Decode()
+			desired, notes, err := m.settleObject(it.desired, live)
 			if err != nil {
 				return // the per-object path reports it
-			}
-			desired, notes, err := settle(m.labelled(u), live)
-			if err != nil {
-				return
 			}
 			it.notes, it.seen = notes, true
 			it.unchanged = unchangedLocally(desired, live)

@@ -39,14 +39,16 @@ func (m *Manager) DryRun(ctx context.Context, objs []Object, opts DryRunOptions)
 	if opts.Concurrency < 1 {
 		opts.Concurrency = DefaultDryRunOptions().Concurrency
 	}
-	all, err := m.prepare(objs)
-	if err != nil {
-		return &ChangeSet{}, err
-	}
 	// Report in the order Apply would apply.
 	var prepared []*unstructured.Unstructured
-	for _, s := range stages(all) {
-		prepared = append(prepared, s...)
+	for _, stage := range inApplyOrder(objs) {
+		for _, o := range stage {
+			u, err := o.Decode()
+			if err != nil {
+				return &ChangeSet{}, err
+			}
+			prepared = append(prepared, m.labelled(u))
+		}
 	}
 	newNamespaces, newKinds := definedBy(prepared)
 

@@ -53,9 +53,6 @@ func (o Object) Ref() inventory.Ref { return o.ref }
 // GroupVersionKind is the object's kind.
 func (o Object) GroupVersionKind() schema.GroupVersionKind { return o.ref.GroupVersionKind() }
 
-// GetNamespace is the object's namespace ("" when cluster-scoped).
-func (o Object) GetNamespace() string { return o.ref.Namespace }
-
 // Labels are the object's labels; the caller must not modify them.
 func (o Object) Labels() map[string]string { return o.labels }
 
